@@ -1,0 +1,2 @@
+export * from './kratos-error.js';
+export * from './storage.js';

@@ -1,0 +1,65 @@
+import { Kysely, Migrator, sql } from 'kysely';
+import { parseDsn, type ParsedDsn } from './dsn.js';
+import type { SqlDialect } from './dialects/sql-dialect.js';
+import { createSqliteDialect } from './dialects/sqlite.js';
+import { createPostgresDialect } from './dialects/postgres.js';
+import { createMysqlDialect } from './dialects/mysql.js';
+import { migrationProvider, MIGRATIONS } from './migrations/index.js';
+import type { Tables } from './tables.js';
+
+export interface MigrationState {
+  name: string;
+  applied: boolean;
+  appliedAt?: Date;
+}
+
+/** One connection pool to one database, with its dialect and migrations. */
+export class Database {
+  readonly db: Kysely<Tables>;
+  readonly dialect: SqlDialect;
+  readonly dsn: ParsedDsn;
+  private readonly migrator: Migrator;
+
+  constructor(dsn: string | ParsedDsn) {
+    this.dsn = typeof dsn === 'string' ? parseDsn(dsn) : dsn;
+    this.dialect =
+      this.dsn.dialect === 'sqlite' ? createSqliteDialect(this.dsn) : this.dsn.dialect === 'postgres' ? createPostgresDialect(this.dsn) : createMysqlDialect(this.dsn);
+    this.db = new Kysely<Tables>({ dialect: this.dialect.kysely });
+    this.migrator = new Migrator({
+      db: this.db as unknown as Kysely<unknown>,
+      provider: migrationProvider(this.dialect),
+      migrationTableName: 'tessera_migrations',
+      migrationLockTableName: 'tessera_migrations_lock',
+    });
+  }
+
+  async migrationStatus(): Promise<MigrationState[]> {
+    const infos = await this.migrator.getMigrations();
+    return infos.map((m) => ({ name: m.name, applied: m.executedAt !== undefined, appliedAt: m.executedAt }));
+  }
+
+  /** Names of migrations not yet applied. */
+  async pendingMigrations(): Promise<string[]> {
+    return (await this.migrationStatus()).filter((m) => !m.applied).map((m) => m.name);
+  }
+
+  /** Applies every pending migration; returns the names applied. Throws on the first failure. */
+  async migrate(): Promise<string[]> {
+    const { error, results } = await this.migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(`migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+export const KNOWN_MIGRATIONS = MIGRATIONS.map((m) => m.name);

@@ -1,0 +1,27 @@
+import { createPool } from 'mysql2';
+import { MysqlDialect, sql } from 'kysely';
+import type { ParsedDsn } from '../dsn.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
+  const pool = createPool({
+    uri: dsn.url,
+    connectionLimit: dsn.pool.maxConnections,
+    maxIdle: Math.min(dsn.pool.maxIdleConnections, dsn.pool.maxConnections),
+    idleTimeout: dsn.pool.maxIdleTime || 60_000,
+    connectTimeout: dsn.pool.connectTimeout || 10_000,
+    // DATETIME columns hold UTC; without this mysql2 would apply the process's local zone.
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    supportBigNumbers: true,
+  });
+  return {
+    name: 'mysql',
+    kysely: new MysqlDialect({ pool }),
+    types: { uuid: 'char(36)', timestamp: sql`datetime(3)`, boolean: 'boolean', text: sql`mediumtext` },
+    supportsSkipLocked: true,
+    toTime: (d) => d,
+    toBool: (b) => b,
+    isUniqueViolation: (err) => (err as { code?: string; errno?: number } | null)?.errno === 1062,
+  };
+}

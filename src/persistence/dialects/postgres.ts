@@ -1,0 +1,24 @@
+import pg from 'pg';
+import { PostgresDialect } from 'kysely';
+import type { ParsedDsn } from '../dsn.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+export function createPostgresDialect(dsn: ParsedDsn): SqlDialect {
+  const pool = new pg.Pool({
+    connectionString: dsn.url,
+    max: dsn.pool.maxConnections,
+    idleTimeoutMillis: dsn.pool.maxIdleTime || 10_000,
+    connectionTimeoutMillis: dsn.pool.connectTimeout || 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return {
+    name: 'postgres',
+    kysely: new PostgresDialect({ pool }),
+    types: { uuid: 'uuid', timestamp: 'timestamptz', boolean: 'boolean', text: 'text' },
+    supportsSkipLocked: true,
+    toTime: (d) => d,
+    toBool: (b) => b,
+    isUniqueViolation: (err) => (err as { code?: string } | null)?.code === '23505',
+  };
+}

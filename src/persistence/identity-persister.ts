@@ -1,0 +1,239 @@
+import type { Kysely, Transaction } from 'kysely';
+import { UniqueViolationError } from '../errors/storage.js';
+import type { Credentials, CredentialsType, Identity, IdentityState, RecoveryAddress, VerifiableAddress, AddressVia, VerifiableStatus } from '../identity/identity.js';
+import type { IdentityPool, ListIdentitiesParams, ListIdentitiesResult } from '../identity/pool.js';
+import { newId } from '../lib/ids.js';
+import { fromBool, fromNullableTime, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
+import type { Tables } from './tables.js';
+
+type Db = Kysely<Tables> | Transaction<Tables>;
+
+const parseJson = (v: string | null): unknown => (v === null || v === undefined ? null : JSON.parse(v));
+const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+// MySQL's LIKE escape needs the backslash; the other databases accept an explicit ESCAPE too.
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export class SqlIdentityPersister implements IdentityPool {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  private async inTransaction<T>(fn: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(fn);
+    } catch (err) {
+      if (this.dialect.isUniqueViolation(err)) throw new UniqueViolationError(undefined, { cause: err });
+      throw err;
+    }
+  }
+
+  async createIdentity(identity: Identity): Promise<void> {
+    await this.inTransaction(async (trx) => {
+      await trx.insertInto('identities').values(this.identityRow(identity)).execute();
+      await this.writeChildren(trx, identity);
+    });
+  }
+
+  async updateIdentity(identity: Identity): Promise<void> {
+    await this.inTransaction(async (trx) => {
+      const row = this.identityRow(identity);
+      const { id, created_at, ...changes } = row;
+      void created_at;
+      const res = await trx.updateTable('identities').set(changes).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw new Error('identity vanished during update');
+      // Children are replaced wholesale; ids and timestamps of rows that stay are carried on the model.
+      await trx.deleteFrom('identity_credential_identifiers').where('identity_id', '=', id).execute();
+      await trx.deleteFrom('identity_credentials').where('identity_id', '=', id).execute();
+      await trx.deleteFrom('identity_verifiable_addresses').where('identity_id', '=', id).execute();
+      await trx.deleteFrom('identity_recovery_addresses').where('identity_id', '=', id).execute();
+      await this.writeChildren(trx, identity);
+    });
+  }
+
+  private identityRow(i: Identity): Tables['identities'] {
+    const t = this.dialect.toTime;
+    return {
+      id: i.id,
+      schema_id: i.schema_id,
+      traits: JSON.stringify(i.traits),
+      state: i.state,
+      state_changed_at: i.state_changed_at ? t(i.state_changed_at) : null,
+      metadata_public: jsonOrNull(i.metadata_public),
+      metadata_admin: jsonOrNull(i.metadata_admin),
+      external_id: i.external_id,
+      organization_id: i.organization_id,
+      available_aal: null,
+      created_at: t(i.created_at),
+      updated_at: t(i.updated_at),
+    };
+  }
+
+  private async writeChildren(trx: Db, i: Identity): Promise<void> {
+    const t = this.dialect.toTime;
+    const creds = Object.values(i.credentials).filter((c): c is Credentials => !!c);
+    if (creds.length > 0) {
+      await trx
+        .insertInto('identity_credentials')
+        .values(creds.map((c) => ({ id: c.id, identity_id: i.id, type: c.type, config: JSON.stringify(c.config ?? {}), version: c.version, created_at: t(c.created_at), updated_at: t(c.updated_at) })))
+        .execute();
+      const identifiers = creds.flatMap((c) =>
+        [...new Set(c.identifiers)].map((identifier) => ({
+          id: newId(),
+          identity_id: i.id,
+          identity_credential_id: c.id,
+          type: c.type,
+          identifier,
+          created_at: t(c.created_at),
+          updated_at: t(c.updated_at),
+        })),
+      );
+      if (identifiers.length > 0) await trx.insertInto('identity_credential_identifiers').values(identifiers).execute();
+    }
+    if (i.verifiable_addresses.length > 0) {
+      await trx
+        .insertInto('identity_verifiable_addresses')
+        .values(
+          i.verifiable_addresses.map((a) => ({
+            id: a.id,
+            identity_id: i.id,
+            via: a.via,
+            value: a.value,
+            verified: this.dialect.toBool(a.verified),
+            verified_at: a.verified_at ? t(a.verified_at) : null,
+            status: a.status,
+            created_at: t(a.created_at),
+            updated_at: t(a.updated_at),
+          })),
+        )
+        .execute();
+    }
+    if (i.recovery_addresses.length > 0) {
+      await trx
+        .insertInto('identity_recovery_addresses')
+        .values(i.recovery_addresses.map((a) => ({ id: a.id, identity_id: i.id, via: a.via, value: a.value, created_at: t(a.created_at), updated_at: t(a.updated_at) })))
+        .execute();
+    }
+  }
+
+  async getIdentity(id: string, opts: { withCredentials?: boolean } = {}): Promise<Identity | null> {
+    const row = await this.db.selectFrom('identities').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    return (await this.hydrate([row], opts.withCredentials ?? false))[0] ?? null;
+  }
+
+  async getIdentityByExternalId(externalId: string, opts: { withCredentials?: boolean } = {}): Promise<Identity | null> {
+    const row = await this.db.selectFrom('identities').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+    if (!row) return null;
+    return (await this.hydrate([row], opts.withCredentials ?? false))[0] ?? null;
+  }
+
+  async findByCredentialsIdentifier(type: CredentialsType, identifier: string): Promise<Identity | null> {
+    const hit = await this.db
+      .selectFrom('identity_credential_identifiers')
+      .select('identity_id')
+      .where('type', '=', type)
+      .where('identifier', '=', identifier)
+      .executeTakeFirst();
+    return hit ? this.getIdentity(hit.identity_id, { withCredentials: true }) : null;
+  }
+
+  async listIdentities(p: ListIdentitiesParams): Promise<ListIdentitiesResult> {
+    let q = this.db.selectFrom('identities').selectAll('identities');
+    if (p.ids) q = q.where('identities.id', 'in', p.ids.length > 0 ? p.ids : ['00000000-0000-0000-0000-000000000000']);
+    if (p.organizationId) q = q.where('identities.organization_id', '=', p.organizationId);
+    if (p.credentialsIdentifier !== undefined || p.credentialsIdentifierSimilar !== undefined) {
+      const sub = this.db.selectFrom('identity_credential_identifiers').select('identity_credential_identifiers.identity_id');
+      const filtered =
+        p.credentialsIdentifier !== undefined
+          ? sub.where('identifier', '=', p.credentialsIdentifier)
+          : sub.where((eb) => eb('identifier', 'like', `${escapeLike(p.credentialsIdentifierSimilar!)}%`));
+      q = q.where('identities.id', 'in', filtered);
+    }
+    if (p.afterId) q = q.where('identities.id', '>', p.afterId);
+    q = q.orderBy('identities.id');
+    if (p.offset) q = q.offset(p.offset);
+    const rows = await q.limit(p.limit + 1).execute();
+    const hasMore = rows.length > p.limit;
+    return { identities: await this.hydrate(rows.slice(0, p.limit), p.withCredentials), hasMore };
+  }
+
+  async countIdentities(): Promise<number> {
+    const r = await this.db.selectFrom('identities').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async deleteIdentity(id: string): Promise<boolean> {
+    // Children go by ON DELETE CASCADE in the same statement.
+    const res = await this.db.deleteFrom('identities').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Loads addresses (and credentials) of many identities with one query per table. */
+  private async hydrate(rows: Tables['identities'][], withCredentials: boolean): Promise<Identity[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const [verifiable, recovery, creds, identifiers] = await Promise.all([
+      this.db.selectFrom('identity_verifiable_addresses').selectAll().where('identity_id', 'in', ids).orderBy('id').execute(),
+      this.db.selectFrom('identity_recovery_addresses').selectAll().where('identity_id', 'in', ids).orderBy('id').execute(),
+      withCredentials ? this.db.selectFrom('identity_credentials').selectAll().where('identity_id', 'in', ids).execute() : Promise.resolve([]),
+      withCredentials ? this.db.selectFrom('identity_credential_identifiers').selectAll().where('identity_id', 'in', ids).orderBy('identifier').execute() : Promise.resolve([]),
+    ]);
+    const byIdentity = new Map<string, Identity>();
+    const out = rows.map((r) => {
+      const identity: Identity = {
+        id: r.id,
+        schema_id: r.schema_id,
+        state: r.state as IdentityState,
+        state_changed_at: fromNullableTime(r.state_changed_at),
+        traits: JSON.parse(r.traits) as Record<string, unknown>,
+        metadata_public: parseJson(r.metadata_public),
+        metadata_admin: parseJson(r.metadata_admin),
+        external_id: r.external_id,
+        organization_id: r.organization_id,
+        credentials: {},
+        verifiable_addresses: [],
+        recovery_addresses: [],
+        created_at: fromTime(r.created_at),
+        updated_at: fromTime(r.updated_at),
+      };
+      byIdentity.set(r.id, identity);
+      return identity;
+    });
+    for (const a of verifiable) {
+      const addr: VerifiableAddress = {
+        id: a.id,
+        value: a.value,
+        via: a.via as AddressVia,
+        verified: fromBool(a.verified),
+        verified_at: fromNullableTime(a.verified_at),
+        status: a.status as VerifiableStatus,
+        created_at: fromTime(a.created_at),
+        updated_at: fromTime(a.updated_at),
+      };
+      byIdentity.get(a.identity_id)?.verifiable_addresses.push(addr);
+    }
+    for (const a of recovery) {
+      const addr: RecoveryAddress = { id: a.id, value: a.value, via: a.via as AddressVia, created_at: fromTime(a.created_at), updated_at: fromTime(a.updated_at) };
+      byIdentity.get(a.identity_id)?.recovery_addresses.push(addr);
+    }
+    const credById = new Map<string, Credentials>();
+    for (const c of creds) {
+      const cred: Credentials = {
+        id: c.id,
+        type: c.type as CredentialsType,
+        identifiers: [],
+        config: JSON.parse(c.config) as Record<string, unknown>,
+        version: Number(c.version),
+        created_at: fromTime(c.created_at),
+        updated_at: fromTime(c.updated_at),
+      };
+      credById.set(c.id, cred);
+      const identity = byIdentity.get(c.identity_id);
+      if (identity) identity.credentials[cred.type] = cred;
+    }
+    for (const ident of identifiers) credById.get(ident.identity_credential_id)?.identifiers.push(ident.identifier);
+    return out;
+  }
+}

@@ -1,0 +1,27 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+import * as m0001 from './0001-identities.js';
+
+interface MigrationModule {
+  name: string;
+  up(db: Kysely<unknown>, d: SqlDialect): Promise<void>;
+  down?(db: Kysely<unknown>, d: SqlDialect): Promise<void>;
+}
+
+/** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
+export const MIGRATIONS: readonly MigrationModule[] = [m0001];
+
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const m of MIGRATIONS) {
+        out[m.name] = {
+          up: (db) => m.up(db, dialect),
+          down: m.down ? (db) => m.down!(db, dialect) : undefined,
+        };
+      }
+      return out;
+    },
+  };
+}
