@@ -1,0 +1,293 @@
+// TypeScript shapes of a loaded configuration (schema.ts), with every schema default applied:
+// a key that has a default is never undefined here. Durations and byte sizes stay as their
+// config strings; use the Config accessors for milliseconds and bytes.
+
+export type SameSite = 'Strict' | 'Lax' | 'None';
+export type RequiredAal = 'aal1' | 'highest_available';
+export type SelfServiceFlowName = 'login' | 'registration' | 'settings' | 'recovery' | 'verification';
+export type UiFlowName = SelfServiceFlowName | 'error';
+export type HookName = 'session' | 'revoke_active_sessions' | 'require_verified_address' | 'show_verification_ui' | 'verification' | 'web_hook';
+
+export type HttpAuthConfig =
+  | { type: 'api_key'; config: { name: string; value: string; in: 'header' | 'cookie' } }
+  | { type: 'basic_auth'; config: { user: string; password: string } };
+
+export interface WebHookConfig {
+  id?: string;
+  url: string;
+  method: string;
+  headers?: Record<string, string>;
+  /** Jsonnet: a file://, http(s):// or base64:// URL, or inline text. */
+  body?: string;
+  can_interrupt?: boolean;
+  emit_analytics_event?: boolean;
+  response?: { ignore?: boolean; parse?: boolean };
+  auth?: HttpAuthConfig;
+}
+
+export type HookConfig =
+  | { hook: 'web_hook'; config: WebHookConfig }
+  | { hook: Exclude<HookName, 'web_hook'>; config?: Record<string, unknown> };
+
+export interface HookList {
+  hooks?: HookConfig[];
+}
+
+export interface AfterMethodConfig extends HookList {
+  default_browser_return_url?: string;
+}
+
+export interface HttpRequestConfig {
+  url: string;
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  auth?: HttpAuthConfig;
+}
+
+export interface SocketConfig {
+  owner: string;
+  group: string;
+  mode: number;
+}
+
+export interface ServeApiConfig {
+  base_url?: string;
+  host: string;
+  port: number;
+  socket?: SocketConfig;
+  request_log: { disable_for_health: boolean };
+  /** Maximum request body in bytes (Tessera). */
+  body_limit: number;
+}
+
+export interface CorsConfig {
+  enabled: boolean;
+  allowed_origins: string[];
+  allowed_methods: string[];
+  allowed_headers: string[];
+  exposed_headers: string[];
+  allow_credentials: boolean;
+  options_passthrough: boolean;
+  max_age: number;
+  debug: boolean;
+}
+
+export interface OidcProviderConfig {
+  id: string;
+  provider: string;
+  label?: string;
+  client_id: string;
+  client_secret?: string;
+  issuer_url?: string;
+  auth_url?: string;
+  token_url?: string;
+  mapper_url: string;
+  scope?: string[];
+  microsoft_tenant?: string;
+  subject_source: 'userinfo' | 'me';
+  apple_team_id?: string;
+  apple_private_key_id?: string;
+  apple_private_key?: string;
+  requested_claims?: Record<string, unknown>;
+  organization_id?: string;
+  additional_id_token_audiences?: string[];
+  claims_source: 'id_token' | 'userinfo';
+  pkce: 'auto' | 'never' | 'force';
+}
+
+export interface WebAuthnRpConfig {
+  id: string;
+  display_name: string;
+  origin?: string;
+  origins?: string[];
+  icon?: string;
+}
+
+export interface MethodsConfig {
+  password: {
+    enabled: boolean;
+    config: {
+      haveibeenpwned_enabled: boolean;
+      haveibeenpwned_host: string;
+      max_breaches: number;
+      ignore_network_errors: boolean;
+      min_password_length: number;
+      identifier_similarity_check_enabled: boolean;
+      migrate_hook: {
+        enabled: boolean;
+        config?: { url: string; method: 'POST'; headers?: Record<string, string>; emit_analytics_event: boolean; auth?: HttpAuthConfig };
+      };
+    };
+  };
+  profile: { enabled: boolean };
+  code: {
+    enabled: boolean;
+    passwordless_enabled: boolean;
+    mfa_enabled: boolean;
+    config: { lifespan: string; max_submissions: number; missing_credential_fallback_enabled: boolean };
+  };
+  link: { enabled: boolean; config: { lifespan: string; base_url?: string } };
+  totp: { enabled: boolean; config: { issuer?: string } };
+  lookup_secret: { enabled: boolean };
+  webauthn: { enabled: boolean; config?: { passwordless?: boolean; rp: WebAuthnRpConfig } };
+  passkey: { enabled: boolean; config?: { rp: { id: string; display_name: string; origins?: string[] } } };
+  oidc: { enabled: boolean; config: { base_redirect_uri?: string; providers: OidcProviderConfig[] } };
+}
+
+export type LoginMethod = 'password' | 'oidc' | 'code' | 'totp' | 'lookup_secret' | 'webauthn' | 'passkey';
+export type RegistrationMethod = 'password' | 'oidc' | 'code' | 'webauthn' | 'passkey';
+export type SettingsMethod = 'password' | 'profile' | 'totp' | 'lookup_secret' | 'oidc' | 'webauthn' | 'passkey';
+
+export interface FlowsConfig {
+  login: {
+    ui_url: string;
+    lifespan: string;
+    style: 'unified' | 'identifier_first';
+    before: HookList;
+    after: AfterMethodConfig & Partial<Record<LoginMethod, AfterMethodConfig>>;
+  };
+  registration: {
+    enabled: boolean;
+    ui_url: string;
+    lifespan: string;
+    login_hints: boolean;
+    enable_legacy_one_step: boolean;
+    before: HookList;
+    after: AfterMethodConfig & Partial<Record<RegistrationMethod, AfterMethodConfig>>;
+  };
+  settings: {
+    ui_url: string;
+    lifespan: string;
+    privileged_session_max_age: string;
+    required_aal: RequiredAal;
+    before: HookList;
+    after: AfterMethodConfig & Partial<Record<SettingsMethod, AfterMethodConfig>>;
+  };
+  recovery: {
+    enabled: boolean;
+    ui_url: string;
+    lifespan: string;
+    use: 'code' | 'link';
+    notify_unknown_recipients: boolean;
+    before: HookList;
+    after: AfterMethodConfig;
+  };
+  verification: {
+    enabled: boolean;
+    ui_url: string;
+    lifespan: string;
+    use: 'code' | 'link';
+    notify_unknown_recipients: boolean;
+    before: HookList;
+    after: AfterMethodConfig;
+  };
+  logout: { after: { default_browser_return_url?: string } };
+  error: { ui_url: string };
+}
+
+export interface EmailTemplateConfig {
+  subject?: string;
+  body?: { plaintext?: string; html?: string };
+}
+export interface SmsTemplateConfig {
+  body?: { plaintext?: string };
+}
+export interface CourierTemplateConfig {
+  valid?: { email: EmailTemplateConfig; sms?: SmsTemplateConfig };
+  invalid?: { email: EmailTemplateConfig };
+}
+
+export interface SmtpConfig {
+  connection_uri?: string;
+  client_cert_path: string;
+  client_key_path: string;
+  from_address: string;
+  from_name?: string;
+  headers?: Record<string, string>;
+  local_name: string;
+}
+
+export interface CourierChannelConfig {
+  id: string;
+  type: 'http' | 'smtp';
+  request_config?: HttpRequestConfig;
+  smtp_config?: Partial<SmtpConfig> & { connection_uri: string };
+}
+
+export interface CourierConfig {
+  smtp: SmtpConfig;
+  template_override_path?: string;
+  templates?: Partial<Record<'recovery' | 'recovery_code' | 'verification' | 'verification_code', CourierTemplateConfig>> &
+    Partial<Record<'login_code' | 'registration_code', Pick<CourierTemplateConfig, 'valid'>>>;
+  message_retries: number;
+  worker: { pull_count: number; pull_wait: string; concurrency: number };
+  delivery_strategy: 'smtp' | 'http';
+  http?: { request_config: HttpRequestConfig };
+  channels: CourierChannelConfig[];
+  /** Legacy (Kratos v1.x) SMS sender; prefer channels[{id: "sms"}]. */
+  sms?: { enabled: boolean; from: string; request_config?: HttpRequestConfig };
+}
+
+export interface TokenizerTemplateConfig {
+  ttl: string;
+  claims_mapper_url?: string;
+  jwks_url: string;
+  subject_source: 'id' | 'external_id';
+}
+
+export interface TesseraConfig {
+  version?: string;
+  /** Always set after loading (required outside dev mode, filled in dev mode). */
+  dsn: string;
+  dev: boolean;
+  serve: { public: ServeApiConfig & { cors: CorsConfig }; admin: ServeApiConfig };
+  identity: { default_schema_id: string; schemas: Array<{ id: string; url: string }> };
+  selfservice: {
+    /** Always set after loading (required outside dev mode, filled in dev mode). */
+    default_browser_return_url: string;
+    allowed_return_urls: string[];
+    methods: MethodsConfig;
+    flows: FlowsConfig;
+  };
+  session: {
+    lifespan: string;
+    earliest_possible_extend?: string;
+    cookie: { name: string; domain?: string; path?: string; same_site?: SameSite; persistent: boolean };
+    whoami: { required_aal: RequiredAal; tokenizer: { templates: Record<string, TokenizerTemplateConfig> } };
+  };
+  cookies: { domain?: string; path: string; same_site: SameSite };
+  /** secrets.default is always set after loading (generated when missing). */
+  secrets: { default: string[]; cookie?: string[]; cipher?: string[] };
+  hashers: {
+    algorithm: 'argon2' | 'bcrypt';
+    argon2: {
+      memory: string;
+      iterations: number;
+      parallelism?: number;
+      salt_length: number;
+      key_length: number;
+      expected_duration: string;
+      expected_deviation: string;
+      dedicated_memory: string;
+    };
+    bcrypt: { cost: number };
+  };
+  ciphers: { algorithm: 'noop' | 'aes' | 'xchacha20-poly1305' };
+  courier: CourierConfig;
+  log: { level: 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'panic'; format: 'json' | 'text'; leak_sensitive_values: boolean; redaction_text: string };
+  security: { account_enumeration: { mitigate: boolean } };
+  clients: {
+    http: { disallow_private_ip_ranges: boolean; private_ip_exception_urls: string[] };
+    web_hook: { header_allowlist: string[] };
+  };
+  feature_flags: {
+    cacheable_sessions: boolean;
+    cacheable_sessions_max_age?: string;
+    use_continue_with_transitions: boolean;
+    faster_session_extend: boolean;
+  };
+  database: { cleanup: { batch_size: number; sleep: { tables: string }; older_than: string } };
+  /** The built-in UI (Tessera). */
+  ui: { enabled: boolean; base_path: string; name: string; logo_url?: string };
+}

@@ -1,0 +1,155 @@
+// Compiles the configuration schema once and turns validator errors into readable issues.
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { isDuration } from '../lib/duration.js';
+import { isByteSize } from './byte-size.js';
+import { configSchema } from './schema.js';
+
+export interface RawIssue {
+  /** JSON pointer segments of the offending value. */
+  segments: Array<string | number>;
+  message: string;
+}
+
+function isAbsoluteUri(value: string): boolean {
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    const u = new URL(value);
+    return u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function isUrlOrPath(value: string): boolean {
+  if (value.startsWith('/') && !value.startsWith('//')) {
+    try {
+      new URL(value, 'http://localhost');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return isHttpUrl(value);
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+let compiled: ValidateFunction | undefined;
+
+/** The compiled validator. It fills defaults (useDefaults) in place. */
+export function configValidator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+  ajv.addFormat('go-duration', { type: 'string', validate: (v: string) => isDuration(v) });
+  ajv.addFormat('byte-size', { type: 'string', validate: (v: string) => isByteSize(v) });
+  ajv.addFormat('uri', { type: 'string', validate: isAbsoluteUri });
+  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
+  ajv.addFormat('url-or-path', { type: 'string', validate: isUrlOrPath });
+  ajv.addFormat('email', { type: 'string', validate: (v: string) => EMAIL.test(v) });
+  compiled = ajv.compile(configSchema);
+  return compiled;
+}
+
+function decodePointer(pointer: string): Array<string | number> {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s !== undefined && s.length > 80 ? s.slice(0, 77) + '...' : String(s);
+}
+
+function formatMessage(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return 'unknown key (not supported by Tessera)';
+    case 'required':
+      return 'is required';
+    case 'type':
+      return `must be ${String(p.type).replace(/,/g, ' or ')}, got ${typeOf(e.data)} ${show(e.data)}`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}, got ${show(e.data)}`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}, got ${show(e.data)}`;
+    case 'format':
+      switch (p.format) {
+        case 'go-duration':
+          return `invalid duration ${show(e.data)}: expected a duration such as 1h, 15m, 1h30m, 10s or 500ms`;
+        case 'byte-size':
+          return `invalid byte size ${show(e.data)}: expected a number and a unit such as 128MB or 1GB`;
+        case 'uri':
+          return `invalid URL ${show(e.data)}: expected an absolute URL with a scheme (https://..., file://..., base64://...)`;
+        case 'http-url':
+          return `invalid URL ${show(e.data)}: expected an absolute http:// or https:// URL`;
+        case 'url-or-path':
+          return `invalid URL ${show(e.data)}: expected an absolute http(s) URL or a path starting with "/"`;
+        case 'email':
+          return `invalid email address ${show(e.data)}`;
+        default:
+          return `must be a valid ${String(p.format)}, got ${show(e.data)}`;
+      }
+    case 'pattern':
+      return `must match ${String(p.pattern)}, got ${show(e.data)}`;
+    case 'minLength':
+      return `must be at least ${String(p.limit)} characters long`;
+    case 'maxLength':
+      return `must be at most ${String(p.limit)} characters long`;
+    case 'minimum':
+      return `must be >= ${String(p.limit)}, got ${show(e.data)}`;
+    case 'maximum':
+      return `must be <= ${String(p.limit)}, got ${show(e.data)}`;
+    case 'minItems':
+      return `must have at least ${String(p.limit)} item(s)`;
+    case 'propertyNames':
+      return `invalid key name ${show(p.propertyName)}`;
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+/** Validates (and fills defaults into) `data`. Returns the problems found, deduplicated. */
+export function validateConfig(data: unknown): RawIssue[] {
+  const validate = configValidator();
+  if (validate(data)) return [];
+  const out: RawIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    // "must match then/else schema" and combinator summaries only repeat the real error.
+    if (e.keyword === 'if' || e.keyword === 'allOf' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    const segments = decodePointer(e.instancePath);
+    const p = e.params as Record<string, unknown>;
+    if (e.keyword === 'additionalProperties') segments.push(String(p.additionalProperty));
+    if (e.keyword === 'required') segments.push(String(p.missingProperty));
+    if (e.keyword === 'propertyNames' && p.propertyName !== undefined) segments.push(String(p.propertyName));
+    const message = formatMessage(e);
+    const key = JSON.stringify(segments) + message;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ segments, message });
+  }
+  return out;
+}
