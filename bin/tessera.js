@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-// Runs the CLI from the compiled build when present, otherwise straight from the TypeScript sources.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Runs the CLI straight from the TypeScript sources; tsx compiles on load and caches the result.
+import { register } from 'tsx/esm/api';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const compiled = `${root}dist/src/cli/main.js`;
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(pathToFileURL(`${root}src/cli/main.ts`).href);
-}
+register();
+await import('../src/cli/main.ts');

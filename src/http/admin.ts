@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from '../registry/registry.js';
+import { registerIdentityAdminRoutes } from '../identity/handler.js';
+import { registerSchemaRoutes } from '../schema/handler.js';
+import { createApp } from './app.js';
+import { registerHealthRoutes } from './health.js';
+import { withSlash } from './public.js';
+
+// Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
+const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery)(\/|\?|$)/;
+
+/** The admin API: identity management and operations. Must not be exposed to the internet. */
+export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
+  const app = await createApp({
+    logger: r.logger.child({ api: 'admin' }),
+    bodyLimit: r.config.bodyLimit('admin'),
+    rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
+  });
+  registerHealthRoutes(app, { ping: () => r.database.ping() });
+  registerSchemaRoutes(app, r.schemas);
+  registerIdentityAdminRoutes(app, {
+    manager: r.identityManager,
+    pool: r.persister.identities,
+    schemaUrl: (id) => new URL(`schemas/${Buffer.from(id).toString('base64url')}`, withSlash(r.config.publicBaseUrl())).toString(),
+    adminBaseUrl: () => r.config.adminBaseUrl(),
+    defaultSchemaId: () => r.config.values.identity.default_schema_id,
+    pageTokens: r.pageTokens,
+  });
+  return app;
+}

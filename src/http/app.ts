@@ -1,0 +1,40 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { Logger } from 'pino';
+import { installErrorHandling } from './errors.js';
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimit: number;
+  /** Rewrites a request URL before routing (the admin API's bare-path aliases). */
+  rewriteUrl?: (url: string) => string;
+}
+
+/**
+ * The Fastify instance both APIs start from: body limit, JSON and form bodies, cookies, the error
+ * envelope, and Kratos's no-store caching of GET responses.
+ */
+export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // Fastify would otherwise answer `/foo/` and `/foo` differently from Kratos's router.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    rewriteUrl: opts.rewriteUrl ? (req) => opts.rewriteUrl!(req.url ?? '/') : undefined,
+  });
+  installErrorHandling(app);
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: opts.bodyLimit });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method === 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  return app;
+}
