@@ -458,6 +458,10 @@ describe('assertFetchMatchesApi over HTTP', () => {
       };
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (req.method === 'DELETE') return send(204, undefined, '');
+      if (path === '/moved' || req.method === 'POST') {
+        res.writeHead(303, { location: `/admin/identities/${ID}` });
+        return res.end();
+      }
       if (path === `/admin/identities/${ID}`) return send(200, 'application/json; charset=utf-8', JSON.stringify(identity()));
       if (path === '/admin/identities/as-text') return send(200, 'text/plain', JSON.stringify(identity()));
       if (path === '/admin/identities/not-json') return send(200, 'application/json', '{"id":');
@@ -480,6 +484,17 @@ describe('assertFetchMatchesApi over HTTP', () => {
 
   it('returns undefined for an empty 204', async () => {
     assert.equal(await assertFetchMatchesApi('DELETE', await fetch(`${base}/admin/identities/${ID}`, { method: 'DELETE' })), undefined);
+  });
+
+  it('checks the final response of a followed GET redirect, and refuses one after another method', async () => {
+    const body = await assertFetchMatchesApi('GET', await fetch(`${base}/moved`));
+    assert.equal((body as { id: string }).id, ID);
+    const message = await asyncFailureOf(async () =>
+      assertFetchMatchesApi('POST', await fetch(`${base}/admin/identities`, { method: 'POST', body: '{}' })),
+    );
+    assert.match(message, /after fetch followed a redirect.*redirect: 'manual'/);
+    const manual = await fetch(`${base}/admin/identities`, { method: 'POST', body: '{}', redirect: 'manual' });
+    assert.match(await asyncFailureOf(async () => assertFetchMatchesApi('POST', manual)), /createIdentity \(POST \/admin\/identities\) status 303 \(documented as default\)/);
   });
 
   it('fails when a documented JSON body is not sent as JSON or does not parse', async () => {

@@ -45,7 +45,10 @@ export interface AssertMatchesApiArgs {
   /** Full URL or path with query, e.g. `http://127.0.0.1:1234/admin/identities?page_size=2`. */
   url: string;
   status: number;
-  /** The parsed JSON body; `undefined` (or '', null, an empty buffer) for no body. */
+  /**
+   * The parsed JSON body, or `undefined` for none. Where the spec documents no body, '', null and
+   * an empty buffer also count as none; where it documents JSON, null is checked like any value.
+   */
   body: unknown;
   /**
    * The listener the request went to. `admin`: like Kratos's admin router, a path without the
@@ -76,10 +79,13 @@ export function assertMatchesApi(args: AssertMatchesApiArgs): void {
 
 /**
  * Reads a fetch() Response, checks it with assertMatchesApi() (method as sent, `res.url`,
- * `res.status`) and returns the body: parsed JSON, the text for other media types, `undefined` when
+ * `res.status`; after a followed redirect only for GET, whose final response is a GET too) and returns the body: parsed JSON, the text for other media types, `undefined` when
  * empty. A non-empty body where the spec documents JSON must be sent as JSON (Content-Type) and parse.
  */
 export async function assertFetchMatchesApi(method: string, res: Response, api?: ApiName): Promise<unknown> {
+  if (res.redirected && !/^(GET|HEAD)$/i.test(method)) {
+    fail(`${method.toUpperCase()} ended at ${res.url} after fetch followed a redirect, so the response is not the one to ${method.toUpperCase()}; fetch with redirect: 'manual' to check it`);
+  }
   const text = await res.text();
   const contentType = res.headers.get('content-type') ?? '';
   const isJson = /^application\/(?:[\w.+-]*\+)?json\b/i.test(contentType);
