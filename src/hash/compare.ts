@@ -15,7 +15,7 @@ function handlerFor(hash: string): HashFormatHandler | null {
 
 /** The format a hash claims by its prefix, or null when no supported format has that prefix. */
 export function detectHashFormat(hash: string): HashFormat | null {
-  return handlerFor(hash)?.format ?? null;
+  return typeof hash === 'string' ? (handlerFor(hash)?.format ?? null) : null;
 }
 
 export type ParsedHash =
@@ -24,7 +24,7 @@ export type ParsedHash =
 
 /** Detects, parses and bounds-checks a hash without computing anything expensive. */
 export function parseHash(hash: string): ParsedHash {
-  const handler = handlerFor(hash);
+  const handler = typeof hash === 'string' ? handlerFor(hash) : null;
   if (!handler) return { ok: false, format: null, problem: 'unknown_format', detail: 'the hash does not match any known hash format' };
   if (hash.length > HASH_LIMITS.maxHashLength) {
     return { ok: false, format: handler.format, problem: 'malformed', detail: `the hash is longer than ${HASH_LIMITS.maxHashLength} characters` };
@@ -44,6 +44,7 @@ export type PasswordCheck = 'match' | 'mismatch' | 'unknown_format' | 'malformed
 export async function checkPassword(password: string, storedHash: string): Promise<PasswordCheck> {
   const parsed = parseHash(storedHash);
   if (!parsed.ok) return parsed.problem;
+  if (typeof password !== 'string') return 'mismatch';
   try {
     return (await parsed.verify(Buffer.from(password, 'utf8'))) ? 'match' : 'mismatch';
   } catch {

@@ -68,6 +68,14 @@ describe('unusable hashes', () => {
     }
   });
 
+  it('treats a missing stored hash as an unknown format', async () => {
+    for (const missing of [null, undefined, 42]) {
+      const hash = missing as unknown as string;
+      assert.equal(detectHashFormat(hash), null);
+      assert.equal(await checkPassword(PASSWORD, hash), 'unknown_format');
+    }
+  });
+
   it('tells unknown formats apart', async () => {
     for (const hash of ['', 'hunter2', '$2x$05$Tessera.test.vector.sOrBhR06gINz/tIGGXPKtU0XpMrIbFTp.', '$argon2d$v=19$m=64,t=2,p=1$c2FsdHNhbHQ$aGFzaA', '{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=', '$pbkdf2$i=1$a$b', '$1$Tess3ra$mNei9Lfxm.0zsGr8tengG/', '$hmac-sha3$YQ==$YQ==']) {
       assert.equal(detectHashFormat(hash), null, hash);
