@@ -24,6 +24,12 @@ export interface LoadConfigOptions {
   dev?: boolean;
   /** Values from command-line flags, nested or with dotted keys ({"serve.public.port": 4455}). */
   overrides?: Record<string, unknown>;
+  /**
+   * Skip the keys Kratos requires (dsn, identity.schemas, selfservice.default_browser_return_url)
+   * for commands that need only part of the config, such as `migrate sql`. Present keys are still
+   * validated.
+   */
+  skipRequired?: boolean;
   /** Directory for dev-mode state (.tessera/); defaults to process.cwd(). */
   cwd?: string;
 }
@@ -150,7 +156,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     data.dev = true;
   }
 
-  if (!dev) requiredChecks(data, issues);
+  if (!dev && !opts.skipRequired) requiredChecks(data, issues);
   for (const raw of validateConfig(data)) {
     issues.push({ path: formatPath(raw.segments), source: sources.sourceOf(raw.segments), message: raw.message });
   }

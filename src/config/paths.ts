@@ -107,13 +107,16 @@ export function getAt(target: unknown, segments: Segments): unknown {
   return node;
 }
 
-/** Expands {"serve.public.port": 1} into {serve: {public: {port: 1}}}; nested objects pass through. */
+/**
+ * Expands top-level dotted keys: {"serve.public.port": 1} → {serve: {public: {port: 1}}}.
+ * Keys of nested objects are left as they are (header names and template names may hold dots).
+ */
 export function expandDotted(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const scratch = new SourceMap();
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    setAt(out, key.split('.'), isPlainObject(value) ? expandDotted(value) : value, 'overrides', scratch);
+    setAt(out, key.split('.'), structuredClone(value), 'overrides', scratch);
   }
   return out;
 }

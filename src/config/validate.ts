@@ -82,11 +82,42 @@ function show(v: unknown): string {
   return s !== undefined && s.length > 80 ? s.slice(0, 77) + '...' : String(s);
 }
 
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The known key nearest to a misspelt one, if it is near enough to be a likely typo. */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
+
 function formatMessage(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'additionalProperties':
-      return 'unknown key (not supported by Tessera)';
+    case 'additionalProperties': {
+      const known = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+      const hint = closest(String(p.additionalProperty), known);
+      return `unknown key (not supported by Tessera)${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`;
+    }
     case 'required':
       return 'is required';
     case 'type':

@@ -314,12 +314,13 @@ describe('loadConfig environment', () => {
   it('applies overrides above files and below env', async () => {
     const c = await loadConfig({
       files: [file('min.yml', MINIMAL), file('more.yml', 'log: {level: warning}\nserve: {admin: {port: 1111}}\n')],
-      overrides: { 'log.level': 'error', serve: { admin: { port: 2222 } }, 'ui.enabled': true },
+      overrides: { 'log.level': 'error', serve: { admin: { port: 2222 } }, 'ui.enabled': true, courier: { smtp: { headers: { 'X.Dotted': 'kept' } } } },
       env: { LOG_LEVEL: 'trace' },
     });
     assert.equal(c.values.log.level, 'trace');
     assert.equal(c.values.serve.admin.port, 2222);
     assert.equal(c.values.ui.enabled, true);
+    assert.deepEqual(c.values.courier.smtp.headers, { 'X.Dotted': 'kept' });
   });
 
   it('names the env var that carried a bad value', async () => {
@@ -342,6 +343,7 @@ describe('loadConfig validation', () => {
     assert.equal(tls.source, bad);
     assert.match(tls.message, /unknown key/);
     assert.equal(issueAt(issues, 'session.lifespn').source, bad);
+    assert.match(issueAt(issues, 'session.lifespn').message, /did you mean "lifespan"\?/);
     try {
       await loadConfig({ files: [file('min.yml', MINIMAL), bad], env: {} });
       assert.fail('expected a ConfigError');
@@ -412,6 +414,13 @@ cookies: {same_site: lax}
     assert.match(issueAt(issues, 'hashers.algorithm').message, /must be one of "argon2", "bcrypt"/);
     assert.match(issueAt(issues, 'hashers.argon2.memory').message, /invalid byte size/);
     assert.match(issueAt(issues, 'cookies.same_site').message, /must be one of/);
+  });
+
+  it('skips required keys on request but still validates the rest', async () => {
+    const c = await loadConfig({ env: { DSN: 'postgres://u:p@db/x' }, skipRequired: true });
+    assert.equal(c.values.dsn, 'postgres://u:p@db/x');
+    const issues = await loadFails({ env: { DSN: 'postgres://u:p@db/x', LOG_LEVEL: 'chatty' }, skipRequired: true });
+    assert.deepEqual(issues.map((i) => i.path), ['log.level']);
   });
 
   it('requires dsn, identity.schemas and selfservice.default_browser_return_url outside dev mode', async () => {
@@ -543,5 +552,17 @@ secrets: {default: [my-own-dev-secret-123]}
     const c = await loadConfig({ files: [file('devkey.yml', 'dev: true\n')], env: {}, cwd: mkdtempSync(join(root, 'dev-')) });
     assert.equal(c.dev, true);
     assert.ok(c.values.dsn.startsWith('sqlite://'));
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('has a production example that loads without problems or warnings', async () => {
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const example = /## A minimal production configuration\s+```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(example, 'example block not found');
+    const c = await loadConfig({ files: [file('example.yml', example)], env: {} });
+    assert.deepEqual(c.warnings, []);
+    assert.equal(c.publicBaseUrl().href, 'https://auth.example.com/');
+    assert.deepEqual(c.hooks('registration', 'after', 'password'), [{ hook: 'session' }]);
   });
 });
