@@ -167,12 +167,8 @@ function translateOne(e: ErrorObject): TraitError | undefined {
  */
 export function translateErrors(ajvErrors: readonly ErrorObject[], extensionErrors: readonly ExtensionError[]): TraitError[] {
   const typeFailures = new Set<string>();
-  const typeFailedPaths = new Set<string>();
   for (const e of ajvErrors) {
-    if (e.keyword === 'type') {
-      typeFailures.add(`${e.instancePath}\u0000${parentPath(e.schemaPath)}`);
-      typeFailedPaths.add(e.instancePath);
-    }
+    if (e.keyword === 'type') typeFailures.add(`${e.instancePath}\u0000${parentPath(e.schemaPath)}`);
   }
 
   // Extra properties of one object are collected into one message at the first one's position.
@@ -214,8 +210,12 @@ export function translateErrors(ajvErrors: readonly ErrorObject[], extensionErro
     }
   }
 
+  // The extension's checks repeat the schema's for values it already rejected (a bad phone number
+  // fails `format: tel` and then cannot be normalised); one message per value is enough.
+  const reported = new Set(ajvErrors.filter((e) => e.keyword === 'type' || e.keyword === 'format').map((e) => e.instancePath));
   for (const x of extensionErrors) {
-    if (typeFailedPaths.has(x.instancePath)) continue;
+    if (reported.has(x.instancePath)) continue;
+    reported.add(x.instancePath);
     push(make(x.instancePath, x.message));
   }
   return out;
