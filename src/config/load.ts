@@ -167,7 +167,9 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
 
   if (getAt(data, ['secrets', 'default']) === undefined) {
     setAt(data, ['secrets', 'default'], [randomBytes(24).toString('base64url')], 'generated', sources);
-    warnings.push('secrets.default is not set; generated a random secret. Sessions, CSRF tokens and flows will not survive a restart or work across instances. Set secrets.default (at least 16 characters).');
+    const cookie = getAt(data, ['secrets', 'cookie']);
+    const what = Array.isArray(cookie) && cookie.length > 0 ? 'Values signed with it' : 'Sessions, CSRF tokens and anything else signed with it';
+    warnings.push(`secrets.default is not set; generated a random secret. ${what} will not survive a restart or work across instances. Set secrets.default (at least 16 characters).`);
   }
 
   return new Config(data as unknown as TesseraConfig, { dev, warnings });

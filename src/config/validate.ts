@@ -40,7 +40,7 @@ export function isUrlOrPath(value: string): boolean {
       return false;
     }
   }
-  return isHttpUrl(value);
+  return isAbsoluteUri(value);
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -137,7 +137,7 @@ function formatMessage(e: ErrorObject): string {
         case 'http-url':
           return `invalid URL ${show(e.data)}: expected an absolute http:// or https:// URL`;
         case 'url-or-path':
-          return `invalid URL ${show(e.data)}: expected an absolute http(s) URL or a path starting with "/"`;
+          return `invalid URL ${show(e.data)}: expected an absolute URL (https://..., or an app scheme such as myapp://...) or a path starting with "/"`;
         case 'email':
           return `invalid email address ${show(e.data)}`;
         default:

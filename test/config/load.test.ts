@@ -566,3 +566,149 @@ describe('docs/configuration.md', () => {
     assert.deepEqual(c.hooks('registration', 'after', 'password'), [{ hook: 'session' }]);
   });
 });
+
+describe('Kratos compatibility', () => {
+  it('loads a config written for Kratos v1.3 with many features', async () => {
+    const kratos = file('kratos.yml', `
+version: v1.3.1
+dsn: memory
+serve:
+  public:
+    base_url: http://localhost:4433/
+    cors: {enabled: true}
+  admin:
+    base_url: http://kratos:4434/
+session:
+  whoami: {required_aal: aal1}
+selfservice:
+  default_browser_return_url: http://localhost:4455/
+  allowed_return_urls:
+    - http://localhost:4455
+    - myapp://callback
+    - exp://localhost:8081/--/Callback
+  methods:
+    password: {enabled: true}
+    code: {passwordless_enabled: true, config: {lifespan: 15m}}
+    totp: {enabled: true, config: {issuer: Example}}
+    lookup_secret: {enabled: true}
+    webauthn:
+      enabled: true
+      config:
+        passwordless: true
+        rp: {display_name: Example, id: localhost, origin: "http://localhost:4455"}
+    passkey:
+      enabled: true
+      config:
+        rp: {display_name: Example, id: localhost, origins: ["http://localhost:4455"]}
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - id: google
+            provider: google
+            client_id: id
+            client_secret: secret
+            mapper_url: file:///etc/kratos/oidc.google.jsonnet
+            scope: [email, profile]
+            requested_claims: {id_token: {email: {essential: true}}}
+          - id: apple
+            provider: apple
+            client_id: id
+            apple_team_id: T
+            apple_private_key_id: K
+            apple_private_key: "-----BEGIN PRIVATE KEY-----"
+            mapper_url: "base64://bG9jYWwgY2xhaW1zID0ge30gKyBzdGQuZXh0VmFyKCdjbGFpbXMnKTsge30="
+  flows:
+    error: {ui_url: http://localhost:4455/error}
+    settings: {ui_url: http://localhost:4455/settings, privileged_session_max_age: 15m, required_aal: aal1}
+    recovery: {enabled: true, ui_url: http://localhost:4455/recovery, use: code}
+    verification:
+      enabled: true
+      ui_url: http://localhost:4455/verification
+      use: link
+      after: {default_browser_return_url: http://localhost:4455/}
+    logout: {after: {default_browser_return_url: http://localhost:4455/login}}
+    login:
+      ui_url: http://localhost:4455/login
+      lifespan: 10m
+      before:
+        hooks:
+          - hook: web_hook
+            config:
+              url: https://hooks.example.com/before-login
+              method: POST
+              body: base64://ZnVuY3Rpb24oY3R4KSB7fQ==
+              auth: {type: api_key, config: {name: X-Key, value: abc, in: header}}
+              response: {ignore: true}
+    registration:
+      lifespan: 10m
+      ui_url: http://localhost:4455/registration
+      after:
+        password:
+          hooks:
+            - hook: session
+            - hook: show_verification_ui
+        oidc:
+          hooks: [{hook: session}]
+log: {level: debug, format: text, leak_sensitive_values: true}
+secrets:
+  cookie: [PLEASE-CHANGE-ME-I-AM-VERY-INSECURE]
+  cipher: [32-LONG-SECRET-NOT-SECURE-AT-ALL]
+ciphers: {algorithm: xchacha20-poly1305}
+hashers: {algorithm: bcrypt, bcrypt: {cost: 8}}
+identity:
+  default_schema_id: default
+  schemas:
+    - {id: default, url: "file://./identity.schema.json"}
+courier:
+  smtp:
+    connection_uri: smtps://test:test@mailslurper:1025/?skip_ssl_verify=true
+  channels:
+    - id: sms
+      type: http
+      request_config:
+        url: https://sms.example.com/send
+        method: POST
+        body: base64://ZnVuY3Rpb24oY3R4KSB7fQ==
+        headers: {Content-Type: application/x-www-form-urlencoded}
+        auth: {type: basic_auth, config: {user: u, password: p}}
+`);
+    const c = await loadConfig({ files: [kratos], env: {} });
+    assert.equal(c.flowLifespanMs('login'), 600_000);
+    assert.equal(c.privilegedSessionMaxAgeMs(), 900_000);
+    assert.equal(c.hashers().bcrypt.cost, 12, 'raised outside dev mode');
+    assert.ok(c.warnings.some((w) => w.includes('hashers.bcrypt.cost')));
+    assert.ok(c.warnings.some((w) => w.includes('secrets.default')));
+    assert.deepEqual(c.secretsCookie(), ['PLEASE-CHANGE-ME-I-AM-VERY-INSECURE']);
+    assert.equal(c.allowedReturnUrls()[1]?.href, 'myapp://callback');
+    assert.equal(c.values.selfservice.methods.oidc.config.providers[0]?.pkce, 'auto');
+    assert.equal(c.hooks('login', 'before')[0]?.hook, 'web_hook');
+    assert.equal(c.values.courier.channels[0]?.request_config?.method, 'POST');
+  });
+
+  it('refuses hooks where Kratos does not allow them', async () => {
+    const bad = file('hooks.yml', `
+selfservice:
+  flows:
+    registration: {after: {hooks: [{hook: session}]}}
+    recovery: {after: {hooks: [{hook: show_verification_ui}]}}
+    login: {before: {hooks: [{hook: revoke_active_sessions}]}}
+`);
+    const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
+    for (const p of ['selfservice.flows.registration.after.hooks[0].hook', 'selfservice.flows.recovery.after.hooks[0].hook', 'selfservice.flows.login.before.hooks[0].hook']) {
+      assert.match(issueAt(issues, p).message, /must be one of/, p);
+    }
+  });
+
+  it('requires config for enabled webauthn and passkey, and request_config for HTTP email', async () => {
+    const bad = file('methods.yml', `
+selfservice: {methods: {webauthn: {enabled: true}, passkey: {enabled: true, config: {rp: {id: localhost}}}}}
+courier: {delivery_strategy: http}
+`);
+    const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
+    assert.equal(issueAt(issues, 'selfservice.methods.webauthn.config').source, bad);
+    assert.match(issueAt(issues, 'selfservice.methods.passkey.config.rp.display_name').message, /is required/);
+    const more = await loadFails({ files: [file('min.yml', MINIMAL), file('http.yml', 'courier: {delivery_strategy: http}\n')], env: {} });
+    assert.match(issueAt(more, 'courier.http.request_config').message, /delivery_strategy is "http"/);
+  });
+});
