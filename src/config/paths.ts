@@ -84,6 +84,7 @@ export function setAt(target: Record<string, unknown>, segments: Segments, value
     if (nextIsIndex ? !Array.isArray(child) : !isPlainObject(child)) {
       child = nextIsIndex ? [] : {};
       container[seg] = child;
+      sources.mark(segments.slice(0, i + 1), source);
     }
     node = child as Record<string, unknown> | unknown[];
   }

@@ -121,6 +121,7 @@ function formatMessage(e: ErrorObject): string {
     case 'required':
       return 'is required';
     case 'type':
+      if (e.data === undefined) return `is missing (must be ${String(p.type).replace(/,/g, ' or ')})`;
       return `must be ${String(p.type).replace(/,/g, ' or ')}, got ${typeOf(e.data)} ${show(e.data)}`;
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}, got ${show(e.data)}`;

@@ -311,6 +311,12 @@ describe('loadConfig environment', () => {
     ]);
   });
 
+  it('reports a gap in indexed array variables', async () => {
+    const issues = await loadFails({ files: [file('min.yml', MINIMAL)], env: { SECRETS_DEFAULT: 'x-long-enough-secret', IDENTITY_SCHEMAS_2_ID: 'late' } });
+    assert.match(issueAt(issues, 'identity.schemas[1]').message, /is missing \(must be object\)/);
+    assert.equal(issueAt(issues, 'identity.schemas[2].url').source, 'env:IDENTITY_SCHEMAS_2_ID');
+  });
+
   it('applies overrides above files and below env', async () => {
     const c = await loadConfig({
       files: [file('min.yml', MINIMAL), file('more.yml', 'log: {level: warning}\nserve: {admin: {port: 1111}}\n')],
