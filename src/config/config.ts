@@ -50,6 +50,34 @@ function withTrailingSlash(u: URL): URL {
   return u;
 }
 
+const REDACTED = '[redacted]';
+const SECRET_KEYS = new Set(['client_secret', 'apple_private_key', 'password', 'value', 'secrets']);
+const URI_KEYS = new Set(['dsn', 'connection_uri']);
+
+function maskUri(uri: string): string {
+  // Covers URL userinfo (scheme://user:pass@host) and Go MySQL DSNs (user:pass@tcp(host)/db).
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, `$1${REDACTED}@`).replace(/^([^:/@]+:)[^@/]*@tcp\(/, `$1${REDACTED}@tcp(`);
+}
+
+function redact(node: unknown, key?: string): unknown {
+  if (key !== undefined && SECRET_KEYS.has(key) && node !== undefined) {
+    return key === 'secrets' && node !== null && typeof node === 'object'
+      ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, Array.isArray(v) ? v.map(() => REDACTED) : REDACTED]))
+      : REDACTED;
+  }
+  if (key !== undefined && URI_KEYS.has(key) && typeof node === 'string') return maskUri(node);
+  if (key === 'headers' && node !== null && typeof node === 'object' && !Array.isArray(node)) {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, /auth|token|key|secret|cookie|signature/i.test(k) ? REDACTED : v]));
+  }
+  if (Array.isArray(node)) return node.map((v) => redact(v));
+  if (node !== null && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = redact(v, k);
+    return out;
+  }
+  return node;
+}
+
 export class Config {
   readonly values: TesseraConfig;
   readonly warnings: string[];
@@ -256,6 +284,14 @@ export class Config {
       concurrency: c.worker.concurrency,
       messageRetries: c.message_retries,
     };
+  }
+
+  /**
+   * A copy of `values` safe to log or print: secrets, private keys, passwords and tokens are
+   * replaced by "[redacted]", and passwords inside DSNs and SMTP URIs are masked.
+   */
+  redactedValues(): TesseraConfig {
+    return redact(structuredClone(this.values)) as TesseraConfig;
   }
 
   /** The built-in UI's mount path, without a trailing slash ("/ui"). */

@@ -718,3 +718,30 @@ courier: {delivery_strategy: http}
     assert.match(issueAt(more, 'courier.http.request_config').message, /delivery_strategy is "http"/);
   });
 });
+
+describe('Config.redactedValues', () => {
+  it('hides secrets, passwords and private keys', async () => {
+    const c = await loadConfig({
+      files: [file('min.yml', MINIMAL)],
+      env: {
+        DSN: 'postgres://tessera:db-password@db:5432/tessera',
+        COURIER_SMTP_CONNECTION_URI: 'smtps://mailer:smtp-password@mail.example.com:465/',
+        COURIER_SMTP_HEADERS: JSON.stringify({ 'X-Api-Key': 'header-secret', 'X-Tag': 'visible' }),
+        SECRETS_COOKIE: 'cookie-secret-0123456789',
+        SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS: JSON.stringify([{ id: 'gh', provider: 'github', client_id: 'cid', client_secret: 'oidc-secret', mapper_url: 'base64://e30=' }]),
+        SELFSERVICE_FLOWS_LOGIN_BEFORE_HOOKS: JSON.stringify([{ hook: 'web_hook', config: { url: 'https://h.example.com/', method: 'POST', auth: { type: 'basic_auth', config: { user: 'u', password: 'hook-password' } } } }]),
+      },
+    });
+    const shown = JSON.stringify(c.redactedValues());
+    for (const secret of ['db-password', 'smtp-password', 'cookie-secret-0123456789', 'a-very-long-secret-value', 'oidc-secret', 'hook-password', 'header-secret']) {
+      assert.ok(!shown.includes(secret), `${secret} leaked`);
+    }
+    const r = c.redactedValues();
+    assert.equal(r.dsn, 'postgres://tessera:[redacted]@db:5432/tessera');
+    assert.equal(r.courier.smtp.connection_uri, 'smtps://mailer:[redacted]@mail.example.com:465/');
+    assert.deepEqual(r.secrets.cookie, ['[redacted]']);
+    assert.equal(r.courier.smtp.headers?.['X-Tag'], 'visible');
+    assert.equal(r.selfservice.methods.oidc.config.providers[0]?.client_id, 'cid');
+    assert.equal(c.values.dsn, 'postgres://tessera:db-password@db:5432/tessera', 'the original is untouched');
+  });
+});
