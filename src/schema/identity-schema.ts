@@ -12,6 +12,7 @@ import { ExtensionCollector, type ExtensionConfig, type TraitsExtraction } from 
 import { addIdentityFormats } from './formats.js';
 import { EXTENSION_KEYWORD } from './meta.js';
 import { validationWrongType } from './text.js';
+import { listTraitFields, resolveLocalRef, type RefResolver, type TraitField } from './trait-fields.js';
 import { jsonType, translateErrors, type TraitError } from './translate.js';
 
 export type TraitsValidation = ({ ok: true } & TraitsExtraction) | { ok: false; errors: TraitError[] };
@@ -120,7 +121,22 @@ export async function compileIdentitySchema(opts: CompileOptions): Promise<Ident
   } catch (err) {
     throw new Error(compileErrorMessage(err), { cause: err });
   }
-  return new IdentitySchema(opts.id, opts.url, dialect, opts.json, validate, slot);
+  // External `$ref`s are looked up among the documents Ajv loaded while compiling.
+  const resolveRef: RefResolver = (ref, doc) => {
+    try {
+      const base = typeof doc['$id'] === 'string' ? doc['$id'] : undefined;
+      const uri = base ? new URL(ref, base).href : ref;
+      const hash = uri.indexOf('#');
+      const target = ajv.getSchema(hash < 0 ? uri : uri.slice(0, hash))?.schema;
+      if (!isPlainObject(target)) return undefined;
+      const sub = resolveLocalRef(hash < 0 ? '#' : uri.slice(hash), target);
+      return sub ? { schema: sub, doc: target } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const fields = () => listTraitFields(compiled, resolveRef, COMPILED_EXTENSION_KEYWORD);
+  return new IdentitySchema(opts.id, opts.url, dialect, opts.json, validate, slot, fields);
 }
 
 /** Ajv's compile errors, reworded where Ajv's own words are obscure. */
@@ -141,15 +157,32 @@ export class IdentitySchema {
   readonly #json: Record<string, unknown>;
   readonly #validate: ValidateFunction;
   readonly #slot: { collector: ExtensionCollector | null };
+  readonly #listFields: () => TraitField[];
+  #fields: TraitField[] | undefined;
 
   /** @internal use `compileIdentitySchema` or `SchemaRegistry.get`. */
-  constructor(id: string, url: string, dialect: SchemaDialect, json: Record<string, unknown>, validate: ValidateFunction, slot: { collector: ExtensionCollector | null }) {
+  constructor(
+    id: string,
+    url: string,
+    dialect: SchemaDialect,
+    json: Record<string, unknown>,
+    validate: ValidateFunction,
+    slot: { collector: ExtensionCollector | null },
+    listFields: () => TraitField[],
+  ) {
     this.id = id;
     this.url = url;
     this.dialect = dialect;
     this.#json = json;
     this.#validate = validate;
     this.#slot = slot;
+    this.#listFields = listFields;
+  }
+
+  /** The trait form fields, in schema order (a copy; computed once). */
+  traitFields(): TraitField[] {
+    this.#fields ??= this.#listFields();
+    return structuredClone(this.#fields);
   }
 
   /** The schema document as served by `GET /schemas/{id}` (a copy; callers may modify it). */
