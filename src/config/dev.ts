@@ -81,6 +81,11 @@ export async function loadOrCreateDevSecrets(cwd: string): Promise<DevSecrets> {
 
 function fill(data: Record<string, unknown>, segments: Segments, value: unknown, sources: SourceMap): void {
   if (getAt(data, segments) !== undefined) return;
+  // Never overwrite a wrongly typed parent (serve: 5): validation must still see and report it.
+  for (let i = 1; i < segments.length; i++) {
+    const parent = getAt(data, segments.slice(0, i));
+    if (parent !== undefined && !isPlainObject(parent)) return;
+  }
   setAt(data, segments, value, 'dev', sources);
 }
 

@@ -83,7 +83,7 @@ function requiredChecks(data: Record<string, unknown>, issues: ConfigIssue[]): v
   }
 }
 
-/** Checks the schema cannot express, and the keys required outside dev mode. */
+/** Rules across keys that the schema cannot express, and start-up warnings. */
 function semanticChecks(data: Record<string, unknown>, dev: boolean, sources: SourceMap, issues: ConfigIssue[], warnings: string[]): void {
   const at = (segments: Segments, message: string): void => {
     issues.push({ path: formatPath(segments), source: sources.sourceOf(segments), message });

@@ -554,6 +554,12 @@ secrets: {default: [my-own-dev-secret-123]}
     assert.equal(c.secretsCipher()[0]?.length, 32, 'the missing cipher secret is still generated');
   });
 
+  it('still reports wrongly typed sections it would otherwise fill', async () => {
+    const issues = await loadFails({ dev: true, env: {}, cwd: mkdtempSync(join(root, 'dev-')), files: [file('badserve.yml', 'serve: 5\nselfservice: {flows: []}\n')] });
+    assert.match(issueAt(issues, 'serve').message, /must be object/);
+    assert.match(issueAt(issues, 'selfservice.flows').message, /must be object, got array/);
+  });
+
   it('is switched on by dev: true in a file and writes a relative DSN for the working directory', async () => {
     const c = await loadConfig({ files: [file('devkey.yml', 'dev: true\n')], env: {}, cwd: mkdtempSync(join(root, 'dev-')) });
     assert.equal(c.dev, true);
