@@ -59,7 +59,7 @@ const SETTINGS_AFTER_PROFILE_HOOKS = ['web_hook', 'show_verification_ui'] as con
 const RECOVERY_AFTER_HOOKS = ['web_hook', 'revoke_active_sessions'] as const;
 const VERIFICATION_AFTER_HOOKS = ['web_hook'] as const;
 
-const before = (): JsonSchema => obj({ hooks: hookList(BEFORE_HOOKS) });
+const before = (): JsonSchema => obj({ hooks: hookList(BEFORE_HOOKS) }, { default: {} });
 const afterMethod = (allowed: readonly string[]): JsonSchema =>
   obj({ default_browser_return_url: urlOrPath(), hooks: hookList(allowed) });
 
@@ -342,7 +342,7 @@ const flows = group({
     ui_url: uiUrl('login'),
     lifespan: lifespan(),
     style: str({ enum: ['unified', 'identifier_first'], default: 'unified' }),
-    before: obj({ hooks: hookList(BEFORE_HOOKS) }, { default: {} }),
+    before: before(),
     after: loginAfter,
   }),
   registration: group({
@@ -351,7 +351,7 @@ const flows = group({
     lifespan: lifespan(),
     login_hints: bool(false),
     enable_legacy_one_step: bool(false),
-    before: obj({ hooks: hookList(BEFORE_HOOKS) }, { default: {} }),
+    before: before(),
     after: registrationAfter,
   }),
   settings: group({
@@ -359,7 +359,7 @@ const flows = group({
     lifespan: lifespan(),
     privileged_session_max_age: duration('1h'),
     required_aal: requiredAal(),
-    before: obj({ hooks: hookList(BEFORE_HOOKS) }, { default: {} }),
+    before: before(),
     after: settingsAfter,
   }),
   recovery: group({
@@ -368,7 +368,7 @@ const flows = group({
     lifespan: lifespan(),
     use: str({ enum: ['code', 'link'], default: 'code' }),
     notify_unknown_recipients: bool(false),
-    before: obj({ hooks: hookList(BEFORE_HOOKS) }, { default: {} }),
+    before: before(),
     after: simpleAfter(RECOVERY_AFTER_HOOKS),
   }),
   verification: group({
@@ -377,7 +377,7 @@ const flows = group({
     lifespan: lifespan(),
     use: str({ enum: ['code', 'link'], default: 'code' }),
     notify_unknown_recipients: bool(false),
-    before: obj({ hooks: hookList(BEFORE_HOOKS) }, { default: {} }),
+    before: before(),
     after: simpleAfter(VERIFICATION_AFTER_HOOKS),
   }),
   logout: group({ after: group({ default_browser_return_url: urlOrPath() }) }),
