@@ -107,7 +107,13 @@ export class SchemaRegistry {
     } catch (err) {
       throw new SchemaLoadError(ref.id, ref.url, `is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
-    const problems = checkIdentityMeta(json);
+    let problems: string[];
+    try {
+      problems = checkIdentityMeta(json);
+    } catch (err) {
+      // Only absurd nesting gets here (the checks recurse).
+      throw new SchemaLoadError(ref.id, ref.url, `could not be checked: ${(err as Error).message}`, { cause: err });
+    }
     if (problems.length > 0) throw new SchemaLoadError(ref.id, ref.url, 'is not a valid identity schema', { problems });
     const schemaJson = json as Record<string, unknown>;
 

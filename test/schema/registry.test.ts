@@ -235,6 +235,12 @@ describe('SchemaRegistry', () => {
     assert.match((await loadError(registry, 'verify-format')).problems[0], /^#\/properties\/traits\/properties\/email\/format: a trait used for verification must have format "email", "tel", .*got "uri"$/);
   });
 
+  test('absurdly nested JSON fails cleanly', async () => {
+    const deep = `{"properties":{"traits":{"properties":{"a":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}}}}}`;
+    const registry = new SchemaRegistry({ schemas: [{ id: 'deep', url: `base64://${Buffer.from(deep).toString('base64')}` }], defaultSchemaId: 'deep' });
+    assert.match((await loadError(registry, 'deep')).message, /^Identity schema "deep" .* could not be checked/);
+  });
+
   test('rejects schemas that are not valid JSON Schema', async () => {
     const registry = new SchemaRegistry({
       schemas: [
