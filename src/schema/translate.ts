@@ -75,6 +75,26 @@ function make(instancePath: string, message: UiText): TraitError {
   return { pointer, nodeName: pointerToNodeName(pointer), message };
 }
 
+/** A canonical text of a JSON value: equal values (objects in any key order) give equal texts. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Every pair of equal items `[j, i]` with `j < i`, in the order Kratos reports them. */
+function equalPairs(data: unknown): Array<[number, number]> {
+  if (!Array.isArray(data)) return [];
+  const texts = data.map(canonical);
+  const pairs: Array<[number, number]> = [];
+  for (let i = 1; i < texts.length; i++) {
+    for (let j = 0; j < i; j++) if (texts[i] === texts[j]) pairs.push([j, i]);
+  }
+  return pairs;
+}
+
 /** Translates one error; `undefined` when the keyword only summarises errors reported separately. */
 function translateOne(e: ErrorObject): TraitError | undefined {
   const p = e.params as Record<string, unknown>;
@@ -121,11 +141,8 @@ function translateOne(e: ErrorObject): TraitError | undefined {
       return make(at, validationMinItems(Number(p['limit']), lengthOf(data)));
     case 'maxItems':
       return make(at, validationMaxItems(Number(p['limit']), lengthOf(data)));
-    case 'uniqueItems': {
-      const i = Number(p['i']);
-      const j = Number(p['j']);
-      return make(at, validationUniqueItems(Math.min(i, j), Math.max(i, j)));
-    }
+    case 'uniqueItems':
+      return undefined; // expanded into one error per equal pair by translateErrors
     case 'minProperties':
       return make(at, validationGeneric(`minimum ${Number(p['limit'])} properties allowed, but found ${sizeOf(data)} properties`));
     case 'maxProperties':
@@ -188,6 +205,10 @@ export function translateErrors(ajvErrors: readonly ErrorObject[], extensionErro
       const p = e.params as Record<string, unknown>;
       const name = String(p['additionalProperty'] ?? p['unevaluatedProperty']);
       if (!group.names.includes(name)) group.names.push(name);
+      continue;
+    }
+    if (e.keyword === 'uniqueItems') {
+      for (const [a, b] of equalPairs(e.data)) entries.push(make(e.instancePath, validationUniqueItems(a, b)));
       continue;
     }
     const t = translateOne(e);

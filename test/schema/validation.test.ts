@@ -141,6 +141,12 @@ describe('validateTraits errors', () => {
       ['#/traits/tags', { id: 4000023, text: 'maximum 3 items allowed, but found 4 items', type: 'error', context: { max_items: 3, actual_items: 4 } }],
       ['#/traits/tags', { id: 4000025, text: 'items at index 0 and 2 are equal', type: 'error', context: { index_a: 0, index_b: 2 } }],
     ]);
+    // Every equal pair is named, as Kratos names them.
+    assert.deepEqual(errorsOf(multi, { ...valid, tags: ['x', 'y', 'x', 'x'] }).filter((e) => e.message.id === 4000025).map((e) => e.message.context), [
+      { index_a: 0, index_b: 2 },
+      { index_a: 0, index_b: 3 },
+      { index_a: 2, index_b: 3 },
+    ]);
     assert.deepEqual(errorsOf(multi, { ...valid, tags: ['a', 7] }).map((e) => [e.pointer, e.nodeName, e.message.id]), [['#/traits/tags/1', 'traits.tags.1', 4000026]]);
   });
 
