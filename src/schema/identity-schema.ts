@@ -19,19 +19,30 @@ export type TraitsValidation = ({ ok: true } & TraitsExtraction) | { ok: false; 
 
 export type SchemaDialect = 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
 
-const DIALECTS: Record<string, SchemaDialect> = {
-  'http://json-schema.org/draft-06/schema': 'draft-06',
-  'http://json-schema.org/draft-07/schema': 'draft-07',
-  'https://json-schema.org/draft/2019-09/schema': '2019-09',
-  'https://json-schema.org/draft/2020-12/schema': '2020-12',
+/** The meta-schema URI each dialect is compiled with. */
+const META_URI: Record<SchemaDialect, string> = {
+  'draft-06': 'http://json-schema.org/draft-06/schema#',
+  'draft-07': 'http://json-schema.org/draft-07/schema#',
+  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
 };
 
-/** The dialect a schema's `$schema` names (draft-07 when absent), or undefined for one we do not support. */
+const DIALECTS: Record<string, SchemaDialect> = {
+  'json-schema.org/draft-06/schema': 'draft-06',
+  'json-schema.org/draft-07/schema': 'draft-07',
+  'json-schema.org/draft/2019-09/schema': '2019-09',
+  'json-schema.org/draft/2020-12/schema': '2020-12',
+};
+
+/**
+ * The dialect a schema's `$schema` names (draft-07 when absent), or undefined for one we do not
+ * support. Either scheme and an empty fragment are accepted.
+ */
 export function dialectOf(schema: Record<string, unknown>): SchemaDialect | undefined {
   const declared = schema['$schema'];
   if (declared === undefined) return 'draft-07';
   if (typeof declared !== 'string') return undefined;
-  return DIALECTS[declared.replace(/#$/, '')];
+  return DIALECTS[declared.replace(/^https?:\/\//, '').replace(/#$/, '')];
 }
 
 type AjvInstance = Ajv | Ajv2019 | Ajv2020;
@@ -115,6 +126,7 @@ export async function compileIdentitySchema(opts: CompileOptions): Promise<Ident
   });
   const compiled = aliasExtensionKeyword(opts.json) as Record<string, unknown>;
   if (compiled['$id'] === undefined && opts.baseId !== undefined) compiled['$id'] = opts.baseId;
+  if (compiled['$schema'] !== undefined) compiled['$schema'] = META_URI[dialect];
   let validate: ValidateFunction;
   try {
     validate = await ajv.compileAsync(compiled);

@@ -269,6 +269,20 @@ describe('SchemaRegistry', () => {
     ]);
   });
 
+  test('recognises $schema with either scheme and with or without an empty fragment', async () => {
+    const withSchema = (uri: string) => ({ $schema: uri, properties: { traits: { type: 'object', properties: { a: { type: 'string' } } } } });
+    const uris = ['http://json-schema.org/draft-07/schema', 'https://json-schema.org/draft-07/schema#', 'http://json-schema.org/draft-06/schema#', 'https://json-schema.org/draft/2019-09/schema', 'https://json-schema.org/draft/2020-12/schema#'];
+    const registry = new SchemaRegistry({ schemas: uris.map((uri, i) => ({ id: String(i), url: base64Url(withSchema(uri)) })), defaultSchemaId: '0' });
+    const dialects = [];
+    for (let i = 0; i < uris.length; i++) {
+      const schema = await registry.get(String(i));
+      assert.equal(schema.validateTraits({ a: 1 }).ok, false);
+      assert.deepEqual(schema.raw(), withSchema(uris[i]), 'served as written');
+      dialects.push(schema.dialect);
+    }
+    assert.deepEqual(dialects, ['draft-07', 'draft-07', 'draft-06', '2019-09', '2020-12']);
+  });
+
   test('raw() hands out copies', async () => {
     const registry = new SchemaRegistry({ schemas: [{ id: 'default', url: base64Url(emailSchema) }], defaultSchemaId: 'default' });
     const raw = await registry.raw('default');
