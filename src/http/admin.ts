@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import { registerIdentityAdminRoutes } from '../identity/handler.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
+import { registerSessionAdminRoutes } from '../session/handler.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
-import { withSlash } from './public.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
 const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery)(\/|\?|$)/;
@@ -21,10 +21,11 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
   registerIdentityAdminRoutes(app, {
     manager: r.identityManager,
     pool: r.persister.identities,
-    schemaUrl: (id) => new URL(`schemas/${Buffer.from(id).toString('base64url')}`, withSlash(r.config.publicBaseUrl())).toString(),
+    schemaUrl: r.schemaUrl,
     adminBaseUrl: () => r.config.adminBaseUrl(),
     defaultSchemaId: () => r.config.values.identity.default_schema_id,
     pageTokens: r.pageTokens,
   });
+  registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;
 }

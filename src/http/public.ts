@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
+import { registerSessionPublicRoutes } from '../session/handler.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
 
@@ -9,6 +10,7 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
   const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public') });
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
+  registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
 
   // Admin paths asked of the public port are sent to the admin API, as Kratos does, never served.
   app.all('/admin/*', async (req, reply) => {

@@ -59,7 +59,64 @@ export interface IdentityRecoveryAddressesTable {
   updated_at: unknown;
 }
 
+export interface SessionsTable {
+  id: string;
+  identity_id: string;
+  token_hash: string;
+  logout_token_hash: string;
+  active: unknown;
+  expires_at: unknown;
+  authenticated_at: unknown;
+  issued_at: unknown;
+  aal: string;
+  authentication_methods: string;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+export interface SessionDevicesTable {
+  id: string;
+  session_id: string;
+  identity_id: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  location: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+export interface SelfServiceFlowsTable {
+  id: string;
+  kind: string;
+  type: string;
+  state: string;
+  identity_id: string | null;
+  expires_at: unknown;
+  issued_at: unknown;
+  request_url: string;
+  return_to: string | null;
+  active: string | null;
+  csrf_token: string;
+  ui: string;
+  data: string;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+export interface SelfServiceErrorsTable {
+  id: string;
+  error: string;
+  csrf_token: string;
+  seen_at: unknown | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
 export interface Tables {
+  selfservice_flows: SelfServiceFlowsTable;
+  selfservice_errors: SelfServiceErrorsTable;
+  sessions: SessionsTable;
+  session_devices: SessionDevicesTable;
   identities: IdentitiesTable;
   identity_credentials: IdentityCredentialsTable;
   identity_credential_identifiers: IdentityCredentialIdentifiersTable;

@@ -6,6 +6,10 @@ import { SchemaRegistry } from '../schema/registry.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 import { IdentityManager } from '../identity/manager.js';
 import { PageTokens } from '../lib/pagination.js';
+import { CookieSigner, type CookieAttributes } from '../http/cookies.js';
+import { Csrf } from '../http/csrf.js';
+import { SessionManager } from '../session/manager.js';
+import { identityToJson, type Identity } from '../identity/identity.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -20,8 +24,16 @@ export interface Registry {
   readonly hasher: Hasher;
   readonly identityManager: IdentityManager;
   readonly pageTokens: PageTokens;
+  readonly sessions: SessionManager;
+  readonly csrf: Csrf;
+  /** The public URL an identity schema is served at. */
+  schemaUrl(schemaId: string): string;
+  /** Identity JSON for the public (session) or admin view; credentials are never included. */
+  renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   close(): Promise<void>;
 }
+
+const sameSite = (v: string | undefined): CookieAttributes['sameSite'] => (v === 'Strict' ? 'strict' : v === 'None' ? 'none' : 'lax');
 
 export interface RegistryOptions {
   logger?: Logger;
@@ -49,7 +61,28 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   });
   const identityManager = new IdentityManager({ pool: persister.identities, schemas, hasher });
   const pageTokens = new PageTokens(config.secretsCookie());
+  // Cookies are Secure except in dev mode, where the UI is served over plain http on localhost.
+  const secure = !config.dev;
+  const sessions = new SessionManager({
+    pool: persister.sessions,
+    signer: new CookieSigner(config.secretsCookie()),
+    lifespanMs: () => config.sessionLifespanMs(),
+    earliestPossibleExtendMs: () => config.sessionEarliestPossibleExtendMs(),
+    cookie: () => {
+      const c = config.sessionCookie();
+      return { name: c.name, domain: c.domain, path: c.path, sameSite: sameSite(c.sameSite), secure, persistent: c.persistent };
+    },
+  });
+  const csrf = new Csrf(config.publicBaseUrl(), () => {
+    const c = config.cookies();
+    return { domain: c.domain, path: c.path, sameSite: secure ? sameSite(c.sameSite) : 'lax', secure };
+  });
+  const schemaUrl = (id: string) => new URL(`schemas/${Buffer.from(id).toString('base64url')}`, config.publicBaseUrl()).toString();
   return {
+    sessions,
+    csrf,
+    schemaUrl,
+    renderIdentity: (identity, admin) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false }),
     config,
     logger,
     database,

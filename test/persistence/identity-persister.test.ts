@@ -39,7 +39,7 @@ for (const factory of testDatabases()) {
     before(async () => {
       tdb = await factory.create();
       database = new Database(tdb.dsn);
-      assert.deepEqual(await database.pendingMigrations(), ['0001-identities']);
+      assert.ok((await database.pendingMigrations()).includes('0001-identities'));
       await database.migrate();
       assert.deepEqual(await database.pendingMigrations(), []);
       pool = new SqlIdentityPersister(database.db, database.dialect);

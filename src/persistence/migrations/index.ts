@@ -1,6 +1,8 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import * as m0001 from './0001-identities.js';
+import * as m0002 from './0002-sessions.js';
+import * as m0003 from './0003-selfservice-flows.js';
 
 interface MigrationModule {
   name: string;
@@ -9,7 +11,7 @@ interface MigrationModule {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
-export const MIGRATIONS: readonly MigrationModule[] = [m0001];
+export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003];
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {

@@ -1,0 +1,27 @@
+import type { Session } from './session.js';
+
+export interface ListSessionsParams {
+  identityId?: string;
+  /** true: only usable sessions; false: only revoked or expired ones; undefined: all. */
+  active?: boolean;
+  exceptSessionId?: string;
+  afterId?: string;
+  limit: number;
+  withIdentity: boolean;
+  now: Date;
+}
+
+/** Storage of sessions. Tokens are looked up by their digest; the secrets themselves are never stored. */
+export interface SessionPool {
+  createSession(session: Session, tokenHash: string, logoutTokenHash: string): Promise<void>;
+  getSessionByTokenHash(tokenHash: string): Promise<Session | null>;
+  getSessionByLogoutTokenHash(logoutTokenHash: string): Promise<Session | null>;
+  getSession(id: string, opts?: { withIdentity?: boolean }): Promise<Session | null>;
+  listSessions(params: ListSessionsParams): Promise<{ sessions: Session[]; hasMore: boolean }>;
+  /** Re-authentication of an existing session (refresh login): new methods, AAL and times. */
+  updateSession(session: Session): Promise<void>;
+  revokeSession(id: string, identityId?: string): Promise<boolean>;
+  /** Revokes every active session of the identity except one; returns how many were revoked. */
+  revokeSessionsOfIdentity(identityId: string, exceptSessionId?: string): Promise<number>;
+  deleteSessionsOfIdentity(identityId: string): Promise<number>;
+}
