@@ -8,6 +8,7 @@ const program = new Command()
   .name('tessera')
   .description('Identity infrastructure server speaking the Ory Kratos v1 HTTP API')
   .showHelpAfterError()
+  .enablePositionalOptions()
   .exitOverride((err) => process.exit(err.exitCode));
 
 registerServe(program);

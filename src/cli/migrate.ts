@@ -24,6 +24,7 @@ async function resolveDsn(arg: string | undefined, opts: MigrateOpts): Promise<s
 export function registerMigrate(program: Command): void {
   const migrate = program.command('migrate').description('Database schema management');
   const sqlCmd = withConfigOption(migrate.command('sql'))
+    .enablePositionalOptions()
     .description('Apply pending SQL migrations')
     .argument('[dsn]', 'database to migrate')
     .option('-e, --read-from-env', 'read the DSN from the DSN environment variable')
