@@ -182,7 +182,7 @@ export function evaluate(e: Expr, env: Env): Value {
     case 'assert': {
       const cond = evaluate(e.cond, env);
       if (cond !== true) {
-        if (cond !== false) throw rtError(`assertion condition must be boolean, got ${typeOf(cond)}.`, e.loc);
+        if (cond !== false) throw rtError(`condition must be boolean, got ${typeOf(cond)}.`, e.loc);
         if (e.msg === null) throw rtError('Assertion failed.', e.loc);
         throw rtError(errorText(evaluate(e.msg, env)), e.loc);
       }
@@ -246,7 +246,7 @@ export function indexValue(target: Value, idx: Value, loc: Loc | null): Value {
     if (idx < 0 || idx >= cps.length) throw rtError(`string bounds error: ${fmtG(idx, 6)} not within [0, ${cps.length})`, loc);
     return cps[idx];
   }
-  throw rtError(`attempted index a ${typeOf(target)} with ${typeOf(idx)}.`, loc);
+  throw rtError(`can only index objects, strings, and arrays, got ${typeOf(target)}.`, loc);
 }
 
 /** Field of an object as seen from outside (checks the object's assertions first). */
@@ -383,7 +383,7 @@ function forEachBinding(specs: CompSpec[], env: Env, loc: Loc, body: (env: Env) 
   if (s.kind === 'if') {
     const c = evaluate(s.cond, env);
     if (c === true) forEachBinding(specs, env, loc, body, i + 1);
-    else if (c !== false) throw rtError(`if condition must be boolean, got ${typeOf(c)}.`, loc);
+    else if (c !== false) throw rtError(`condition must be boolean, got ${typeOf(c)}.`, loc);
     return;
   }
   const arr = evaluate(s.expr, env);
@@ -473,7 +473,7 @@ export function callFunction(fn: JFunction, positional: Lazy[], named: [string, 
       const p = params[i];
       const s = slots[i];
       if (s !== undefined) env[p.name] = s;
-      else if (p.def !== null) env[p.name] = lazy(p.def, env);
+      else if (p.def !== null) env[p.name] = p.def.k === 'lit' ? p.def.v : new Thunk(p.def, env, null, p.name);
       else throw rtError(`function parameter ${p.name} not bound in call.`, loc);
     }
   }
@@ -580,7 +580,7 @@ export function binary(op: string, l: Value, r: Value, loc: Loc | null): Value {
       case '&': return Number(BigInt.asIntN(64, toInt64(l, loc) & toInt64(r, loc)));
       case '|': return Number(BigInt.asIntN(64, toInt64(l, loc) | toInt64(r, loc)));
       case '^': return Number(BigInt.asIntN(64, toInt64(l, loc) ^ toInt64(r, loc)));
-      case 'in': throw rtError('The in operator requires an object on the right, got number.', loc);
+      case 'in': throw rtError("the left hand side of the 'in' operator should be a string,  got number", loc);
       default: throw rtError(`unknown operator ${op}`, loc);
     }
     return checkNumber(x, loc);
@@ -597,11 +597,14 @@ export function binary(op: string, l: Value, r: Value, loc: Loc | null): Value {
       if (typeof l === 'string') return formatHook(l, r, loc);
       throw rtError(`Operator % cannot be used on types ${typeOf(l)} and ${typeOf(r)}.`, loc);
     case 'in':
-      if (!(r instanceof JObject)) throw rtError(`The in operator requires an object on the right, got ${typeOf(r)}.`, loc);
-      if (typeof l !== 'string') throw rtError(`The in operator requires a string on the left, got ${typeOf(l)}.`, loc);
+      if (typeof l !== 'string') throw rtError(`the left hand side of the 'in' operator should be a string,  got ${typeOf(l)}`, loc);
+      if (!(r instanceof JObject)) throw rtError(`the right hand side of the 'in' operator should be an object, got ${typeOf(r)}`, loc);
       return r.has(l);
   }
-  throw rtError(`binary operator ${op} requires matching types, got ${typeOf(l)} and ${typeOf(r)}.`, loc);
+  const tl = typeOf(l);
+  const tr = typeOf(r);
+  if (tl === tr) throw rtError(`binary operator ${op} does not operate on ${tl}s.`, loc);
+  throw rtError(`binary operator ${op} requires matching types, got ${tl} and ${tr}.`, loc);
 }
 
 let formatHook: (fmt: string, v: Value, loc: Loc | null) => string = () => '';
@@ -630,10 +633,17 @@ export function plus(l: Value, r: Value, loc: Loc | null): Value {
     if (n > ctx.limits.maxArrayLength) throw sizeError('array', n, ctx.limits.maxArrayLength);
     return new JArray(l.items.concat(r.items));
   }
-  throw rtError(`binary operator + requires matching types, got ${typeOf(l)} and ${typeOf(r)}.`, loc);
+  const tl = typeOf(l);
+  const tr = typeOf(r);
+  if (tl === tr) throw rtError(`binary operator + does not operate on ${tl}s.`, loc);
+  throw rtError(`binary operator + requires matching types, got ${tl} and ${tr}.`, loc);
 }
 
 export function equals(a: Value, b: Value, loc: Loc | null): boolean {
+  if (a instanceof JFunction || b instanceof JFunction) {
+    if (a instanceof JFunction && b instanceof JFunction) throw rtError('cannot test equality of functions', loc);
+    return false;
+  }
   if (a === b) return true;
   const ta = typeOf(a);
   if (ta !== typeOf(b)) return false;
@@ -674,20 +684,23 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-export function compare(a: Value, b: Value, op: string, loc: Loc | null): number {
+export function compare(a: Value, b: Value, op: string, loc: Loc | null, nested = false): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (a instanceof JArray && b instanceof JArray) {
     const n = Math.min(a.items.length, b.items.length);
     for (let i = 0; i < n; i++) {
-      const c = compare(force(a.items[i]), force(b.items[i]), op, loc);
+      const c = compare(force(a.items[i]), force(b.items[i]), op, loc, true);
       if (c !== 0) return c;
     }
     return a.items.length - b.items.length;
   }
   const ta = typeOf(a);
   const tb = typeOf(b);
-  if (ta !== tb) throw rtError(`binary operator ${op} requires matching types, got ${ta} and ${tb}.`, loc);
+  if (ta !== tb) {
+    if (nested) throw rtError(`Comparison requires matching types. Got ${ta} and ${tb}`, loc);
+    throw rtError(`binary operator ${op} requires matching types, got ${ta} and ${tb}.`, loc);
+  }
   throw rtError(`binary operator ${op} does not operate on ${ta}s.`, loc);
 }
 

@@ -52,7 +52,7 @@ export function lex(src: SourceFile): Token[] {
         while (i < n && t.charCodeAt(i) !== 10) i++;
       } else if (c === 47 && t.charCodeAt(i + 1) === 42) {
         const end = t.indexOf('*/', i + 2);
-        if (end < 0) err('Multi-line comment has no terminating */.', i);
+        if (end < 0) err('multi-line comment has no terminating */.', i);
         i = end + 2;
       } else break;
     }
@@ -92,7 +92,7 @@ export function lex(src: SourceFile): Token[] {
       }
       case 64: { // @
         const q = t.charCodeAt(i + 1);
-        if (q !== 34 && q !== 39) err(`Couldn't lex verbatim string, junk after '@': ${q}`, i);
+        if (q !== 34 && q !== 39) err(`couldn't lex verbatim string, junk after '@': ${t[i + 1] ?? ''}`, i);
         let j = i + 2;
         let s = '';
         while (true) {
@@ -138,7 +138,7 @@ export function lex(src: SourceFile): Token[] {
       i = j;
       continue;
     }
-    err(`Could not lex the character ${JSON.stringify(String.fromCodePoint(t.codePointAt(i) ?? c))}`, i);
+    err(`Could not lex the character code ${Buffer.from(String.fromCodePoint(t.codePointAt(i) ?? c), 'utf8')[0]}`, i);
   }
 }
 
@@ -160,7 +160,7 @@ function lexNumber(t: string, i: number, err: (m: string, b: number, e?: number)
   }
   if (t.charCodeAt(i) === 46) {
     i++;
-    if (!isDigit(t.charCodeAt(i))) err(`Couldn't lex number, junk after decimal point: ${t[i] ?? 'end of file'}`, b);
+    if (!isDigit(t.charCodeAt(i))) err(`couldn't lex number, junk after decimal point: ${t[i] ?? ''}`, b);
     digits();
   }
   const e = t.charCodeAt(i);
@@ -168,7 +168,7 @@ function lexNumber(t: string, i: number, err: (m: string, b: number, e?: number)
     i++;
     const s = t.charCodeAt(i);
     if (s === 43 || s === 45) i++;
-    if (!isDigit(t.charCodeAt(i))) err(`Couldn't lex number, junk after 'E': ${t[i] ?? 'end of file'}`, b);
+    if (!isDigit(t.charCodeAt(i))) err(`couldn't lex number, junk after 'E': ${t[i] ?? ''}`, b);
     digits();
   }
   return i;
@@ -203,7 +203,7 @@ function lexString(src: SourceFile, i: number, err: (m: string, b: number, e?: n
         case 't': s += '\t'; j += 2; break;
         case 'u': {
           const hex = t.slice(j + 2, j + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) err('Truncated unicode escape sequence in string literal.', j, j + 2);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) err('Truncated unicode escape sequence in string literal.', b, stringEnd(t, j, q));
           s += String.fromCharCode(parseInt(hex, 16));
           j += 6;
           break;
@@ -212,7 +212,7 @@ function lexString(src: SourceFile, i: number, err: (m: string, b: number, e?: n
           err('unterminated string', b);
           break;
         default:
-          err(`Unknown escape sequence in string literal: '${d}'`, b, j + 3);
+          err(`Unknown escape sequence in string literal: '${d}'`, b, stringEnd(t, j, q));
       }
       run = j;
       continue;
@@ -230,7 +230,7 @@ function lexTextBlock(t: string, i: number, err: (m: string, b: number, e?: numb
     i++;
   }
   while (t[i] === ' ' || t[i] === '\t' || t[i] === '\r') i++;
-  if (t[i] !== '\n') err('Text block syntax requires new line after |||.', b);
+  if (t[i] !== '\n') err('text block syntax requires new line after |||.', b);
   i++;
   let s = '';
   // leading empty lines are kept
@@ -241,7 +241,7 @@ function lexTextBlock(t: string, i: number, err: (m: string, b: number, e?: numb
   let p = i;
   while (t[p] === ' ' || t[p] === '\t') p++;
   const prefix = t.slice(i, p);
-  if (prefix.length === 0) err('Text block\'s first line must start with whitespace.', b);
+  if (prefix.length === 0) err('text block\'s first line must start with whitespace.', b);
   while (true) {
     // i is at the start of a line that starts with prefix
     i += prefix.length;
@@ -259,10 +259,22 @@ function lexTextBlock(t: string, i: number, err: (m: string, b: number, e?: numb
       while (t[j] === ' ' || t[j] === '\t') j++;
       if (!t.startsWith('|||', j)) {
         if (j >= t.length) err('Unexpected EOF', b);
-        err('Text block not terminated with |||', j);
+        err('text block not terminated with |||', j);
       }
       if (chomp && s.endsWith('\n')) s = s.slice(0, -1);
       return [s, j + 3];
     }
   }
+}
+
+/** Offset just past the closing quote of a string whose escape at `j` is bad (for error spans). */
+function stringEnd(t: string, j: number, q: number): number {
+  let k = j + 2;
+  while (k < t.length) {
+    const c = t.charCodeAt(k);
+    if (c === 92) k += 2;
+    else if (c === q) return k + 1;
+    else k++;
+  }
+  return t.length;
 }

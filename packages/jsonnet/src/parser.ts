@@ -23,7 +23,7 @@ export function parse(src: SourceFile): Expr {
   const p = new Parser(src, lex(src));
   const e = p.parseExpr(0);
   const t = p.peek();
-  if (t.kind !== 'eof') throw new StaticError(`did not expect: ${JSON.stringify(t.value)}`, { src, b: t.b, e: t.b }, true);
+  if (t.kind !== 'eof') p.fail(`did not expect: ${describe(t)}`, t);
   checkStatic(src, e);
   return e;
 }
@@ -34,7 +34,8 @@ function describe(t: Token): string {
     case 'str': case 'vstr': case 'block': return `(STRING, "${t.value}")`;
     case 'num': return `(NUMBER, "${t.value}")`;
     case 'id': return `(IDENTIFIER, "${t.value}")`;
-    default: return `(${t.kind === 'kw' ? t.value.toUpperCase() : 'OPERATOR'}, "${t.value}")`;
+    case 'op': return `(OPERATOR, "${t.value}")`;
+    default: return `(${t.value}, "${t.value}")`;
   }
 }
 
@@ -60,7 +61,7 @@ class Parser {
   }
   fail(msg: string, t: Token): never {
     if (t.kind === 'eof') throw new StaticError('unexpected end of file.', this.loc(t.b, t.b), true);
-    throw new StaticError(msg, this.loc(t.b, t.e));
+    throw new StaticError(msg, this.loc(t.b, t.b), true);
   }
   is(kind: Token['kind'], value?: string): boolean {
     const t = this.peek();
@@ -80,12 +81,12 @@ class Parser {
   }
   expect(kind: Token['kind'], value: string): Token {
     const t = this.peek();
-    if (t.kind !== kind || t.value !== value) this.fail(`Expected token ${kind === 'kw' ? value.toUpperCase() : `"${value}"`} but got ${describe(t)}`, t);
+    if (t.kind !== kind || t.value !== value) this.fail(`expected token ${kind === 'kw' ? value.toUpperCase() : kind === 'op' ? 'OPERATOR' : `"${value}"`} but got ${describe(t)}`, t);
     return this.next();
   }
   ident(): Token {
     const t = this.peek();
-    if (t.kind !== 'id') this.fail(`Expected token IDENTIFIER but got ${describe(t)}`, t);
+    if (t.kind !== 'id') this.fail(`expected token IDENTIFIER but got ${describe(t)}`, t);
     return this.next();
   }
 
@@ -104,7 +105,11 @@ class Parser {
         else if (t.kind === 'kw' && t.value === 'in') op = 'in';
         if (op === null) break;
         const prec = BINARY_PREC[op];
-        if (prec === undefined || prec <= minPrec) break;
+        if (prec === undefined) {
+          if (op === '=' ) this.fail(`not a binary operator: ${op}`, t);
+          break;
+        }
+        if (prec <= minPrec) break;
         this.next();
         if (op === 'in' && this.isKw('super')) {
           this.next();
@@ -189,7 +194,12 @@ class Parser {
         this.next();
         continue;
       }
-      this.expect('punct', ';');
+      if (!this.isPunct(';')) {
+        const bad = this.peek();
+        if (bad.kind === 'eof') this.fail('', bad);
+        throw new StaticError(`expected , or ; but got ${describe(bad)}`, this.loc(bad.b, bad.kind === 'id' ? bad.b : bad.e), bad.kind === 'id');
+      }
+      this.next();
       break;
     }
     const body = this.parseExpr(0);
@@ -216,6 +226,11 @@ class Parser {
     const params: Param[] = [];
     const seen = new Set<string>();
     while (!this.isPunct(')')) {
+      const pt = this.peek();
+      if (pt.kind !== 'id') {
+        if (pt.kind === 'eof') this.fail('', pt);
+        throw new StaticError('could not parse parameter here.', this.loc(pt.b, pt.e));
+      }
       const id = this.ident();
       let def: Expr | null = null;
       if (this.isOp('=')) {
@@ -226,7 +241,7 @@ class Parser {
       seen.add(id.value);
       params.push({ name: id.value, def, loc: this.loc(id.b, id.e) });
       if (this.isPunct(',')) this.next();
-      else if (!this.isPunct(')')) this.fail(`Expected a comma before next function parameter, got ${describe(this.peek())}.`, this.peek());
+      else if (!this.isPunct(')')) this.fail(`expected a comma before next function parameter, got ${describe(this.peek())}.`, this.peek());
     }
     this.next();
     return params;
@@ -310,7 +325,7 @@ class Parser {
         positional++;
       }
       if (this.isPunct(',')) this.next();
-      else if (!this.isPunct(')')) this.fail(`Expected a comma before next function argument, got ${describe(this.peek())}.`, this.peek());
+      else if (!this.isPunct(')')) this.fail(`expected a comma before next function argument, got ${describe(this.peek())}.`, this.peek());
     }
     this.next();
     let tailstrict = false;
@@ -354,7 +369,7 @@ class Parser {
               this.expect('punct', ']');
               return { k: 'superindex', index: idx, loc: this.loc(t.b, this.lastEnd) };
             }
-            this.fail('Expected . or [ after super.', n);
+            throw new StaticError('expected . or [ after super.', this.loc(t.b, t.e));
             break;
           }
           case 'import': case 'importstr': case 'importbin': {
@@ -383,7 +398,7 @@ class Parser {
         }
         break;
     }
-    return this.fail(`Unexpected: ${describe(t)} while parsing terminal`, t);
+    return this.fail(`unexpected: ${JSON.stringify(t.value)} while parsing terminal`, t);
   }
 
   parseArray(): Expr {
@@ -403,7 +418,7 @@ class Parser {
         this.expect('punct', ']');
         return { k: 'arrcomp', body: e, specs, loc: this.loc(open.b, this.lastEnd) };
       }
-      if (!comma && !this.isPunct(']')) this.fail(`Expected a comma before next array element.`, this.peek());
+      if (!comma && !this.isPunct(']')) this.fail(`expected a comma before next array element.`, this.peek());
     }
     this.next();
     return { k: 'array', elems, loc: this.loc(open.b, this.lastEnd) };
@@ -460,7 +475,10 @@ class Parser {
         } else {
           const f = this.parseField();
           if (f.name !== null) {
-            if (names.has(f.name)) throw new StaticError(`duplicate field: ${f.name}`, this.loc(f.loc.b, f.loc.b), true);
+            if (names.has(f.name)) {
+              const point = t.kind === 'id';
+              throw new StaticError(`duplicate field: ${f.name}`, this.loc(t.b, point ? t.b : t.e), point);
+            }
             names.add(f.name);
           }
           fields.push(f);
@@ -482,7 +500,7 @@ class Parser {
           this.expect('punct', '}');
           return { k: 'objcomp', locals, nameExpr: cf.nameExpr as Expr, plus: cf.plus, body: cf.body, specs, outermost, loc: this.loc(open.b, this.lastEnd) };
         }
-        if (!comma && !this.isPunct('}')) this.fail(`Expected a comma before next field.`, this.peek());
+        if (!comma && !this.isPunct('}')) this.fail(`expected a comma before next field.`, this.peek());
       }
       void members;
       this.next();
@@ -521,7 +539,7 @@ class Parser {
     const op = this.peek();
     let plus = false;
     let hide: Hide = 0;
-    if (op.kind !== 'op') this.fail(`Expected one of :, ::, :::, +:, +::, +:::, got: ${describe(op)}`, op);
+    if (op.kind !== 'op') this.fail(`expected token OPERATOR but got ${describe(op)}`, op);
     switch (op.value) {
       case ':': break;
       case '::': hide = 1; break;
@@ -529,7 +547,7 @@ class Parser {
       case '+:': plus = true; break;
       case '+::': plus = true; hide = 1; break;
       case '+:::': plus = true; hide = 2; break;
-      default: this.fail(`Expected one of :, ::, :::, +:, +::, +:::, got: ${describe(op)}`, op);
+      default: this.fail(`expected one of :, ::, :::, +:, +::, +:::, got: ${op.value}`, op);
     }
     if (plus && params !== null) this.fail('Cannot use +: syntax sugar in a method: ' + (name ?? ''), op);
     this.next();
