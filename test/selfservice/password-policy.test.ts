@@ -3,10 +3,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
 import {
   DEFAULT_PASSWORD_POLICY_CONFIG,
   PasswordPolicy,
+  passwordPolicyFromConfig,
   type PasswordPolicyConfig,
   type PasswordPolicyOptions,
 } from '../../src/selfservice/strategies/password/policy.js';
@@ -454,6 +459,49 @@ describe('configuration', () => {
     const p = new PasswordPolicy({ ...DEFAULT_PASSWORD_POLICY_CONFIG }, { fetch: offlineFetch });
     assert.equal(await p.validate(['mohutdesub'], 'damrumukuh'), null);
     assert.deepEqual(urls, ['https://api.pwnedpasswords.com/range/BCBA9']);
+  });
+
+  it('is built from a loaded configuration, bcrypt limit included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-policy-'));
+    try {
+      const file = join(dir, 'config.yml');
+      writeFileSync(
+        file,
+        [
+          'dsn: memory',
+          'serve: { public: { base_url: "https://auth.example.com/" } }',
+          'identity: { schemas: [ { id: default, url: "file:///etc/tessera/identity.schema.json" } ] }',
+          'secrets: { default: [a-very-long-secret-value] }',
+          'hashers: { algorithm: bcrypt }',
+          'selfservice:',
+          '  default_browser_return_url: https://app.example.com/',
+          '  methods:',
+          '    password:',
+          '      config:',
+          '        min_password_length: 10',
+          '        max_breaches: 3',
+          '        ignore_network_errors: false',
+          `        haveibeenpwned_host: "${server.url}"`,
+          '',
+        ].join('\n'),
+      );
+      const config = await loadConfig({ files: [file], env: {} });
+      const p = passwordPolicyFromConfig(config, { timeoutMs: 1000 });
+      assert.deepEqual(p.config, {
+        ...DEFAULT_PASSWORD_POLICY_CONFIG,
+        min_password_length: 10,
+        max_breaches: 3,
+        ignore_network_errors: false,
+        haveibeenpwned_host: server.url,
+      });
+      assert.deepEqual((await p.validate([], 'q'.repeat(9)))?.context, { min_length: 10, actual_length: 9 });
+      const pw = 'tessera-from-config';
+      server.routes.set(sha1(pw).prefix, { kind: 'body', body: `${sha1(pw).suffix}:4` });
+      assert.deepEqual((await p.validate([], pw))?.context, { breaches: 4 });
+      assert.equal((await p.validate([], 'v'.repeat(80)))?.id, 4000033);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('has Kratos defaults', () => {

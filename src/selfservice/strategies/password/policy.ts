@@ -18,14 +18,26 @@
 // single SHA-1, the similarity check is bounded to 256-byte operands, and a range response is
 // capped at 1 MiB.
 //
-// Differences from Kratos, all deliberate: the 4000005 reason names the failure without the Go
-// error text Kratos embeds (which would leak internal host names); a range line with an
-// unreadable count is taken as one breach rather than failing the whole check; a response body that is cut off counts as a network failure
-// (as in later Kratos); `haveibeenpwned_host` also accepts an http(s) URL (see pwned-range.ts).
-// The UI text objects for these ids are built here until a shared text module exists.
+// Differences from Kratos v1.3, all deliberate:
+// - a failed lookup with `ignore_network_errors: false` gives 4000005 as v1.3 does (later Kratos
+//   answers 502 instead), but its reason names the failure without the Go error text v1.3 embeds,
+//   which would show internal host names to users;
+// - one attempt bounded by `timeoutMs`, where Kratos's HTTP client retries failures with back-off;
+// - a range line with an unreadable count is taken as one breach instead of failing the lookup,
+//   and a body cut off mid-way is a network failure (as in later Kratos);
+// - `haveibeenpwned_host` also accepts an http(s) URL (see policy/pwned-range.ts).
 import { createHash } from 'node:crypto';
+import type { Config } from '../../../config/index.js';
 import { BCRYPT_MAX_PASSWORD_BYTES } from '../../../hash/index.js';
 import { VERSION } from '../../../lib/version.js';
+import {
+  errorPasswordIdentifierTooSimilar,
+  errorPasswordPolicyTooLong,
+  errorPasswordPolicyTooShort,
+  errorPasswordPolicyViolation,
+  errorPasswordTooManyBreaches,
+  type UiText,
+} from '../../../text/index.js';
 import {
   DEFAULT_MAX_RANGE_RESPONSE_BYTES,
   PwnedRangeUnavailableError,
@@ -35,6 +47,8 @@ import {
 } from './policy/pwned-range.js';
 import { tooSimilarToIdentifier } from './policy/similarity.js';
 import { TtlLruCache } from './policy/ttl-lru-cache.js';
+
+export { PwnedRangeUnavailableError } from './policy/pwned-range.js';
 
 /** `selfservice.methods.password.config`, the keys the policy reads. */
 export interface PasswordPolicyConfig {
@@ -57,14 +71,11 @@ export const DEFAULT_PASSWORD_POLICY_CONFIG: Readonly<PasswordPolicyConfig> = Ob
 });
 
 /**
- * A UI text for the `password` node, as Kratos attaches it. `context` is absent when the
- * message has none (4000031), as Kratos omits it on the wire.
+ * A UI text for the `password` node, as Kratos attaches it (built by src/text). `context` is
+ * absent when the message has none (4000031), as Kratos omits it on the wire.
  */
-export interface PolicyViolation {
-  id: number;
-  text: string;
+export interface PolicyViolation extends UiText {
   type: 'error';
-  context?: Record<string, unknown>;
 }
 
 export interface PasswordPolicyOptions {
@@ -90,44 +101,10 @@ export const PASSWORD_POLICY_DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_CACHE_SIZE = 256;
 const HOUR_MS = 60 * 60 * 1000;
 
-/** 4000005: the password can not be used, with a reason sentence. */
-export function passwordPolicyViolationGeneric(reason: string): PolicyViolation {
-  return { id: 4000005, text: `The password can not be used because ${reason}.`, type: 'error', context: { reason } };
-}
-
-/** 4000031: too similar to an identifier. */
-export function passwordIdentifierTooSimilar(): PolicyViolation {
-  return { id: 4000031, text: 'The password can not be used because it is too similar to the identifier.', type: 'error' };
-}
-
-/** 4000032: shorter than the minimum (both lengths in UTF-8 bytes, as Kratos counts). */
-export function passwordMinLength(minLength: number, actualLength: number): PolicyViolation {
-  return {
-    id: 4000032,
-    text: `The password must be at least ${minLength} characters long, but got ${actualLength}.`,
-    type: 'error',
-    context: { min_length: minLength, actual_length: actualLength },
-  };
-}
-
-/** 4000033: longer than the hasher can use. */
-export function passwordMaxLength(maxLength: number, actualLength: number): PolicyViolation {
-  return {
-    id: 4000033,
-    text: `The password must be at most ${maxLength} characters long, but got ${actualLength}.`,
-    type: 'error',
-    context: { max_length: maxLength, actual_length: actualLength },
-  };
-}
-
-/** 4000034: found in more breaches than allowed. */
-export function passwordTooManyBreaches(breaches: number): PolicyViolation {
-  return {
-    id: 4000034,
-    text: 'The password has been found in data breaches and must no longer be used.',
-    type: 'error',
-    context: { breaches },
-  };
+/** Narrows a catalogue text to the error texts the policy returns. */
+function violation(text: UiText): PolicyViolation {
+  if (text.type !== 'error') throw new TypeError(`text ${text.id} is not an error`);
+  return text as PolicyViolation;
 }
 
 const NETWORK_FAILURE_REASON = 'unable to check if password has been leaked because an unexpected network error occurred';
@@ -160,7 +137,14 @@ export class PasswordPolicy {
     }
     const timeoutMs = opts.timeoutMs ?? PASSWORD_POLICY_DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
-    this.#config = Object.freeze({ ...config });
+    this.#config = Object.freeze({
+      min_password_length: config.min_password_length,
+      identifier_similarity_check_enabled: config.identifier_similarity_check_enabled,
+      haveibeenpwned_enabled: config.haveibeenpwned_enabled,
+      haveibeenpwned_host: config.haveibeenpwned_host,
+      max_breaches: config.max_breaches,
+      ignore_network_errors: config.ignore_network_errors,
+    });
     // Resolved up front so that a bad host fails at startup, not at the first registration.
     this.#baseUrl = config.haveibeenpwned_enabled ? pwnedRangeBaseUrl(config.haveibeenpwned_host) : undefined;
     this.#fetch = opts.fetch ?? globalThis.fetch;
@@ -183,14 +167,14 @@ export class PasswordPolicy {
   async validate(identifiers: readonly string[], password: string): Promise<PolicyViolation | null> {
     const config = this.#config;
     const bytes = Buffer.byteLength(password, 'utf8');
-    if (bytes < config.min_password_length) return passwordMinLength(config.min_password_length, bytes);
+    if (bytes < config.min_password_length) return violation(errorPasswordPolicyTooShort(config.min_password_length, bytes));
 
     // Kratos validates once per identifier: length, similarity, breaches. Length and breaches do
     // not depend on the identifier, so they run once; the order of the outcomes stays the same.
     let breaches: Promise<PolicyViolation | null> | undefined;
     for (const identifier of identifiers.length > 0 ? identifiers : ['']) {
       if (config.identifier_similarity_check_enabled && tooSimilarToIdentifier(identifier, password)) {
-        return passwordIdentifierTooSimilar();
+        return violation(errorPasswordIdentifierTooSimilar());
       }
       if (config.haveibeenpwned_enabled) {
         breaches ??= this.#checkBreaches(password);
@@ -199,7 +183,7 @@ export class PasswordPolicy {
       }
     }
 
-    if (this.#bcrypt && bytes > BCRYPT_MAX_PASSWORD_BYTES) return passwordMaxLength(BCRYPT_MAX_PASSWORD_BYTES, bytes);
+    if (this.#bcrypt && bytes > BCRYPT_MAX_PASSWORD_BYTES) return violation(errorPasswordPolicyTooLong(BCRYPT_MAX_PASSWORD_BYTES, bytes));
     return null;
   }
 
@@ -213,10 +197,10 @@ export class PasswordPolicy {
     } catch (err) {
       if (!(err instanceof PwnedRangeUnavailableError)) throw err;
       this.#onLookupError?.(err);
-      return this.#config.ignore_network_errors ? null : passwordPolicyViolationGeneric(lookupFailureReason(err));
+      return this.#config.ignore_network_errors ? null : violation(errorPasswordPolicyViolation(lookupFailureReason(err)));
     }
     const count = range.count(suffix);
-    return count > this.#config.max_breaches ? passwordTooManyBreaches(count) : null;
+    return count > this.#config.max_breaches ? violation(errorPasswordTooManyBreaches(count)) : null;
   }
 
   #range(prefix: string): Promise<PwnedRange> {
@@ -242,4 +226,15 @@ export class PasswordPolicy {
     this.#inFlight.set(prefix, request);
     return request;
   }
+}
+
+/**
+ * The policy for a loaded configuration: `selfservice.methods.password.config`, with the bcrypt
+ * length limit when `hashers.algorithm` is bcrypt.
+ */
+export function passwordPolicyFromConfig(config: Config, opts: Omit<PasswordPolicyOptions, 'bcrypt'> = {}): PasswordPolicy {
+  return new PasswordPolicy(config.values.selfservice.methods.password.config, {
+    ...opts,
+    bcrypt: config.hashers().algorithm === 'bcrypt',
+  });
 }
