@@ -242,7 +242,7 @@ def('assertEqual', 'a,b', (a, l) => {
   const x = force(a[0]);
   const y = force(a[1]);
   if (equals(x, y, l)) return true;
-  throw rtError(`Assertion failed. ${manifestOneLine(x)} != ${manifestOneLine(y)}`, l);
+  throw rtError(`Assertion failed. ${toStringValue(x)} != ${toStringValue(y)}`, l);
 });
 def('makeArray', 'sz,func', (a, l) => {
   const sz = num('makeArray', a[0], l);
@@ -331,7 +331,8 @@ def('codepoint', 'str', (a, l) => {
 });
 def('char', 'n', (a, l) => {
   const n = num('char', a[0], l);
-  if (n < 0 || n > 0x10ffff) throw rtError(`Invalid unicode codepoint, got ${fmtNumber(n)}`, l);
+  if (n < 0) throw rtError(`codepoints must be >= 0, got ${fmtNumber(n)}`, l);
+  if (n > 0x10ffff) throw rtError(`Invalid unicode codepoint, got ${fmtNumber(n)}`, l);
   return String.fromCodePoint(Math.floor(n));
 });
 def('substr', 'str,from,len', (a, l) => {
@@ -447,7 +448,8 @@ const escapeXml: Impl = (a) => toStringValue(force(a[0])).replace(/[<>&"']/g, (c
 def('escapeStringXml', 'str', escapeXml);
 def('escapeStringXML', 'str', escapeXml);
 function parseRadix(fn: string, s: string, radix: number, re: RegExp, l: Loc | null): number {
-  if (!re.test(s)) throw rtError(`${fn}: ${JSON.stringify(s)} is not a base ${radix} integer`, l);
+  if (s === '') throw rtError(`Not an integer: ""`, l);
+  if (!re.test(s)) throw rtError(`${s} is not a base ${radix} integer`, l);
   let v = 0;
   for (const ch of s) v = v * radix + parseInt(ch, radix);
   return v;
@@ -537,10 +539,10 @@ def('join', 'sep,arr', (a, l) => {
   if (typeof sep === 'string') {
     const parts: string[] = [];
     let size = 0;
-    for (const x of items) {
-      const v = force(x);
+    for (let i = 0; i < items.length; i++) {
+      const v = force(items[i]);
       if (v === null) continue;
-      if (typeof v !== 'string') throw rtError(`join expected string but got ${typeOf(v)}`, l);
+      if (typeof v !== 'string') throw rtError(`expected string but arr[${i}] was ${typeOf(v)}`, l);
       parts.push(v);
       size += v.length + sep.length;
       if (size > ctx.limits.maxStringLength) checkString(parts.join(sep));
@@ -561,7 +563,7 @@ def('join', 'sep,arr', (a, l) => {
     }
     return new JArray(out);
   }
-  throw rtError(`join requires the separator to be a string or array, got ${typeOf(sep)}`, l);
+  throw rtError(`join first parameter should be string or array, got ${typeOf(sep)}`, l);
 });
 def('deepJoin', 'arr', (a, l) => {
   const parts: string[] = [];
