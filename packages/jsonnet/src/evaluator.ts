@@ -18,8 +18,8 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxStack: 500,
-  maxSteps: 50_000_000,
-  timeoutMs: 10_000,
+  maxSteps: 20_000_000,
+  timeoutMs: 2_000,
   maxStringLength: 64 * 1024 * 1024,
   maxArrayLength: 4 * 1024 * 1024,
 };
@@ -29,6 +29,8 @@ export type ImportFn = (importedFrom: string, path: string, kind: 'import' | 'im
 
 export interface Context {
   limits: Limits;
+  /** frames allowed: maxStack less the few the reference spends on its own entry */
+  stackLimit: number;
   depth: number;
   steps: number;
   nextCheck: number;
@@ -67,6 +69,13 @@ function checkBudget(): void {
   }
 }
 
+/** Counts `n` units of work done natively (copies, sorts, builtin loops) against the step budget. */
+export function charge(n: number): void {
+  const c = ctx;
+  c.steps += n;
+  if (c.steps >= c.nextCheck) checkBudget();
+}
+
 export function rtError(msg: string, loc: Loc | null): RuntimeError {
   const e = new RuntimeError(msg);
   e.pendingLoc = loc;
@@ -87,11 +96,13 @@ export function sizeError(what: string, n: number, max: number): RuntimeError {
 
 export function checkString(s: string): string {
   if (s.length > ctx.limits.maxStringLength) throw sizeError('string', s.length, ctx.limits.maxStringLength);
+  if (s.length > 4096) charge(s.length >> 6);
   return s;
 }
 
 export function checkArrayLength(n: number): void {
   if (n > ctx.limits.maxArrayLength) throw sizeError('array', n, ctx.limits.maxArrayLength);
+  charge(n >> 2);
 }
 
 export function force(x: Lazy): Value {
@@ -101,7 +112,7 @@ export function force(x: Lazy): Value {
 export function forceThunk(t: Thunk, at: Loc | null = null): Value {
   if (t.state === 2) return t.value;
   const c = ctx;
-  if (++c.depth > c.limits.maxStack) {
+  if (++c.depth > c.stackLimit) {
     c.depth--;
     throw stackError(at);
   }
@@ -145,52 +156,66 @@ export function evaluate(e: Expr, env: Env): Value {
     case 'apply': return evalApply(e, env);
     case 'object': return evalObject(e, env);
     case 'binary': return evalBinary(e, env);
-    case 'local': {
-      const env2 = Object.create(env) as Env;
-      for (const b of e.binds) {
-        env2[b.name] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env2, b.name) : new Thunk(b.body, env2, null, b.name);
-      }
-      return evaluate(e.body, env2);
-    }
-    case 'if': {
-      const cond = evaluate(e.cond, env);
-      if (cond === true) return evaluate(e.then, env);
-      if (cond === false) return e.else === null ? null : evaluate(e.else, env);
-      throw rtError(`condition must be boolean, got ${typeOf(cond)}.`, e.loc);
-    }
-    case 'array': {
-      const items: Lazy[] = new Array(e.elems.length);
-      for (let i = 0; i < items.length; i++) items[i] = lazy(e.elems[i], env);
-      return new JArray(items);
-    }
+    case 'local': return evaluate(e.body, bindLocals(e, env));
+    case 'if': return evaluate(pickBranch(e, env), env);
+    case 'array': return evalArray(e, env);
     case 'function': return new JFunction(e.params, e.body, env, e.name);
     case 'unary': return evalUnary(e, env);
     case 'arrcomp': return evalArrComp(e, env);
     case 'objcomp': return evalObjComp(e, env);
-    case 'superindex': {
-      const name = evaluate(e.index, env);
-      if (typeof name !== 'string') throw rtError(`super index must be string, got ${typeOf(name)}.`, e.loc);
-      return superField(env, name, e.loc);
-    }
-    case 'insuper': {
-      const name = evaluate(e.key, env);
-      if (typeof name !== 'string') throw rtError(`in super requires a string, got ${typeOf(name)}.`, e.loc);
-      const self = env.self as JObject;
-      return self.findLayer(name, env.super as number) >= 0;
-    }
+    case 'superindex': return evalSuperIndex(e, env);
+    case 'insuper': return evalInSuper(e, env);
     case 'slice': return evalSlice(e, env);
-    case 'assert': {
-      const cond = evaluate(e.cond, env);
-      if (cond !== true) {
-        if (cond !== false) throw rtError(`condition must be boolean, got ${typeOf(cond)}.`, e.loc);
-        if (e.msg === null) throw rtError('Assertion failed.', e.loc);
-        throw rtError(errorText(evaluate(e.msg, env)), e.loc);
-      }
+    case 'assert':
+      checkAssert(e, env);
       return evaluate(e.rest, env);
-    }
     case 'error': throw rtError(errorText(evaluate(e.e, env)), e.loc);
     case 'import': return evalImport(e);
   }
+}
+
+const NULL_EXPR: Expr = { k: 'lit', v: null, loc: null as unknown as Loc };
+
+function bindLocals(e: ExprOf<'local'>, env: Env): Env {
+  const env2 = Object.create(env) as Env;
+  for (const b of e.binds) {
+    env2[b.name] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env2, b.name) : new Thunk(b.body, env2, null, b.name);
+  }
+  return env2;
+}
+
+function pickBranch(e: ExprOf<'if'>, env: Env): Expr {
+  const cond = evaluate(e.cond, env);
+  if (cond === true) return e.then;
+  if (cond === false) return e.else ?? NULL_EXPR;
+  throw rtError(`condition must be boolean, got ${typeOf(cond)}.`, e.loc);
+}
+
+function evalArray(e: ExprOf<'array'>, env: Env): JArray {
+  const items: Lazy[] = new Array(e.elems.length);
+  for (let i = 0; i < items.length; i++) items[i] = lazy(e.elems[i], env);
+  return new JArray(items);
+}
+
+function evalSuperIndex(e: ExprOf<'superindex'>, env: Env): Value {
+  const name = evaluate(e.index, env);
+  if (typeof name !== 'string') throw rtError(`super index must be string, got ${typeOf(name)}.`, e.loc);
+  return superField(env, name, e.loc);
+}
+
+function evalInSuper(e: ExprOf<'insuper'>, env: Env): boolean {
+  const name = evaluate(e.key, env);
+  if (typeof name !== 'string') throw rtError(`in super requires a string, got ${typeOf(name)}.`, e.loc);
+  const self = env.self as JObject;
+  return self.findLayer(name, env.super as number) >= 0;
+}
+
+function checkAssert(e: ExprOf<'assert'>, env: Env): void {
+  const cond = evaluate(e.cond, env);
+  if (cond === true) return;
+  if (cond !== false) throw rtError(`condition must be boolean, got ${typeOf(cond)}.`, e.loc);
+  if (e.msg === null) throw rtError('Assertion failed.', e.loc);
+  throw rtError(errorText(evaluate(e.msg, env)), e.loc);
 }
 
 function errorText(v: Value): string {
@@ -272,7 +297,7 @@ export function fieldAt(obj: JObject, i: number, name: string): Value {
     v = force(f.value);
   } else {
     const c = ctx;
-    if (++c.depth > c.limits.maxStack) {
+    if (++c.depth > c.stackLimit) {
       c.depth--;
       throw stackError(f.expr.loc);
     }
@@ -327,7 +352,7 @@ export function checkAsserts(obj: JObject, at: Loc | null = null): void {
     const env = fieldEnv(obj, i, layer, { env: null } as FieldDef);
     for (const a of layer.asserts) {
       const c = ctx;
-      if (++c.depth > c.limits.maxStack) {
+      if (++c.depth > c.stackLimit) {
         c.depth--;
         throw stackError(a.loc);
       }
@@ -417,6 +442,9 @@ function evalObjComp(e: ExprOf<'objcomp'>, env: Env): JObject {
 }
 
 export function objectPlus(a: JObject, b: JObject): JObject {
+  const n = a.layers.length + b.layers.length;
+  charge(n);
+  if (n > 100_000) throw sizeError('object inheritance chain', n, 100_000);
   return new JObject(a.layers.concat(b.layers));
 }
 
@@ -440,16 +468,16 @@ function evalApply(e: ExprOf<'apply'>, env: Env): Value {
 
 export function callFunction(fn: JFunction, positional: Lazy[], named: [string, Lazy][] | null, loc: Loc | null): Value {
   const params = fn.params;
-  if (positional.length > params.length) throw rtError(`too many args, function has ${params.length} parameter(s)`, loc);
   const c = ctx;
   if (fn.native !== null) {
+    if (positional.length > params.length) throw rtError(`too many args, function has ${params.length} parameter(s)`, loc);
     const slots: (Lazy | undefined)[] = positional.slice();
     slots.length = params.length;
     if (named !== null) bindNamed(params, slots, named, loc);
     for (let i = 0; i < fn.required; i++) {
       if (slots[i] === undefined) throw rtError(`function parameter ${params[i].name} not bound in call.`, loc);
     }
-    if (++c.depth > c.limits.maxStack) {
+    if (++c.depth > c.stackLimit) {
       c.depth--;
       throw stackError(loc);
     }
@@ -462,32 +490,102 @@ export function callFunction(fn: JFunction, positional: Lazy[], named: [string, 
       c.depth--;
     }
   }
-  const env = Object.create(fn.env) as Env;
-  if (named === null && positional.length === params.length) {
-    for (let i = 0; i < params.length; i++) env[params[i].name] = positional[i];
-  } else {
-    const slots: (Lazy | undefined)[] = positional.slice();
-    slots.length = params.length;
-    if (named !== null) bindNamed(params, slots, named, loc);
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i];
-      const s = slots[i];
-      if (s !== undefined) env[p.name] = s;
-      else if (p.def !== null) env[p.name] = p.def.k === 'lit' ? p.def.v : new Thunk(p.def, env, null, p.name);
-      else throw rtError(`function parameter ${p.name} not bound in call.`, loc);
-    }
-  }
-  if (++c.depth > c.limits.maxStack) {
+  let env = bindParams(fn, positional, named, loc);
+  if (++c.depth > c.stackLimit) {
     c.depth--;
     throw stackError(loc);
   }
+  let cur = fn;
+  let curLoc = loc;
   try {
-    return evaluate(fn.body as Expr, env);
+    // Calls marked tailstrict in tail position reuse this frame (as the reference does).
+    while (true) {
+      const r = evalTail(cur.body as Expr, env);
+      if (!(r instanceof TailCall)) return r;
+      cur = r.fn;
+      curLoc = r.loc;
+      env = bindParams(cur, r.positional, r.named, r.loc);
+    }
   } catch (err) {
-    if (err instanceof RuntimeError) err.unwind(`function <${fn.name}>`, loc);
+    if (err instanceof RuntimeError) err.unwind(`function <${cur.name}>`, curLoc === loc ? loc : curLoc);
     throw err;
   } finally {
     c.depth--;
+  }
+}
+
+class TailCall {
+  constructor(
+    readonly fn: JFunction,
+    readonly positional: Lazy[],
+    readonly named: [string, Lazy][] | null,
+    readonly loc: Loc,
+  ) {}
+}
+
+function bindParams(fn: JFunction, positional: Lazy[], named: [string, Lazy][] | null, loc: Loc | null): Env {
+  const params = fn.params;
+  if (positional.length > params.length) throw rtError(`too many args, function has ${params.length} parameter(s)`, loc);
+  const env = Object.create(fn.env) as Env;
+  if (named === null && positional.length === params.length) {
+    for (let i = 0; i < params.length; i++) env[params[i].name] = positional[i];
+    return env;
+  }
+  const slots: (Lazy | undefined)[] = positional.slice();
+  slots.length = params.length;
+  if (named !== null) bindNamed(params, slots, named, loc);
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    const s = slots[i];
+    if (s !== undefined) env[p.name] = s;
+    else if (p.def !== null) env[p.name] = p.def.k === 'lit' ? p.def.v : new Thunk(p.def, env, null, p.name);
+    else throw rtError(`function parameter ${p.name} not bound in call.`, loc);
+  }
+  return env;
+}
+
+/** Evaluates a function body, returning a TailCall for a tailstrict call in tail position. */
+function evalTail(e: Expr, env: Env): Value | TailCall {
+  while (true) {
+    switch (e.k) {
+      case 'local': {
+        const env2 = Object.create(env) as Env;
+        for (const b of e.binds) {
+          env2[b.name] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env2, b.name) : new Thunk(b.body, env2, null, b.name);
+        }
+        env = env2;
+        e = e.body;
+        continue;
+      }
+      case 'if': {
+        const cond = evaluate(e.cond, env);
+        if (cond === true) e = e.then;
+        else if (cond === false) {
+          if (e.else === null) return null;
+          e = e.else;
+        } else throw rtError(`condition must be boolean, got ${typeOf(cond)}.`, e.loc);
+        continue;
+      }
+      case 'apply': {
+        if (!e.tailstrict) return evaluate(e, env);
+        const c = ctx;
+        if (++c.steps >= c.nextCheck) checkBudget();
+        const fn = evaluate(e.fn, env);
+        if (!(fn instanceof JFunction)) throw rtError(`only functions can be called, got ${typeOf(fn)}`, e.loc);
+        const positional: Lazy[] = new Array(e.positional);
+        let named: [string, Lazy][] | null = null;
+        for (let i = 0; i < e.args.length; i++) {
+          const a = e.args[i];
+          const v = force(lazy(a.expr, env));
+          if (a.name === null) positional[i] = v;
+          else (named ??= []).push([a.name, v]);
+        }
+        if (fn.native !== null) return callFunction(fn, positional, named, e.loc);
+        return new TailCall(fn, positional, named, e.loc);
+      }
+      default:
+        return evaluate(e, env);
+    }
   }
 }
 
@@ -625,12 +723,14 @@ export function plus(l: Value, r: Value, loc: Loc | null): Value {
   if (typeof l === 'string' || typeof r === 'string') {
     const s = (typeof l === 'string' ? l : toStringValue(l)) + (typeof r === 'string' ? r : toStringValue(r));
     if (s.length > ctx.limits.maxStringLength) throw sizeError('string', s.length, ctx.limits.maxStringLength);
+    if (s.length > 4096) charge(s.length >> 6);
     return s;
   }
   if (l instanceof JObject && r instanceof JObject) return objectPlus(l, r);
   if (l instanceof JArray && r instanceof JArray) {
     const n = l.items.length + r.items.length;
     if (n > ctx.limits.maxArrayLength) throw sizeError('array', n, ctx.limits.maxArrayLength);
+    charge(n >> 2);
     return new JArray(l.items.concat(r.items));
   }
   const tl = typeOf(l);

@@ -169,6 +169,7 @@ function run<T>(ast: Expr, filename: string, options: EvaluateOptions, finish: (
   const natives = new Map<string, JFunction>();
   const c: Context = {
     limits,
+    stackLimit: Math.max(1, limits.maxStack - 4),
     depth: 0,
     steps: 0,
     nextCheck: 2048,

@@ -17,15 +17,21 @@ const BINARY_PREC: Record<string, number> = {
 };
 
 const MAX_NESTING = 400;
+const MAX_CHAIN = 5000;
 
 /** Parses a whole program and runs the static checks (unknown variables, self outside objects...). */
 export function parse(src: SourceFile): Expr {
   const p = new Parser(src, lex(src));
-  const e = p.parseExpr(0);
-  const t = p.peek();
-  if (t.kind !== 'eof') p.fail(`did not expect: ${describe(t)}`, t);
-  checkStatic(src, e);
-  return e;
+  try {
+    const e = p.parseExpr(0);
+    const t = p.peek();
+    if (t.kind !== 'eof') p.fail(`did not expect: ${describe(t)}`, t);
+    checkStatic(src, e);
+    return e;
+  } catch (err) {
+    if (err instanceof RangeError) throw new StaticError('Exceeded max depth of nested expressions.', { src, b: 0, e: 0 }, true);
+    throw err;
+  }
 }
 
 function describe(t: Token): string {
@@ -98,6 +104,7 @@ class Parser {
     try {
       const start = this.peek().b;
       let left = this.parseUnary();
+      let chain = 0;
       while (true) {
         const t = this.peek();
         let op: string | null = null;
@@ -118,6 +125,7 @@ class Parser {
         }
         const right = this.parseExpr(prec);
         left = { k: 'binary', op, l: left, r: right, loc: this.loc(start, this.lastEnd) };
+        if (++chain + this.depth > MAX_CHAIN) throw new StaticError('Exceeded max depth of nested expressions.', this.loc(t.b, t.e));
       }
       return left;
     } finally {

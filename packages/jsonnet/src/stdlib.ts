@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Param } from './ast.js';
 import type { Loc } from './errors.js';
 import {
-  callFunction, checkArrayLength, checkNumber, checkString, codepoints, compare, compareStrings, ctx, equals, fmtNumber, force, getField,
+  callFunction, charge, checkArrayLength, checkNumber, checkString, codepoints, compare, compareStrings, ctx, equals, fmtNumber, force, getField,
   hasSurrogates, indexValue, sizeError, objectPlus, rtError, setFormatHook, setStdObject, setToStringHook, slice, strLength, toStringValue, visibleFields, allFields,
 } from './evaluator.js';
 import { format } from './format.js';
@@ -536,6 +536,7 @@ hash('sha3', 'sha3-512');
 def('join', 'sep,arr', (a, l) => {
   const sep = force(a[0]);
   const items = arr('join', a[1], l).items;
+  charge(items.length);
   if (typeof sep === 'string') {
     const parts: string[] = [];
     let size = 0;
@@ -658,6 +659,7 @@ def('slice', 'indexable,index,end,step', (a, l) => {
 def('map', 'func,arr', (a, l) => {
   const f = func('map', a[0], l);
   const items = arrOrStr('map', a[1], l);
+  charge(items.length);
   return new JArray(items.map((x) => lazyCall(f, [x], l)));
 });
 def('mapWithIndex', 'func,arr', (a, l) => {
@@ -847,6 +849,7 @@ minMax('minArray', -1);
 minMax('maxArray', 1);
 
 function sortItems(items: Lazy[], key: (x: Lazy) => Value, l: Loc | null): Lazy[] {
+  charge(items.length * Math.ceil(Math.log2(items.length + 1)));
   const keyed = items.map((x, i) => ({ x, k: key(x), i }));
   // validate comparable types up front, as the reference does (no mixing numbers and strings)
   keyed.sort((p, q) => compare(p.k, q.k, '<', l) || p.i - q.i);
