@@ -34,6 +34,11 @@ function form(): UiContainer {
   );
 }
 
+function inputValue(c: UiContainer, name: string, group?: UiNodeGroup): unknown {
+  const a = c.find(name, group)?.attributes;
+  return a?.node_type === 'input' ? a.value : undefined;
+}
+
 const names = (c: UiContainer | UiNode[]) => (Array.isArray(c) ? c : c.nodes).map((n) => `${n.group}:${nodeName(n)}`);
 
 describe('UiContainer', () => {
@@ -72,7 +77,7 @@ describe('UiContainer', () => {
     const c = form();
     c.upsert(csrfNode('new'));
     assert.equal(c.nodes.length, 3);
-    assert.equal(c.find('csrf_token')!.attributes.node_type === 'input' && c.find('csrf_token')!.attributes.value, 'new');
+    assert.equal(inputValue(c, 'csrf_token'), 'new');
     c.add(inputNode(UiNodeGroup.Password, 'traits.email', undefined, UiNodeInputType.Email));
     c.upsert(inputNode(UiNodeGroup.Default, 'traits.email', undefined, UiNodeInputType.Email));
     assert.deepEqual(names(c).filter((n) => n.endsWith('traits.email')), ['default:traits.email']);
@@ -80,7 +85,7 @@ describe('UiContainer', () => {
     c.upsert(inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Submit), { sameGroup: true });
     assert.deepEqual(names(c).filter((n) => n.endsWith(':method')), ['password:method', 'code:method']);
     c.upsert(inputNode(UiNodeGroup.Code, 'method', 'code2', UiNodeInputType.Submit), { sameGroup: true });
-    assert.equal(c.find('method', UiNodeGroup.Code)!.attributes.node_type === 'input' && c.find('method', UiNodeGroup.Code)!.attributes.value, 'code2');
+    assert.equal(inputValue(c, 'method', UiNodeGroup.Code), 'code2');
     c.remove('method', UiNodeGroup.Code);
     assert.deepEqual(names(c).filter((n) => n.endsWith(':method')), ['password:method']);
     c.removeGroups(UiNodeGroup.Password);
