@@ -361,7 +361,8 @@ class State {
     if (k === 'map') {
       const m = receiver as Record<string, unknown>;
       const v = mapGet(m, fieldName);
-      if (typeof v === 'function') return this.evalCall(dot, v as TemplateFunc, false, node, fieldName, args, final, hasFinal, m);
+      // A function in a map is a value (as in Go); given arguments, it is called like a method.
+      if (typeof v === 'function' && hasArgs) return this.evalCall(dot, v as TemplateFunc, false, node, fieldName, args, final, hasFinal, m);
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       if (v === MISSING) {
         switch (this.ctx.missingKey) {
@@ -392,7 +393,7 @@ class State {
     const name = node.ident;
     const fn = this.ctx.findFunc(name);
     if (!fn) this.errorf(`${goQuote(name)} is not a defined function`);
-    const isBuiltin = fn === BUILTINS[name];
+    const isBuiltin = Object.hasOwn(BUILTINS, name) && fn === BUILTINS[name];
     return this.evalCall(dot, fn, isBuiltin, cmd, name, args, final, hasFinal, undefined);
   }
 
@@ -417,6 +418,9 @@ class State {
       } else if (numIn !== np) {
         this.errorf(`wrong number of args for ${name}: want ${np} got ${numIn}`);
       }
+    }
+    if (!sig && typeof fun === 'function' && numIn < fun.length) {
+      this.errorf(`wrong number of args for ${name}: want ${fun.length} got ${numIn}`);
     }
     const paramType = (i: number): ParamType => {
       if (!sig) return 'any';

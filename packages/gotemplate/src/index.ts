@@ -13,3 +13,5 @@ export { GoTime, Location, loadLocation, fixedZone, UTC, formatDuration, parseDu
 export { MISSING, asStringSlice } from './values.js';
 export { sprintf, sprint, sprintln } from './fmt.js';
 export { htmlEscapeString, jsEscapeString, queryEscape } from './builtins.js';
+export { sprigFuncMap, sprigHermeticFuncMap, NONHERMETIC_FUNCTIONS } from './sprig/index.js';
+export { SemverVersion } from './sprig/semver.js';

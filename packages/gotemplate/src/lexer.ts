@@ -334,7 +334,7 @@ export function lex(name: string, input: string, opts: LexOptions = {}): Token[]
           error(`bad character ${quoteRune(input.codePointAt(pos)!)}`);
           return out;
         }
-        const kw = KEYWORDS[word];
+        const kw = Object.hasOwn(KEYWORDS, word) ? KEYWORDS[word] : undefined;
         if (kw !== undefined && kw !== T.Dot) emit(kw);
         else if (word === 'true' || word === 'false') emit(T.Bool);
         else emit(T.Identifier);

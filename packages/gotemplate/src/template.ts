@@ -55,14 +55,13 @@ class Common implements ExecContext {
     const f = this.funcs.get(name);
     if (f) return f;
     if (this.html) {
-      const e = HTML_ESCAPERS[name];
-      if (e) return e;
+      if (Object.hasOwn(HTML_ESCAPERS, name)) return HTML_ESCAPERS[name];
     }
-    return BUILTINS[name];
+    return Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
   }
 
   hasFunction(name: string): boolean {
-    return this.funcs.has(name) || name in BUILTINS;
+    return this.funcs.has(name) || Object.hasOwn(BUILTINS, name);
   }
 }
 

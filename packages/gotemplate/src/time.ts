@@ -183,6 +183,41 @@ export class GoTime {
     return formatTime(this, layout);
   }
 
+  // Go method names, callable from templates: {{ .CreatedAt.Format "2006-01-02" }}
+  Format(layout: string): string {
+    return formatTime(this, layout);
+  }
+  Unix(): number {
+    return this.sec;
+  }
+  UTC(): GoTime {
+    return this.in(UTC);
+  }
+  Local(): GoTime {
+    return this.in(localLocation());
+  }
+  IsZero(): boolean {
+    return this.isZero();
+  }
+  Year(): number {
+    return this.fields().year;
+  }
+  Day(): number {
+    return this.fields().day;
+  }
+  Hour(): number {
+    return this.fields().hour;
+  }
+  Minute(): number {
+    return this.fields().min;
+  }
+  Second(): number {
+    return this.fields().sec;
+  }
+  String(): string {
+    return this.toString();
+  }
+
   /** Go's Time.String(). */
   toString(): string {
     return formatTime(this, '2006-01-02 15:04:05.999999999 -0700 MST');
@@ -552,7 +587,7 @@ export function parseDuration(s: string): number {
     s = s.slice(m[0].length);
     const u = /^[^0-9.]+/.exec(s);
     if (!u) throw new Error(`time: missing unit in duration ${JSON.stringify(orig)}`);
-    const mult = UNITS[u[0]];
+    const mult = Object.hasOwn(UNITS, u[0]) ? UNITS[u[0]] : undefined;
     if (mult === undefined) throw new Error(`time: unknown unit ${JSON.stringify(u[0])} in duration ${JSON.stringify(orig)}`);
     s = s.slice(u[0].length);
     total += Number(m[1] || '0') * mult + (m[2] && m[2].length > 1 ? Math.round(Number('0' + m[2]) * mult) : 0);

@@ -399,7 +399,7 @@ class Escaper {
 }
 
 function isBuiltinEscaper(set: EscapeSet, name: string): boolean {
-  return set.findFunc(name) === BUILTINS[name];
+  return Object.hasOwn(BUILTINS, name) && set.findFunc(name) === BUILTINS[name];
 }
 
 function actionString(n: ActionNode): string {

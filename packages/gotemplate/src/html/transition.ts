@@ -475,7 +475,7 @@ export function htmlUnescape(s: string): string {
       return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
     }
     const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', colon: ':', sol: '/', lpar: '(', rpar: ')', tab: '\t', newline: '\n' };
-    return named[ref] ?? m;
+    return Object.hasOwn(named, ref) ? named[ref] : m;
   });
 }
 
