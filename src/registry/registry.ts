@@ -10,6 +10,8 @@ import { CookieSigner, type CookieAttributes } from '../http/cookies.js';
 import { Csrf } from '../http/csrf.js';
 import { SessionManager } from '../session/manager.js';
 import { identityToJson, type Identity } from '../identity/identity.js';
+import { FlowService } from '../selfservice/flow/service.js';
+import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -26,6 +28,8 @@ export interface Registry {
   readonly pageTokens: PageTokens;
   readonly sessions: SessionManager;
   readonly csrf: Csrf;
+  readonly flows: FlowService;
+  readonly passwordPolicy: PasswordPolicy;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -68,6 +72,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     signer: new CookieSigner(config.secretsCookie()),
     lifespanMs: () => config.sessionLifespanMs(),
     earliestPossibleExtendMs: () => config.sessionEarliestPossibleExtendMs(),
+    logoutSecret: () => config.secretsCookie()[0]!,
     cookie: () => {
       const c = config.sessionCookie();
       return { name: c.name, domain: c.domain, path: c.path, sameSite: sameSite(c.sameSite), secure, persistent: c.persistent };
@@ -78,9 +83,15 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     return { domain: c.domain, path: c.path, sameSite: secure ? sameSite(c.sameSite) : 'lax', secure };
   });
   const schemaUrl = (id: string) => new URL(`schemas/${Buffer.from(id).toString('base64url')}`, config.publicBaseUrl()).toString();
+  const flows = new FlowService({ config, flows: persister.flows, errors: persister.errors, csrf });
+  const passwordPolicy = passwordPolicyFromConfig(config, {
+    onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
+  });
   return {
     sessions,
     csrf,
+    flows,
+    passwordPolicy,
     schemaUrl,
     renderIdentity: (identity, admin) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false }),
     config,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError } from '../errors/kratos-error.js';
 import type { CredentialsType, Identity } from '../identity/identity.js';
@@ -5,7 +6,7 @@ import { newId } from '../lib/ids.js';
 import { clearCookie, setCookie, type CookieAttributes, type CookieSigner } from '../http/cookies.js';
 import type { SessionPool } from './pool.js';
 import { isSessionActive, type Aal, type IssuedSession, type Session } from './session.js';
-import { digestToken, newLogoutToken, newSessionToken } from './tokens.js';
+import { digestToken, newSessionToken } from './tokens.js';
 
 export interface SessionCookieSettings extends CookieAttributes {
   name: string;
@@ -18,8 +19,12 @@ export interface SessionManagerDeps {
   lifespanMs: () => number;
   earliestPossibleExtendMs: () => number;
   cookie: () => SessionCookieSettings;
+  /** Secret the logout tokens are derived with. */
+  logoutSecret: () => string;
   now?: () => Date;
 }
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export interface ClientInfo {
   ip: string | null;
@@ -66,7 +71,7 @@ export class SessionManager {
       identity,
     };
     const token = newSessionToken();
-    const logoutToken = newLogoutToken();
+    const logoutToken = this.logoutTokenFor(session);
     await this.deps.pool.createSession(session, digestToken(token), digestToken(logoutToken));
     return { session, token, logoutToken };
   }
@@ -136,6 +141,20 @@ export class SessionManager {
   clearCookie(reply: FastifyReply): void {
     const c = this.deps.cookie();
     clearCookie(reply, c.name, c);
+  }
+
+  /**
+   * The logout token of a session, derived from its id with the cookie secret: it can be handed out
+   * again at any time without being stored, and nobody without the secret can compute it.
+   */
+  logoutTokenFor(session: Session): string {
+    const mac = createHmac('sha256', this.deps.logoutSecret()).update(`logout:${session.id}`).digest();
+    let out = '';
+    for (const b of mac) {
+      if (out.length === 32) break;
+      out += ALNUM[b % 62];
+    }
+    return `ory_lo_${out}`;
   }
 
   get pool(): SessionPool {

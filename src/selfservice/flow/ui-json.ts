@@ -20,3 +20,40 @@ export interface UiContainerJson {
   nodes: UiNodeJson[];
   messages?: UiTextJson[];
 }
+
+/** Operations on a stored container; flows keep their UI as plain wire JSON. */
+export const ui = {
+  nodeName(n: UiNodeJson): string | undefined {
+    return typeof n.attributes.name === 'string' ? n.attributes.name : undefined;
+  },
+  find(c: UiContainerJson, name: string): UiNodeJson | undefined {
+    return c.nodes.find((n) => ui.nodeName(n) === name);
+  },
+  setValue(c: UiContainerJson, name: string, value: unknown): void {
+    const n = ui.find(c, name);
+    if (n && n.type === 'input') n.attributes.value = value;
+  },
+  /** Clears every message, on nodes and on the container, before a new round of validation. */
+  resetMessages(c: UiContainerJson): void {
+    c.messages = [];
+    for (const n of c.nodes) n.messages = [];
+  },
+  /** Attaches a message to the named node when it exists, else to the container. */
+  addMessage(c: UiContainerJson, message: UiTextJson, nodeName?: string): void {
+    const n = nodeName ? ui.find(c, nodeName) : undefined;
+    if (n) n.messages.push(message);
+    else (c.messages ??= []).push(message);
+  },
+  /** Secrets typed by the user are never echoed back in a flow. */
+  clearSecrets(c: UiContainerJson): void {
+    for (const n of c.nodes) if (n.type === 'input' && n.attributes.type === 'password') delete n.attributes.value;
+  },
+  /** Copies submitted values into the inputs they belong to (dotted names into nested objects). */
+  fillValues(c: UiContainerJson, values: Record<string, unknown>, prefix = ''): void {
+    for (const [k, v] of Object.entries(values)) {
+      const name = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object' && !Array.isArray(v)) ui.fillValues(c, v as Record<string, unknown>, name);
+      else ui.setValue(c, name, v);
+    }
+  },
+};

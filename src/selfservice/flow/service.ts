@@ -1,0 +1,208 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.js';
+import { KratosError, notFound } from '../../errors/kratos-error.js';
+import { toKratosError } from '../../http/errors.js';
+import type { Csrf } from '../../http/csrf.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import type { UiText } from '../../text/index.js';
+import { flowExpiredError, flowTypeMismatch } from './errors.js';
+import { isExpired, type ErrorPool, type Flow, type FlowKind, type FlowPool, type FlowType } from './flow.js';
+import { browserResponseMode, looksLikeBrowser, type BrowserResponseMode } from './request.js';
+import { checkReturnTo, type ReturnToPolicy } from './return-to.js';
+import { ui, type UiContainerJson, type UiNodeJson } from './ui-json.js';
+
+export interface FlowServiceDeps {
+  config: Config;
+  flows: FlowPool;
+  errors: ErrorPool;
+  csrf: Csrf;
+  now?: () => Date;
+}
+
+/** Who is asking: a native app (`api`), a browser navigating (`browser`), or a SPA using fetch (`spa`). */
+export type ClientMode = 'api' | BrowserResponseMode;
+
+export interface NewFlowOptions {
+  kind: FlowKind;
+  type: FlowType;
+  state: string;
+  returnTo: string | null;
+  data?: Record<string, unknown>;
+  identityId?: string | null;
+  nodes: (csrfToken: string) => UiNodeJson[];
+  messages?: UiText[];
+}
+
+/**
+ * What every self-service flow shares: creation with CSRF and expiry, lookup for submission with
+ * the checks Kratos applies, the JSON shape, and the three ways of answering (redirect, SPA JSON,
+ * native JSON).
+ */
+export class FlowService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FlowServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  get config(): Config {
+    return this.deps.config;
+  }
+
+  returnToPolicy(): ReturnToPolicy {
+    const c = this.deps.config;
+    return { allowed: c.allowedReturnUrls(), publicBase: c.publicBaseUrl(), defaultReturnTo: c.defaultBrowserReturnUrl() };
+  }
+
+  /** The `return_to` of a request, checked against the allow list (400 otherwise). */
+  returnTo(req: FastifyRequest): string | null {
+    const q = req.query as Record<string, unknown>;
+    return checkReturnTo(typeof q.return_to === 'string' ? q.return_to : undefined, this.returnToPolicy());
+  }
+
+  actionUrl(kind: FlowKind, id: string): string {
+    return new URL(`self-service/${kind}?flow=${id}`, this.deps.config.publicBaseUrl()).toString();
+  }
+
+  uiUrl(kind: FlowKind, id: string): string {
+    const u = new URL(this.deps.config.flowUiUrl(kind));
+    u.searchParams.set('flow', id);
+    return u.toString();
+  }
+
+  clientMode(req: FastifyRequest, flowType: FlowType): ClientMode {
+    return flowType === 'api' ? 'api' : browserResponseMode(req);
+  }
+
+  /** Creates and stores a flow. Browser flows get (or reuse) the anti-CSRF cookie. */
+  async create(req: FastifyRequest, reply: FastifyReply, o: NewFlowOptions): Promise<Flow> {
+    const now = this.now();
+    const id = newId();
+    const csrfToken = o.type === 'browser' ? this.deps.csrf.ensureToken(req, reply) : '';
+    const container: UiContainerJson = {
+      action: this.actionUrl(o.kind, id),
+      method: 'POST',
+      nodes: o.nodes(o.type === 'browser' ? this.deps.csrf.mask(csrfToken) : ''),
+    };
+    if (o.messages?.length) container.messages = [...o.messages];
+    const flow: Flow = {
+      id,
+      kind: o.kind,
+      type: o.type,
+      state: o.state,
+      identity_id: o.identityId ?? null,
+      expires_at: new Date(now.getTime() + this.deps.config.flowLifespanMs(o.kind)),
+      issued_at: now,
+      request_url: new URL(req.url.replace(/^\//, ''), this.deps.config.publicBaseUrl()).toString(),
+      return_to: o.returnTo,
+      active: null,
+      csrf_token: csrfToken,
+      ui: container,
+      data: o.data ?? {},
+      created_at: now,
+      updated_at: now,
+    };
+    await this.deps.flows.createFlow(flow);
+    return flow;
+  }
+
+  /** GET .../flows?id= : the flow, if it exists, is not expired, and (browser) belongs to this browser. */
+  async fetchForRead(req: FastifyRequest, kind: FlowKind, initPath: string): Promise<Flow> {
+    const id = (req.query as Record<string, unknown>).id;
+    const flow = typeof id === 'string' && isUuid(id) ? await this.deps.flows.getFlow(id.toLowerCase(), kind) : null;
+    if (!flow) throw notFound('The flow could not be found. It may have been deleted or never existed.');
+    if (flow.type === 'browser') this.deps.csrf.verifyFlowOwner(req, flow.csrf_token);
+    if (isExpired(flow, this.now())) {
+      throw new KratosError(410, {
+        id: 'self_service_flow_expired',
+        message: 'self-service flow expired',
+        reason: `The ${kind} flow has expired. Redirect the user to the ${kind} flow init endpoint to initialize a new ${kind} flow.`,
+        details: { redirect_to: new URL(initPath.replace(/^\//, ''), this.deps.config.publicBaseUrl()).toString(), ...(flow.return_to ? { return_to: flow.return_to } : {}) },
+      });
+    }
+    return flow;
+  }
+
+  /**
+   * Loads a flow for submission and applies the checks every submission needs: it exists, browser
+   * flows come from a browser with a matching CSRF token, API flows do not come from a browser.
+   * Expiry is left to the caller, which must answer it with a fresh flow.
+   */
+  async fetchForSubmit(req: FastifyRequest, kind: FlowKind, csrfField: unknown): Promise<Flow> {
+    const id = (req.query as Record<string, unknown>).flow;
+    const flow = typeof id === 'string' && isUuid(id) ? await this.deps.flows.getFlow(id.toLowerCase(), kind) : null;
+    if (!flow) throw notFound('The flow could not be found. It may have been deleted or never existed.');
+    if (flow.type === 'api') {
+      if (looksLikeBrowser(req)) throw flowTypeMismatch('api');
+    } else {
+      this.deps.csrf.verify(req, csrfField, flow.csrf_token);
+    }
+    return flow;
+  }
+
+  async save(flow: Flow): Promise<void> {
+    flow.updated_at = this.now();
+    await this.deps.flows.updateFlow(flow);
+  }
+
+  /** The 410 a submission to an expired flow gets, after a replacement flow carrying `message` was made. */
+  expired(flow: Flow, replacement: Flow | null): KratosError {
+    return flowExpiredError(flow.expires_at, replacement?.id ?? null, this.now());
+  }
+
+  isExpired(flow: Flow): boolean {
+    return isExpired(flow, this.now());
+  }
+
+  /** Answers a created or updated flow: browsers are sent to the UI, everyone else gets the JSON. */
+  async respondWithFlow(req: FastifyRequest, reply: FastifyReply, flow: Flow, json: Record<string, unknown>, status = 200): Promise<FastifyReply> {
+    if (this.clientMode(req, flow.type) === 'browser') return reply.redirect(this.uiUrl(flow.kind, flow.id), 303);
+    return reply.code(status).send(json);
+  }
+
+  /** A submission that failed validation: messages are on the flow; browsers go back to the UI, others get 400 + flow. */
+  async respondInvalid(req: FastifyRequest, reply: FastifyReply, flow: Flow, json: Record<string, unknown>): Promise<FastifyReply> {
+    ui.clearSecrets(flow.ui);
+    await this.save(flow);
+    return this.respondWithFlow(req, reply, flow, json, 400);
+  }
+
+  /**
+   * Errors on browser navigations are stored and shown by the error UI (`flows.error.ui_url?id=`);
+   * SPA and API clients get the envelope.
+   */
+  async respondError(req: FastifyRequest, reply: FastifyReply, err: unknown, mode: ClientMode): Promise<FastifyReply> {
+    const k = toKratosError(err);
+    if (mode !== 'browser' || k.code >= 500) throw k;
+    const now = this.now();
+    const id = newId();
+    await this.deps.errors.createError({ id, error: k.toEnvelope().error as Record<string, unknown>, csrf_token: '', created_at: now, updated_at: now });
+    const u = new URL(this.deps.config.flowUiUrl('error'));
+    u.searchParams.set('id', id);
+    return reply.redirect(u.toString(), 303);
+  }
+
+  /** A new anti-CSRF token once a session changes hands, so tokens from before sign-in are void. */
+  rotateCsrf(reply: FastifyReply): void {
+    this.deps.csrf.rotate(reply);
+  }
+
+  redirect(reply: FastifyReply, to: string | URL): FastifyReply {
+    return reply.redirect(to.toString(), 303);
+  }
+}
+
+/** Fields all flow kinds put on the wire. */
+export function baseFlowJson(flow: Flow): Record<string, unknown> {
+  return {
+    id: flow.id,
+    type: flow.type,
+    expires_at: flow.expires_at.toISOString(),
+    issued_at: flow.issued_at.toISOString(),
+    request_url: flow.request_url,
+    ...(flow.return_to ? { return_to: flow.return_to } : {}),
+    ...(flow.active ? { active: flow.active } : {}),
+    ui: flow.ui,
+    state: flow.state,
+  };
+}

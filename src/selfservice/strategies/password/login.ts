@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import { KratosError } from '../../../errors/kratos-error.js';
+import { checkPassword, needsRehash, type Hasher } from '../../../hash/index.js';
+import type { Identity } from '../../../identity/identity.js';
+import type { IdentityPool } from '../../../identity/pool.js';
+import type { SchemaRegistry } from '../../../schema/registry.js';
+import { errorInvalidCredentials, infoLoginReAuth, validationRequired } from '../../../text/index.js';
+import { identifierLabelFromSchema } from '../../../ui/schema-nodes.js';
+import { stringField } from '../../flow/body.js';
+import type { Flow } from '../../flow/flow.js';
+import { FlowValidationError } from '../../flow/validation.js';
+import type { UiNodeJson } from '../../flow/ui-json.js';
+import type { LoginFormContext, LoginStrategy } from '../../flows/login/strategy.js';
+import { passwordLoginNodes, toJson } from './nodes.js';
+
+export interface PasswordLoginDeps {
+  identities: IdentityPool;
+  hasher: Hasher;
+  schemas: SchemaRegistry;
+  logger: Logger;
+  /** Cached label of the identifier field, from the default identity schema. */
+  identifierLabel: () => ReturnType<typeof identifierLabelFromSchema>;
+}
+
+/** Lower-cased and trimmed, as identifiers are stored. */
+export const normalizeIdentifier = (s: string): string => s.trim().toLowerCase();
+
+export class PasswordLoginStrategy implements LoginStrategy {
+  readonly id = 'password' as const;
+
+  constructor(private readonly deps: PasswordLoginDeps) {}
+
+  loginNodes(ctx: LoginFormContext): UiNodeJson[] {
+    // A refresh re-confirms the signed-in user: the identifier is fixed, only the password is asked.
+    const identifier = ctx.refresh && ctx.session?.identity ? ctx.session.identity.credentials.password?.identifiers[0] : undefined;
+    return passwordLoginNodes(this.deps.identifierLabel(), identifier, identifier !== undefined).map(toJson);
+  }
+
+  async login(flow: Flow, fields: Record<string, unknown>, ctx: LoginFormContext): Promise<Identity> {
+    // `password_identifier` is the name older Kratos clients send.
+    const identifier = stringField(fields, 'identifier') ?? stringField(fields, 'password_identifier') ?? '';
+    const password = stringField(fields, 'password') ?? '';
+    const missing = [];
+    if (identifier.trim() === '') missing.push({ node: 'identifier', message: validationRequired('identifier') });
+    if (password === '') missing.push({ node: 'password', message: validationRequired('password') });
+    if (missing.length > 0) throw new FlowValidationError(missing, { identifier });
+
+    const identity = await this.deps.identities.findByCredentialsIdentifier('password', normalizeIdentifier(identifier));
+    const stored = identity?.credentials.password?.config.hashed_password;
+    if (!identity || typeof stored !== 'string' || stored === '') {
+      // Spend the time a real check would take, so an unknown identifier is not told apart by timing.
+      await this.deps.hasher.hash(password);
+      throw this.invalid(identifier);
+    }
+    if ((await checkPassword(password, stored)) !== 'match') throw this.invalid(identifier);
+    if (ctx.refresh && ctx.session && ctx.session.identity_id !== identity.id) {
+      throw new KratosError(403, { id: 'security_identity_mismatch', reason: 'The signed-in identity does not match the identity that was used to re-authenticate.' });
+    }
+    if (identity.state !== 'active') {
+      throw new KratosError(401, { id: 'identity_disabled', reason: 'identity is disabled', message: 'identity is disabled' });
+    }
+    if (needsRehash(stored, this.deps.hasher)) await this.upgradeHash(identity, password);
+    void flow;
+    return identity;
+  }
+
+  private invalid(identifier: string): FlowValidationError {
+    return new FlowValidationError([{ message: errorInvalidCredentials() }], { identifier });
+  }
+
+  /** Imported or outdated hashes are replaced by the configured algorithm after a successful check. */
+  private async upgradeHash(identity: Identity, password: string): Promise<void> {
+    try {
+      const cred = identity.credentials.password!;
+      cred.config = { ...cred.config, hashed_password: await this.deps.hasher.hash(password) };
+      cred.updated_at = new Date();
+      await this.deps.identities.updateIdentity(identity);
+    } catch (err) {
+      // The login itself succeeded; the upgrade is retried at the next login.
+      this.deps.logger.warn({ err, identity_id: identity.id }, 'could not upgrade the password hash');
+    }
+  }
+}
+
+export { infoLoginReAuth };
