@@ -6,6 +6,7 @@ import { MISSING, isStringArray, kindOf, mapGet, sortedKeys, typeName, utf8Bytes
 
 interface Flags {
   plus: boolean;
+  plusV?: boolean;
   minus: boolean;
   sharp: boolean;
   space: boolean;
@@ -184,7 +185,7 @@ export function sprintf(format: string, args: unknown[]): string {
         reordered = true;
         const close = format.indexOf(']', i);
         const idx = close > 0 ? Number(format.slice(i + 1, close)) : NaN;
-        if (close < 0 || !Number.isInteger(idx) || idx < 1 || format.slice(i + 1, close) === '') {
+        if (close < 0 || !Number.isInteger(idx) || idx < 1 || idx > args.length || format.slice(i + 1, close) === '') {
           goodArgNum = false;
           i = close < 0 ? n : close + 1;
           return;
@@ -259,6 +260,11 @@ export function sprintf(format: string, args: unknown[]): string {
     if (verb === 'T') {
       out += pad(typeName(arg), f, false);
       continue;
+    }
+    if (verb === 'v' && f.plus) {
+      // %+v: the plus flag means "field names", not a sign
+      f.plus = false;
+      f.plusV = true;
     }
     out += fmtArg(arg, verb, f);
   }
@@ -503,7 +509,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
       if (v instanceof Error && (verb === 'v' || verb === 's' || verb === 'q')) return fmtString(v.message, verb, f);
       if (typeof (o as { toString?: unknown }).toString === 'function' && o.toString !== Object.prototype.toString && (verb === 'v' || verb === 's')) return fmtString(String(o), verb, f);
       const keys = Object.keys(o);
-      const body = keys.map((k) => (f.plus || f.sharp ? `${k}:` : '') + fmtValue(o[k], verb, f, depth + 1)).join(f.sharp ? ', ' : ' ');
+      const body = keys.map((k) => (f.plusV || f.sharp ? `${k}:` : '') + fmtValue(o[k], verb, f, depth + 1)).join(f.sharp ? ', ' : ' ');
       return '&{' + body + '}';
     }
     default:

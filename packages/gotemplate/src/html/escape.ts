@@ -102,8 +102,6 @@ class Escaper {
     e1.rangeContext = this.rangeContext;
     e1.currentTree = this.currentTree;
     for (const [k, v] of this.output) e1.output.set(k, v);
-    for (const [k, v] of this.derived) e1.derived.set(k, v);
-    for (const k of this.called) e1.called.add(k);
     const c1 = e1.escapeList(c, n);
     const ok = filter !== null && filter(e1, c1);
     if (ok) {
