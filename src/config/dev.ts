@@ -137,6 +137,8 @@ export async function applyDevDefaults(data: Record<string, unknown>, sources: S
   for (const flow of ['login', 'registration', 'settings', 'recovery', 'verification', 'error']) {
     fill(data, ['selfservice', 'flows', flow, 'ui_url'], joinUrl(uiRoot, flow), sources);
   }
+  // Signing up signs you in, as in Kratos's quickstart: the first thing a new user tries.
+  fill(data, ['selfservice', 'flows', 'registration', 'after', 'password', 'hooks'], [{ hook: 'session' }], sources);
   fill(data, ['selfservice', 'flows', 'recovery', 'enabled'], true, sources);
   fill(data, ['selfservice', 'flows', 'verification', 'enabled'], true, sources);
 

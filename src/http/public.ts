@@ -8,7 +8,6 @@ import { registerLogoutRoutes } from '../selfservice/flows/logout/handler.js';
 import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
 import { PasswordLoginStrategy } from '../selfservice/strategies/password/login.js';
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
-import { identifierLabelFromSchema } from '../ui/schema-nodes.js';
 import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
 import type { RegistrationStrategy } from '../selfservice/flows/registration/strategy.js';
 import { createApp } from './app.js';
@@ -40,13 +39,12 @@ export function withSlash(u: URL): URL {
 /** The self-service flows with the strategies the configuration enables. */
 async function registerSelfService(app: FastifyInstance, r: Registry): Promise<void> {
   const c = r.config;
-  const defaultSchema = await r.schemas.getDefault();
-  const identifierLabel = identifierLabelFromSchema(defaultSchema.raw());
+  const defaultSchema = (await r.schemas.getDefault()).raw();
   const loginStrategies: LoginStrategy[] = [];
   const registrationStrategies: RegistrationStrategy[] = [];
   if (c.methodEnabled('password')) {
     loginStrategies.push(
-      new PasswordLoginStrategy({ identities: r.persister.identities, hasher: r.hasher, schemas: r.schemas, logger: r.logger, identifierLabel: () => identifierLabel }),
+      new PasswordLoginStrategy({ identities: r.persister.identities, hasher: r.hasher, schemas: r.schemas, logger: r.logger, defaultSchema: () => defaultSchema }),
     );
     registrationStrategies.push(new PasswordRegistrationStrategy({ schemas: r.schemas, identities: r.identityManager, policy: r.passwordPolicy }));
   }

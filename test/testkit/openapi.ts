@@ -269,8 +269,26 @@ export class ApiContract {
       failWithBody(`${label}${as} must have a body (${check.mediaType}) matching ${check.schemaLabel}, but the response has none`, args.body);
     }
     if (!check.validate(args.body)) {
+      if (this.matchesDefaultError(op, picked.key, args.status, args.body)) return;
       failWithBody(`${label}${as}: body does not match ${check.schemaLabel}\n${this.formatErrors(check.validate.errors)}`, args.body);
     }
+  }
+
+  /**
+   * Kratos documents some 4xx answers with a flow body (validation failures) but also answers the
+   * same status with its error envelope for request-level problems (a browser submitting an API
+   * flow, a completed flow). The spec's `default: errorGeneric` covers those: an error envelope whose
+   * `code` equals the status is accepted when the operation documents that default.
+   */
+  private matchesDefaultError(op: Operation, pickedKey: string, status: number, body: unknown): boolean {
+    if (pickedKey === 'default' || status < 400 || op.responses.default === undefined) return false;
+    const err = asObject(asObject(body as Json)?.error);
+    if (!err || err.code !== status) return false;
+    const pointer = `#/paths/${encodePointerToken(op.pathTemplate)}/${op.method}/responses/default`;
+    const resolved = this.resolveResponse(op.responses.default, pointer);
+    if (resolved === undefined) return false;
+    const check = this.responseCheck(op, { key: 'default', ...resolved });
+    return check.kind === 'body' && check.validate(body) === true;
   }
 
   /** Whether the documented response for this request has a JSON body (false when undocumented). */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
-import { KratosError, notFound } from '../../errors/kratos-error.js';
+import { badRequest, KratosError, notFound } from '../../errors/kratos-error.js';
 import { toKratosError } from '../../http/errors.js';
 import type { Csrf } from '../../http/csrf.js';
 import { isUuid, newId } from '../../lib/ids.js';
@@ -132,6 +132,7 @@ export class FlowService {
     const id = (req.query as Record<string, unknown>).flow;
     const flow = typeof id === 'string' && isUuid(id) ? await this.deps.flows.getFlow(id.toLowerCase(), kind) : null;
     if (!flow) throw notFound('The flow could not be found. It may have been deleted or never existed.');
+    if (flow.state === 'passed_challenge') throw badRequest('The flow has already been completed. Start a new flow.');
     if (flow.type === 'api') {
       if (looksLikeBrowser(req)) throw flowTypeMismatch('api');
     } else {

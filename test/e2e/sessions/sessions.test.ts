@@ -28,7 +28,7 @@ for (const factory of testDatabases()) {
     test('whoami accepts X-Session-Token, Bearer and the cookie; answers 401 without an id otherwise', async () => {
       const { identity, issued } = await identityWithSessions(1);
       const { token, session } = issued[0]!;
-      for (const headers of [{ 'x-session-token': token }, { authorization: `Bearer ${token}` }]) {
+      for (const headers of [{ 'x-session-token': token }, { authorization: `Bearer ${token}` }] as Array<Record<string, string>>) {
         const res = await s.publicApi.get('/sessions/whoami', { headers });
         assert.equal(res.status, 200);
         assert.equal(res.body.id, session.id);
@@ -51,7 +51,7 @@ for (const factory of testDatabases()) {
 
       const unsignedCookie = await s.publicApi.get('/sessions/whoami', { headers: { cookie: `${cookieName}=${token}` } });
       assert.equal(unsignedCookie.status, 401);
-      for (const headers of [{}, { 'x-session-token': 'ory_st_nope' }, { authorization: 'Basic abc' }]) {
+      for (const headers of [{}, { 'x-session-token': 'ory_st_nope' }, { authorization: 'Basic abc' }] as Array<Record<string, string>>) {
         const res = await s.publicApi.get('/sessions/whoami', { headers });
         assert.equal(res.status, 401);
         assert.equal(res.body.error.id, undefined);

@@ -4,22 +4,22 @@ import { checkPassword, needsRehash, type Hasher } from '../../../hash/index.js'
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
-import { errorInvalidCredentials, infoLoginReAuth, validationRequired } from '../../../text/index.js';
-import { identifierLabelFromSchema } from '../../../ui/schema-nodes.js';
+import { errorInvalidCredentials, validationRequired } from '../../../text/index.js';
+import { passwordLoginNodes, passwordLoginRefreshNodes } from '../../../ui/password-nodes.js';
 import { stringField } from '../../flow/body.js';
 import type { Flow } from '../../flow/flow.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import type { LoginFormContext, LoginStrategy } from '../../flows/login/strategy.js';
-import { passwordLoginNodes, toJson } from './nodes.js';
+import { toJson } from './nodes.js';
 
 export interface PasswordLoginDeps {
   identities: IdentityPool;
   hasher: Hasher;
   schemas: SchemaRegistry;
   logger: Logger;
-  /** Cached label of the identifier field, from the default identity schema. */
-  identifierLabel: () => ReturnType<typeof identifierLabelFromSchema>;
+  /** The default identity schema, whose identifier trait names the identifier field. */
+  defaultSchema: () => unknown;
 }
 
 /** Lower-cased and trimmed, as identifiers are stored. */
@@ -33,7 +33,7 @@ export class PasswordLoginStrategy implements LoginStrategy {
   loginNodes(ctx: LoginFormContext): UiNodeJson[] {
     // A refresh re-confirms the signed-in user: the identifier is fixed, only the password is asked.
     const identifier = ctx.refresh && ctx.session?.identity ? ctx.session.identity.credentials.password?.identifiers[0] : undefined;
-    return passwordLoginNodes(this.deps.identifierLabel(), identifier, identifier !== undefined).map(toJson);
+    return (identifier !== undefined ? passwordLoginRefreshNodes(identifier) : passwordLoginNodes(this.deps.defaultSchema())).map(toJson);
   }
 
   async login(flow: Flow, fields: Record<string, unknown>, ctx: LoginFormContext): Promise<Identity> {
@@ -82,4 +82,3 @@ export class PasswordLoginStrategy implements LoginStrategy {
   }
 }
 
-export { infoLoginReAuth };

@@ -3,15 +3,14 @@ import type { Identity } from '../../../identity/identity.js';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
 import { errorDuplicateCredentials, validationRequired } from '../../../text/index.js';
-import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
-import { UiNodeGroup } from '../../../ui/node.js';
+import { passwordRegistrationNodes } from '../../../ui/password-nodes.js';
 import { coerceFormTraits, stringField } from '../../flow/body.js';
 import type { Flow } from '../../flow/flow.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import type { RegistrationStrategy } from '../../flows/registration/strategy.js';
 import type { PasswordPolicy } from './policy.js';
-import { passwordRegistrationNodes, toJson } from './nodes.js';
+import { toJson } from './nodes.js';
 
 export interface PasswordRegistrationDeps {
   schemas: SchemaRegistry;
@@ -26,8 +25,7 @@ export class PasswordRegistrationStrategy implements RegistrationStrategy {
 
   async registrationNodes(schemaId: string): Promise<UiNodeJson[]> {
     const schema = await this.deps.schemas.get(schemaId);
-    const traits = nodesFromIdentitySchema(schema.raw(), { group: UiNodeGroup.Password });
-    return [...traits, ...passwordRegistrationNodes()].map(toJson);
+    return passwordRegistrationNodes(schema.raw()).map(toJson);
   }
 
   async register(flow: Flow, fields: Record<string, unknown>, form: boolean): Promise<Identity> {
