@@ -11,11 +11,13 @@ import { PasswordRegistrationStrategy } from '../selfservice/strategies/password
 import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
 import type { RegistrationStrategy } from '../selfservice/flows/registration/strategy.js';
 import { createApp } from './app.js';
+import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
   const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public') });
+  await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
   registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
