@@ -55,7 +55,7 @@ function concat(...lists: unknown[]): unknown {
     if (!a) throw new Error(`Cannot concat type ${kindName(l)} as list`);
     res.push(...a);
   }
-  return res.length ? res : null;
+  return res;
 }
 
 function dict(...v: unknown[]): Dict {
@@ -284,10 +284,10 @@ function last(l: unknown[]) {
   return l.length ? l[l.length - 1] : null;
 }
 function rest(l: unknown[]) {
-  return l.length ? l.slice(1) : null;
+  return l.slice(1);
 }
 function initial(l: unknown[]) {
-  return l.length ? l.slice(0, -1) : null;
+  return l.slice(0, -1);
 }
 
 export const COLLECTION_FUNCS: Record<string, GoFunc> = {

@@ -231,7 +231,7 @@ function decryptAES(password: string, crypt64: string): string {
 }
 
 const TEMPLATES: Record<string, string[]> = {
-  maximum: ['CvcvnoCvcvCvcv', 'CvcvCvcvnoCvcv', 'CvcvCvcvCvcvno'],
+  maximum: ['anoxxxxxxxxxxxxxxxxx', 'axxxxxxxxxxxxxxxxxno'],
   long: ['CvcvnoCvcvCvcv', 'CvcvCvcvnoCvcv', 'CvcvCvcvCvcvno', 'CvccnoCvcvCvcv', 'CvccCvcvnoCvcv', 'CvccCvcvCvcvno', 'CvcvnoCvccCvcv', 'CvcvCvccnoCvcv', 'CvcvCvccCvcvno', 'CvcvnoCvcvCvcc', 'CvcvCvcvnoCvcc', 'CvcvCvcvCvccno', 'CvccnoCvccCvcv', 'CvccCvccnoCvcv', 'CvccCvccCvcvno', 'CvcvnoCvccCvcc', 'CvcvCvccnoCvcc', 'CvcvCvccCvccno', 'CvccnoCvcvCvcc', 'CvccCvcvnoCvcc', 'CvccCvcvCvccno'],
   medium: ['CvcnoCvc', 'CvcCvcno'],
   short: ['Cvcn'],
@@ -354,11 +354,11 @@ export const MISC_FUNCS: Record<string, GoFunc> = {
   mustRegexReplaceAllLiteral: goFunc(['string', 'string', 'string'], (re: string, s: string, repl: string) => replaceAll(compile(re), s, repl, true)),
   regexSplit: goFunc(['string', 'string', 'int'], (re: string, s: string, n: number) => {
     const r = split(mustCompile(re), re, s, n);
-    return r ? asStringSlice(r) : null;
+    return asStringSlice(r ?? []);
   }),
   mustRegexSplit: goFunc(['string', 'string', 'int'], (re: string, s: string, n: number) => {
     const r = split(compile(re), re, s, n);
-    return r ? asStringSlice(r) : null;
+    return asStringSlice(r ?? []);
   }),
   regexQuoteMeta: goFunc(['string'], quoteMeta),
 

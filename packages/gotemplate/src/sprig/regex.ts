@@ -174,6 +174,9 @@ export function translate(re: string): { source: string; flags: string } {
       }
       if (Number(m[1]) > 1000 || (m[3] && Number(m[3]) > 1000)) bad(`invalid repeat count: \`${m[0]}\``);
       if (m[3] && Number(m[3]) < Number(m[1])) bad(`invalid repeat count: \`${m[0]}\``);
+      out += m[0];
+      i += m[0].length - 1;
+      continue;
     }
     if (c === '}') {
       out += '\\}';

@@ -229,7 +229,11 @@ export function parseConstraints(s: string): Constraint[][] {
       .split(/[\s,]+/)
       .filter(Boolean);
     if (tokens.length === 0) throw new Error(`improper constraint: ${s}`);
-    groups.push(tokens.map(parseConstraint));
+    try {
+      groups.push(tokens.map(parseConstraint));
+    } catch {
+      throw new Error(`improper constraint: ${orPart.trim()}`);
+    }
   }
   return groups;
 }
