@@ -14,14 +14,17 @@ export const NONHERMETIC_FUNCTIONS: readonly string[] = [
   'getHostByName',
 ];
 
+const GENERIC: Readonly<FuncMap> = Object.freeze({ ...STRING_FUNCS, ...COLLECTION_FUNCS, ...MISC_FUNCS });
+const HERMETIC: Readonly<FuncMap> = Object.freeze(
+  Object.fromEntries(Object.entries(GENERIC).filter(([name]) => !NONHERMETIC_FUNCTIONS.includes(name))),
+);
+
 /** Sprig's GenericFuncMap (also TxtFuncMap / HtmlFuncMap): a fresh copy each call. */
 export function sprigFuncMap(): FuncMap {
-  return { ...STRING_FUNCS, ...COLLECTION_FUNCS, ...MISC_FUNCS };
+  return { ...GENERIC };
 }
 
-/** Sprig's HermeticTxtFuncMap / HermeticHtmlFuncMap: only repeatable functions. */
+/** Sprig's HermeticTxtFuncMap / HermeticHtmlFuncMap: only repeatable functions; a fresh copy each call. */
 export function sprigHermeticFuncMap(): FuncMap {
-  const m = sprigFuncMap();
-  for (const name of NONHERMETIC_FUNCTIONS) delete m[name];
-  return m;
+  return { ...HERMETIC };
 }
