@@ -130,11 +130,17 @@ export class Template {
   /** Parses text as the body of this template; {{define}}d templates join the set. */
   parse(text: string): this {
     if (this.common.html && this.common.executed) throw new Error('html/template: cannot Parse after Execute');
-    const trees = parse(this.name, text, {
-      leftDelim: this.leftDelim,
-      rightDelim: this.rightDelim,
-      hasFunction: (n) => this.common.hasFunction(n),
-    });
+    let trees: Map<string, Tree>;
+    try {
+      trees = parse(this.name, text, {
+        leftDelim: this.leftDelim,
+        rightDelim: this.rightDelim,
+        hasFunction: (n) => this.common.hasFunction(n),
+      });
+    } catch (e) {
+      if (e instanceof RangeError) throw new ParseError(`template: ${this.name}: template is nested too deeply`);
+      throw e;
+    }
     for (const [name, tree] of trees) this.addParseTree(name, tree);
     return this;
   }
@@ -189,7 +195,12 @@ export class Template {
       c.executed = true;
       if (!c.escaped.has(name)) escapeTemplate(c, name);
     }
-    return execute(c, name, t.tree, data);
+    try {
+      return execute(c, name, t.tree, data);
+    } catch (e) {
+      if (e instanceof RangeError) throw new ExecError(`template: ${name}: execution nested too deeply (${e.message})`);
+      throw e;
+    }
   }
 
   /** A copy of the set: later Parse or Funcs calls on either do not affect the other. */

@@ -208,3 +208,20 @@ test('templates are reusable and independent of data', () => {
   const t = new Template('r').parse('{{.}}');
   for (let i = 0; i < 5; i++) assert.equal(t.execute(i), String(i));
 });
+
+test('range over an iterator function (Go 1.23 range-over-func)', () => {
+  const seq2 = (yieldFn: (k: unknown, v: unknown) => boolean) => {
+    for (const [k, v] of [['a', 1], ['b', 2], ['c', 3]] as const) if (!yieldFn(k, v)) return;
+  };
+  assert.equal(render('{{range $k, $v := .}}{{$k}}={{$v}};{{end}}', seq2), 'a=1;b=2;c=3;');
+  assert.equal(render('{{range $k, $v := .}}{{if eq $k "b"}}{{break}}{{end}}{{$k}}{{end}}', seq2), 'a');
+});
+
+test('pathological nesting fails cleanly', () => {
+  const deep = '{{' + '('.repeat(20000) + '1' + ')'.repeat(20000) + '}}';
+  assert.throws(() => new Template('deep').parse(deep), /nested too deeply/);
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  assert.match(render('{{.}}', cyclic), /^map\[a:1 self:map\[a:1 self:/);
+  assert.throws(() => render('{{ deepCopy . }}', cyclic, { sprig: true }), /nested too deeply|error calling deepCopy/);
+});
