@@ -7,16 +7,9 @@ import { Configuration, IdentityApi } from '@ory/client';
 import type { Identity } from '@ory/client';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
-import { GOOD_PASSWORD, fails, ok, sdkClients, sdkServerConfig, uniqueEmail, type SdkClients } from './sdk-kit.js';
+import { GOOD_PASSWORD, fails, nextPageToken, ok, sdkClients, sdkServerConfig, uniqueEmail, type SdkClients } from './sdk-kit.js';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-
-/** The `page_token` of the `rel="next"` entry of a Link header, if any. */
-function nextPageToken(link: unknown): string | undefined {
-  if (typeof link !== 'string') return undefined;
-  const next = /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
-  return next === undefined ? undefined : (new URL(next, 'http://link.invalid').searchParams.get('page_token') ?? undefined);
-}
 
 for (const factory of testDatabases()) {
   describe(`@ory/client IdentityApi on ${factory.name}`, () => {
@@ -101,7 +94,7 @@ for (const factory of testDatabases()) {
         assert.equal(res.status, 200);
         assert.ok(res.data.length <= 2);
         seen.push(...res.data.map((i) => i.id));
-        pageToken = nextPageToken(res.headers.link);
+        pageToken = nextPageToken(res);
         if (pageToken === undefined) break;
       }
       assert.equal(pageToken, undefined, 'the listing ends');
@@ -144,6 +137,39 @@ for (const factory of testDatabases()) {
       await fails(sdk.identity.patchIdentity({ id, jsonPatch: [{ op: 'replace', path: '/traits/email', value: 'nope' }] }), 400, 'admin');
       await fails(sdk.identity.patchIdentity({ id: UNKNOWN_ID, jsonPatch: [{ op: 'replace', path: '/state', value: 'active' }] }), 404, 'admin');
       assert.equal((await ok(sdk.identity.getIdentity({ id }), 'admin')).data.traits.email, created.data.traits.email, 'a refused patch changes nothing');
+    });
+
+    test('updateIdentity replaces traits and the password; getIdentityByExternalID finds it', async () => {
+      const email = uniqueEmail('update');
+      const externalId = `ext-${email}`;
+      const created = await ok(
+        sdk.identity.createIdentity({ createIdentityBody: { schema_id: 'default', external_id: externalId, traits: { email }, credentials: { password: { config: { password: GOOD_PASSWORD } } } } }),
+        'admin',
+      );
+      const byExternal = await ok(sdk.identity.getIdentityByExternalID({ externalID: externalId }), 'admin');
+      assert.equal(byExternal.data.id, created.data.id);
+      await fails(sdk.identity.getIdentityByExternalID({ externalID: 'no-such-external-id' }), 404, 'admin');
+
+      const newEmail = uniqueEmail('updated');
+      const newPassword = 'an entirely new passphrase 7';
+      const updated = await ok(
+        sdk.identity.updateIdentity({
+          id: created.data.id,
+          updateIdentityBody: { schema_id: 'default', state: 'active', traits: { email: newEmail, age: 36 }, credentials: { password: { config: { password: newPassword } } } },
+        }),
+        'admin',
+      );
+      assert.deepEqual(updated.data.traits, { email: newEmail, age: 36 });
+      assert.deepEqual(updated.data.credentials?.password?.identifiers, [newEmail]);
+
+      const attempt = async (identifier: string, password: string) => {
+        const flow = await ok(sdk.frontend.createNativeLoginFlow(), 'public');
+        return sdk.frontend.updateLoginFlow({ flow: flow.data.id, updateLoginFlowBody: { method: 'password', identifier, password } });
+      };
+      const login = await ok(attempt(newEmail, newPassword), 'public');
+      assert.equal(login.data.session.identity?.id, created.data.id);
+      await fails(attempt(newEmail, GOOD_PASSWORD), 400, 'public');
+      await fails(attempt(email, newPassword), 400, 'public');
     });
 
     test('deleteIdentity removes it; a second delete is 404', async () => {

@@ -3,7 +3,7 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LoginFlow, RegistrationFlow, UiNodeInputAttributes } from '@ory/client';
+import type { LoginFlow, RegistrationFlow, UiNodeInputAttributes, UpdateLoginFlowBody, UpdateRegistrationFlowBody } from '@ory/client';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { GOOD_PASSWORD, fails, findNode, formMessageIds, nodeMessageIds, ok, sdkClients, sdkServerConfig, uniqueEmail, type SdkClients } from './sdk-kit.js';
@@ -163,6 +163,58 @@ for (const factory of testDatabases()) {
       assert.equal(listed.data.length, 1, 'no second identity');
     });
 
+    test('more registration messages: missing password, password like the identifier, wrong trait type, below minimum', async () => {
+      const flow = await registrationFlow();
+      const submit = async (traits: Record<string, unknown>, password?: string) =>
+        (
+          await fails<RegistrationFlow>(
+            sdk.frontend.updateRegistrationFlow({ flow: flow.id, updateRegistrationFlowBody: { method: 'password', traits, password } as unknown as UpdateRegistrationFlowBody }),
+            400,
+            'public',
+          )
+        ).data;
+      assert.deepEqual(nodeMessageIds(await submit({ email: uniqueEmail('nopw') }), 'password'), [4000002]);
+      assert.deepEqual(nodeMessageIds(await submit({ email: 'lookalike.person@example.com' }, 'lookalike.person@example.com'), 'password'), [4000031]);
+      assert.deepEqual(nodeMessageIds(await submit({ email: uniqueEmail('type'), age: 'old' }, GOOD_PASSWORD), 'traits.age'), [4000026]);
+      assert.deepEqual(nodeMessageIds(await submit({ email: uniqueEmail('min'), age: -1 }, GOOD_PASSWORD), 'traits.age'), [4000018]);
+    });
+
+    test('identifiers ignore case: a differently-cased duplicate is refused, login works in any case', async () => {
+      const email = uniqueEmail('MixedCase');
+      const flow = await registrationFlow();
+      const registered = await ok(sdk.frontend.updateRegistrationFlow({ flow: flow.id, updateRegistrationFlowBody: { method: 'password', traits: { email }, password: GOOD_PASSWORD } }), 'public');
+      const stored = await ok(sdk.identity.getIdentity({ id: registered.data.identity.id }), 'admin');
+      assert.deepEqual(stored.data.credentials?.password?.identifiers, [email.toLowerCase()]);
+      assert.equal(stored.data.traits.email, email, 'the trait keeps its case');
+
+      const again = await registrationFlow();
+      const dupe = await fails<RegistrationFlow>(
+        sdk.frontend.updateRegistrationFlow({ flow: again.id, updateRegistrationFlowBody: { method: 'password', traits: { email: email.toUpperCase() }, password: GOOD_PASSWORD } }),
+        400,
+        'public',
+      );
+      assert.deepEqual(formMessageIds(dupe.data), [4000007]);
+      for (const identifier of [email.toLowerCase(), email.toUpperCase()]) {
+        assert.equal((await signIn(identifier)).session.identity?.id, registered.data.identity.id);
+      }
+    });
+
+    test('registration while signed in: 400 session_already_available, when creating and when submitting the flow', async () => {
+      const token = (await signIn(await account())).session_token!;
+      const signedIn = { headers: { 'X-Session-Token': token } };
+      const create = await fails(sdk.frontend.createNativeRegistrationFlow({}, signedIn), 400, 'public');
+      assert.equal(create.data.error.id, 'session_already_available');
+      const flow = await registrationFlow();
+      const email = uniqueEmail('while-signed-in');
+      const submit = await fails(
+        sdk.frontend.updateRegistrationFlow({ flow: flow.id, updateRegistrationFlowBody: { method: 'password', traits: { email }, password: GOOD_PASSWORD } }, signedIn),
+        400,
+        'public',
+      );
+      assert.equal(submit.data.error.id, 'session_already_available');
+      assert.deepEqual((await ok(sdk.identity.listIdentities({ credentialsIdentifier: email }), 'admin')).data, [], 'nobody registered');
+    });
+
     test('createNativeLoginFlow returns an API flow with identifier and password', async () => {
       const flow = await loginFlow();
       assert.equal(flow.type, 'api');
@@ -194,6 +246,35 @@ for (const factory of testDatabases()) {
         answers.push(res.data.ui.messages);
       }
       assert.deepEqual(answers[0], answers[1], 'nothing tells an unknown account from a wrong password');
+    });
+
+    test('login with missing fields, an unknown method or a disabled identity', async () => {
+      const email = await account();
+      const flow = await loginFlow();
+      const submit = async (body: Record<string, unknown>, status = 400) =>
+        (await fails<LoginFlow>(sdk.frontend.updateLoginFlow({ flow: flow.id, updateLoginFlowBody: body as unknown as UpdateLoginFlowBody }), status, 'public')).data;
+      assert.deepEqual(nodeMessageIds(await submit({ method: 'password', identifier: email }), 'password'), [4000002]);
+      assert.deepEqual(nodeMessageIds(await submit({ method: 'password', password: GOOD_PASSWORD }), 'identifier'), [4000002]);
+      assert.deepEqual(formMessageIds(await submit({ method: 'no-such-method', identifier: email, password: GOOD_PASSWORD })), [4010002]);
+
+      const disabled = uniqueEmail('disabled');
+      await ok(
+        sdk.identity.createIdentity({ createIdentityBody: { schema_id: 'default', state: 'inactive', traits: { email: disabled }, credentials: { password: { config: { password: GOOD_PASSWORD } } } } }),
+        'admin',
+      );
+      const fresh = await loginFlow();
+      // Kratos v1.3 answers 401 (`identity is disabled`) and issues no session.
+      const refused = await fails(sdk.frontend.updateLoginFlow({ flow: fresh.id, updateLoginFlowBody: { method: 'password', identifier: disabled, password: GOOD_PASSWORD } }), 401, 'public');
+      assert.equal(refused.data.error.code, 401);
+      assert.equal(refused.data.session_token, undefined);
+    });
+
+    test('unknown flow ids: 404 from getLoginFlow, getRegistrationFlow, updateLoginFlow and updateRegistrationFlow', async () => {
+      const id = '00000000-0000-4000-8000-000000000000';
+      await fails(sdk.frontend.getLoginFlow({ id }), 404, 'public');
+      await fails(sdk.frontend.getRegistrationFlow({ id }), 404, 'public');
+      await fails(sdk.frontend.updateLoginFlow({ flow: id, updateLoginFlowBody: { method: 'password', identifier: 'a@example.com', password: GOOD_PASSWORD } }), 404, 'public');
+      await fails(sdk.frontend.updateRegistrationFlow({ flow: id, updateRegistrationFlowBody: { method: 'password', traits: { email: uniqueEmail() }, password: GOOD_PASSWORD } }), 404, 'public');
     });
 
     test('login success returns a session token and the session; toSession accepts the token', async () => {

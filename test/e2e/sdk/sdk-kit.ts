@@ -50,16 +50,21 @@ export function sdkClients(s: TestServer): SdkClients {
   };
 }
 
-/** Server configuration for these suites: no network for the breach check, plus `extra` merged over it. */
-export function sdkServerConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const selfservice = (extra.selfservice ?? {}) as Record<string, unknown>;
-  return {
-    ...extra,
-    selfservice: {
-      ...selfservice,
-      methods: { password: { config: { haveibeenpwned_enabled: false } } },
-    },
-  };
+type ConfigObject = Record<string, unknown>;
+
+function mergeConfig(a: ConfigObject, b: ConfigObject): ConfigObject {
+  const out: ConfigObject = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const current = out[key];
+    const bothObjects = [value, current].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    out[key] = bothObjects ? mergeConfig(current as ConfigObject, value as ConfigObject) : value;
+  }
+  return out;
+}
+
+/** Server configuration for these suites: `extra`, with the breach check off (no network in tests). */
+export function sdkServerConfig(extra: ConfigObject = {}): ConfigObject {
+  return mergeConfig(extra, { selfservice: { methods: { password: { config: { haveibeenpwned_enabled: false } } } } });
 }
 
 /** Checks one response the SDK received against the contract. */
@@ -93,6 +98,14 @@ export async function fails<T = any>(call: Promise<unknown>, status: number, api
   assert.equal(res.status, status, `status ${res.status}, body ${JSON.stringify(res.data)}`);
   assertSdkResponse(res, api);
   return res;
+}
+
+/** The `page_token` of the `rel="next"` entry of a list response's Link header; undefined on the last page. */
+export function nextPageToken(res: SdkResponse): string | undefined {
+  const link = res.headers.link;
+  if (typeof link !== 'string') return undefined;
+  const next = /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
+  return next === undefined ? undefined : (new URL(next, 'http://link.invalid').searchParams.get('page_token') ?? undefined);
 }
 
 /** A fresh address; identities from every test share one database. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { LoginFlow, SuccessfulNativeLogin } from '@ory/client';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
-import { GOOD_PASSWORD, fails, formMessageIds, ok, sdkClients, sdkServerConfig, uniqueEmail, type SdkClients } from './sdk-kit.js';
+import { GOOD_PASSWORD, fails, formMessageIds, nextPageToken, ok, sdkClients, sdkServerConfig, uniqueEmail, type SdkClients } from './sdk-kit.js';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -111,6 +111,26 @@ for (const factory of testDatabases()) {
       await fails(sdk.frontend.toSession({ xSessionToken: logins[1]!.session_token! }), 401, 'public');
       assert.deepEqual((await ok(sdk.identity.listIdentitySessions({ id: identityId }), 'admin')).data, []);
       await fails(sdk.identity.listIdentitySessions({ id: UNKNOWN_ID }), 404, 'admin');
+    });
+
+    test('IdentityApi listSessions pages through all sessions and expands the identity', async () => {
+      const { identityId, logins } = await signedIn(3);
+      const seen: string[] = [];
+      let pageToken: string | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const res = await ok(sdk.identity.listSessions({ pageSize: 2, pageToken, expand: ['identity'] }), 'admin');
+        assert.ok(res.data.length <= 2);
+        for (const session of res.data) {
+          seen.push(session.id);
+          assert.ok(session.identity?.id, 'the identity is expanded');
+        }
+        pageToken = nextPageToken(res);
+        if (pageToken === undefined) break;
+      }
+      assert.equal(new Set(seen).size, seen.length, 'no session appears twice');
+      for (const login of logins) assert.ok(seen.includes(login.session.id));
+      const mine = await ok(sdk.identity.listIdentitySessions({ id: identityId }), 'admin');
+      assert.equal(mine.data.length, 3);
     });
 
     test('performNativeLogout ends the session; toSession then answers 401', async () => {
