@@ -573,7 +573,10 @@ class Parser {
       const v = cps[0].codePointAt(0)!;
       return { ...base, isInt: true, isFloat: true, value: v, floatish: false };
     }
-    if (t.type === T.Complex) this.errorf(`complex numbers are not supported: ${t.val}`);
+    if (t.type === T.Complex) {
+      if (!parseGoNumber(t.val.slice(0, -1))) this.errorf(`illegal number syntax: ${goQuote(t.val)}`);
+      this.errorf(`complex numbers are not supported: ${t.val}`);
+    }
     const n = parseGoNumber(t.val);
     if (!n) this.errorf(`illegal number syntax: ${goQuote(t.val)}`);
     const isHexInt = /^[+-]?0[xX]/.test(t.val) && !/[pP]/.test(t.val);

@@ -368,14 +368,29 @@ class Escaper {
   commit() {
     for (const [n, names] of this.actionEdits) {
       const cmds = n.pipe.cmds;
-      // A trailing predefined escaper ("html", "urlquery") is replaced by the contextual ones.
-      while (cmds.length > 1) {
-        const last = cmds[cmds.length - 1].args[0];
-        if (last.type === 'identifier' && (last.ident === 'html' || last.ident === 'urlquery') && cmds[cmds.length - 1].args.length === 1 && isBuiltinEscaper(this.set, last.ident)) cmds.pop();
-        else break;
+      let s = [...names];
+      // A pipeline ending in a predefined escaper ("html", "urlquery") keeps it in place of an
+      // equivalent contextual escaper, as html/template does.
+      const last = cmds[cmds.length - 1];
+      const head = last?.args[0];
+      if (head && head.type === 'identifier' && (head.ident === 'html' || head.ident === 'urlquery') && isBuiltinEscaper(this.set, head.ident)) {
+        const esc = head.ident;
+        if (cmds.length === 1 && last.args.length > 1) {
+          // {{html a b}} becomes {{_eval_args_ a b | html}}
+          last.args[0] = { type: 'identifier', ident: '_eval_args_', pos: head.pos, line: head.line };
+          cmds.push({ type: 'command', args: [{ type: 'identifier', ident: esc, pos: n.pos, line: n.line }], pos: n.pos, line: n.line });
+        }
+        let dup = false;
+        s = s.map((x) => {
+          if (EQUIVALENT_ESCAPERS[x] === esc) {
+            dup = true;
+            return esc;
+          }
+          return x;
+        });
+        if (dup) cmds.pop();
       }
-      for (const name of names) {
-        if (cmds.length && cmds[cmds.length - 1].args[0].type === 'identifier' && (cmds[cmds.length - 1].args[0] as IdentifierNode).ident === name) continue;
+      for (const name of s) {
         const id: IdentifierNode = { type: 'identifier', ident: name, pos: n.pos, line: n.line };
         const cmd: CommandNode = { type: 'command', args: [id], pos: n.pos, line: n.line };
         cmds.push(cmd);
@@ -395,6 +410,14 @@ class Escaper {
     }
   }
 }
+
+const EQUIVALENT_ESCAPERS: Record<string, string> = {
+  _html_template_attrescaper: 'html',
+  _html_template_htmlescaper: 'html',
+  _html_template_rcdataescaper: 'html',
+  _html_template_urlescaper: 'urlquery',
+  _html_template_urlnormalizer: 'urlquery',
+};
 
 function isBuiltinEscaper(set: EscapeSet, name: string): boolean {
   return Object.hasOwn(BUILTINS, name) && set.findFunc(name) === BUILTINS[name];

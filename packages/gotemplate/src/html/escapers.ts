@@ -1,5 +1,6 @@
 // The escaping functions html/template inserts into pipelines.
 
+import { evalArgs } from '../builtins.js';
 import { sprint } from '../fmt.js';
 import { goFunc } from '../funcs.js';
 import type { GoFunc } from '../funcs.js';
@@ -314,6 +315,7 @@ const v = (fn: (...a: unknown[]) => string): GoFunc => goFunc([], fn, 'any');
 
 /** The escapers by the names the escaper inserts into pipelines. */
 export const HTML_ESCAPERS: Record<string, GoFunc> = {
+  _eval_args_: v((...a: unknown[]) => evalArgs(a)),
   _html_template_attrescaper: v(attrEscaper),
   _html_template_commentescaper: v(commentEscaper),
   _html_template_cssescaper: v(cssEscaper),
