@@ -182,5 +182,26 @@ for (const factory of testDatabases()) {
       );
       assert.equal(login.data.session.identity?.traits.email, email);
     });
+
+    test('submitting an expired registration flow: 410 with use_flow_id naming a fresh flow', async () => {
+      const flow = (await ok(sdk.frontend.createNativeRegistrationFlow(), 'public')).data;
+      const stored = (await s.registry.persister.flows.getFlow(flow.id, 'registration'))!;
+      stored.expires_at = new Date(Date.now() - 60_000);
+      await s.registry.persister.flows.updateFlow(stored);
+
+      const email = uniqueEmail('late');
+      const body = { method: 'password', traits: { email }, password: GOOD_PASSWORD } as const;
+      const expired = await fails(sdk.frontend.updateRegistrationFlow({ flow: flow.id, updateRegistrationFlowBody: body }), 410, 'public');
+      assert.equal(expired.data.error.id, 'self_service_flow_expired');
+      const replacement = expired.data.use_flow_id as string;
+      assert.notEqual(replacement, flow.id);
+      assert.deepEqual((await ok(sdk.identity.listIdentities({ credentialsIdentifier: email }), 'admin')).data, [], 'nobody registered');
+
+      const next = (await ok(sdk.frontend.getRegistrationFlow({ id: replacement }), 'public')).data;
+      assert.equal(next.type, 'api');
+      assert.ok(formMessageIds(next).includes(4040001), 'the new flow says the old one expired');
+      const registered = await ok(sdk.frontend.updateRegistrationFlow({ flow: next.id, updateRegistrationFlowBody: body }), 'public');
+      assert.equal(registered.data.identity.traits.email, email);
+    });
   });
 }
