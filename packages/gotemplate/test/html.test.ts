@@ -96,6 +96,33 @@ const cases: HCase[] = [
   ['<style>p { font-family: "{{.}}" }</style>', 'a"b</style>', '<style>p { font-family: "a\\22 b\\3c\\2fstyle\\3e " }</style>'],
   ['<p style="background: url({{.}})">', 'javascript:x', '<p style="background: url(#ZgotmplZ)">'],
   ['<p style="background: url(\'{{.}}\')">', 'a b', `<p style="background: url('a%20b')">`],
+  // text normalisation, dynamic names and comments
+  ['x << y', null, 'x &lt;&lt; y'],
+  ['<!DOCTYPE html><p>{{.}}</p>', 'a', '<!DOCTYPE html><p>a</p>'],
+  ['<!{{.}}>', 'DOCTYPE html', '&lt;!DOCTYPE html>'],
+  ['<{{.}}>', 'script', '&lt;script>'],
+  ['<h{{.}}>title</h{{.}}>', 2, '<h2>title</h2>'],
+  ['<div on{{.}}="go({{.}})">', 'click', '<div onclick="go(&#34;click&#34;)">'],
+  ['<input{{if .}} disabled{{end}} type=text>', true, '<input disabled type=text>'],
+  ['<p class={{.}}>', null, '<p class=ZgotmplZ>'],
+  ['<p class="{{.}}">', null, '<p class="">'],
+  ['<b>hi <!-- {{if .}}a -->{{.}}{{else}}b -->{{.}}{{end}}</b>', 'x', '<b>hi x</b>'],
+  ['<script>let a = 1/*x*//2;\n</script>', null, '<script>let a = 1 /2;\n</script>'],
+  ['<script>#!shebang\nrun()</script>', null, '<script>\nrun()</script>'],
+  ['<script>var s = "</script-like <!-- ";</script>', null, '<script>var s = "\\x3C/script-like \\x3C!-- ";</script>'],
+  ['<script>var r = /a</script>/;</script>', null, '<script>var r = /a\\x3C/script>/;</script>'],
+  ['<style>/* c {{.}} */a{color:{{.}}}</style>', 'red', '<style>  a{color:red}</style>'],
+  ['<a onclick="// {{.}}">', 'x', '<a onclick="// ">'],
+  ['<script>var t = `a ${ f("{{.}}") } b`;</script>', 'q"', '<script>var t = `a ${ f("q\\u0022") } b`;</script>'],
+  ['<script>var n = {{.}};</script>', 'line\u2028sep', '<script>var n = "line\\u2028sep";</script>'],
+  ['<p style="width: {{.}}">', '100%', '<p style="width: 100%">'],
+  ['<p style="width: {{.}}">', 'e\\78pression(x)', '<p style="width: ZgotmplZ">'],
+  ["<p style=\"background: '{{.}}'\">", 'javascript:x', "<p style=\"background: '#ZgotmplZ'\">"],
+  ['<style>a { background: url("{{.}}") }</style>', '/a?b=c&d=e f', '<style>a { background: url("/a?b=c&d=e%20f") }</style>'],
+  ['<a href="{{.}}">', '//evil.example/x', '<a href="//evil.example/x">'],
+  ['<a href="{{.}}">', '/javascript:not-a-scheme', '<a href="/javascript:not-a-scheme">'],
+  ['<a href="http://{{.}}/p">', 'javascript:80', '<a href="http://javascript:80/p">'],
+  ['<img srcset="{{.}}">', '/img.png#,javascript:alert(1)', '<img srcset="/img.png#,#ZgotmplZ">'],
 ];
 
 cases.forEach(([src, data, want], i) => {
@@ -127,6 +154,18 @@ test('templates called from attributes are escaped for that context', () => {
   assert.equal(t.executeTemplate('u', '<b>'), '&lt;b&gt;');
 });
 
+test('template sets: recursion and calls from several contexts', () => {
+  const tree = { Children: [{ X: 'one' }, { X: '<two>' }, { Children: [{ X: 'three' }] }] };
+  const rec = newHTMLTemplate('root').parse('{{define "main"}}{{if .Children}}<ul>{{range .Children}}<li>{{template "main" .}}</li>{{end}}</ul>{{else}}{{.X}}{{end}}{{end}}');
+  assert.equal(rec.executeTemplate('main', tree), '<ul><li>one</li><li>&lt;two&gt;</li><li><ul><li>three</li></ul></li></ul>');
+  const two = newHTMLTemplate('root').parse('{{define "n"}}{{.}} &amp; {{"<x>"}}{{end}}<i title="{{template "n" .}}">{{template "n" .}}</i><script>var s=\'{{template "n" .}}\'</script>');
+  assert.equal(two.execute(7), '<i title="7 &amp; &lt;x&gt;">7 &amp; &lt;x&gt;</i><script>var s=\'7 &amp; \\u003cx\\u003e\'</script>');
+  const count = newHTMLTemplate('root')
+    .funcs({ dec: (n: number) => n - 1 })
+    .parse('<script>var x=[{{template "c" 3}}];</script>{{define "c"}}{{.}}{{if .}},{{template "c" (dec .)}}{{end}}{{end}}');
+  assert.equal(count.execute(null), '<script>var x=[ 3 , 2 , 1 , 0 ];</script>');
+});
+
 test('escaping errors', () => {
   assert.throws(() => h('<a href="{{.}}', 'x'), /html\/template:h: ends in a non-text context: \{stateAttr|html\/template:h: ends in a non-text context: \{stateURL/);
   assert.throws(() => h('<a {{if .}}href="{{else}}title="{{end}}x">', true), /\{\{if\}\} branches end in different contexts/);
@@ -135,6 +174,12 @@ test('escaping errors', () => {
   assert.throws(() => h('<a href="{{.}}{{if .}}?{{end}}{{.}}">', 'x'), /ambiguous context within a URL/);
   assert.throws(() => h('{{template "nope"}}', null), /no such template "nope"|template "nope" not defined/);
   assert.throws(() => newHTMLTemplate('x').parse('a').executeTemplate('zz', null), /html\/template: "zz" is undefined/);
+  assert.throws(() => h('{{range .}}<b{{if .}}{{break}}{{end}}>{{end}}', [1]), /html\/template:h:1:23: at range loop break: \{\{range\}\} branches end in different contexts/);
+  assert.throws(() => h('<p title=a=b>', null), /html\/template:h: "=" in unquoted attr: "a=b"/);
+  assert.throws(() => h('<script>{{if .}}x = 1{{end}}/y/.test(s)</script>', true), /'\/' could start a division or regexp/);
+  assert.throws(() => h("<a onclick='f(\"x\\", null), /unfinished escape sequence in JS string/);
+  assert.throws(() => h('<script>var r = /[a/;</script>', null), /unfinished JS regexp charset/);
+  assert.throws(() => h('<p {{template "t"}}>{{define "t"}}a<b{{end}}', null), /"<" in attribute name/);
   // a failed template keeps failing
   const bad = newHTMLTemplate('bad').parse('<a href="{{.}}');
   assert.throws(() => bad.execute('x'));

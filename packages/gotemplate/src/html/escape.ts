@@ -8,7 +8,7 @@ import { ExecError } from '../exec.js';
 import type { TemplateFunc } from '../funcs.js';
 import { Tree, goQuote } from '../parse.js';
 import type { ActionNode, BranchNode, CommandNode, IdentifierNode, ListNode, Node, TemplateNode, TextNode } from '../parse.js';
-import { Delim, EscapeError, JsCtx, S, UrlPart, ctx, ctxEq, ctxString, errCtx, isComment, mangle, nudge } from './context.js';
+import { Delim, EscapeError, JsCtx, S, UrlPart, ctx, ctxEq, ctxString, errCtx, isComment, isInScriptLiteral, mangle, nudge } from './context.js';
 import type { Ctx } from './context.js';
 import { HTML_ESCAPERS } from './escapers.js';
 import { contextAfterText } from './transition.js';
@@ -31,8 +31,8 @@ const committedOutput = new WeakMap<EscapeSet, Map<string, Ctx>>();
 
 interface RangeCtx {
   outer: RangeCtx | null;
-  breaks: Ctx[];
-  continues: Ctx[];
+  breaks: [Ctx, { pos: number }][];
+  continues: [Ctx, { pos: number }][];
 }
 
 class Escaper {
@@ -67,10 +67,10 @@ class Escaper {
       case 'action':
         return this.escapeAction(c, n);
       case 'break':
-        this.rangeContext?.breaks.push(c);
+        this.rangeContext?.breaks.push([c, n]);
         return ctx({ state: S.Dead });
       case 'continue':
-        this.rangeContext?.continues.push(c);
+        this.rangeContext?.continues.push([c, n]);
         return ctx({ state: S.Dead });
       case 'comment':
         return c;
@@ -134,14 +134,14 @@ class Escaper {
     return errCtx(this.err(node, `{{${name}}} branches end in different contexts: ${ctxString(a)}, ${ctxString(b)}`));
   }
 
-  joinRange(c0: Ctx, rc: RangeCtx, node: { pos: number }): Ctx {
-    for (const c of rc.breaks) {
-      c0 = this.join(c0, c, node, 'range');
-      if (c0.state === S.Error) return { ...c0, err: this.err(node, 'at range loop break: ' + c0.err!.description) };
+  joinRange(c0: Ctx, rc: RangeCtx, _node: { pos: number }): Ctx {
+    for (const [c, at] of rc.breaks) {
+      c0 = this.join(c0, c, at, 'range');
+      if (c0.state === S.Error) return { ...c0, err: this.err(at, 'at range loop break: ' + c0.err!.description) };
     }
-    for (const c of rc.continues) {
-      c0 = this.join(c0, c, node, 'range');
-      if (c0.state === S.Error) return { ...c0, err: this.err(node, 'at range loop continue: ' + c0.err!.description) };
+    for (const [c, at] of rc.continues) {
+      c0 = this.join(c0, c, at, 'range');
+      if (c0.state === S.Error) return { ...c0, err: this.err(at, 'at range loop continue: ' + c0.err!.description) };
     }
     return c0;
   }
@@ -160,7 +160,8 @@ class Escaper {
       c0 = this.join(c0, c1, n, name);
       if (c0.state === S.Error) {
         this.rangeContext = this.rangeContext.outer;
-        return { ...c0, err: this.err(n, 'on range loop re-entry: ' + c0.err!.description) };
+        const loc = c0.err!.location ?? (this.currentTree ? `${this.currentTree.parseName}:${n.line}` : undefined);
+        return { ...c0, err: new EscapeError('on range loop re-entry: ' + c0.err!.description, loc) };
       }
       c0 = this.joinRange(c0, this.rangeContext, n);
       this.rangeContext = this.rangeContext.outer;
@@ -283,6 +284,12 @@ class Escaper {
         }
         written = i1;
       }
+      if (isInScriptLiteral(c.state) && SPECIAL_SCRIPT_TAG.test(s.slice(i, i1))) {
+        // "<script", "</script" and "<!--" inside JS string and regexp literals would end or
+        // confuse the script element; \x3C keeps the literal's value.
+        out += s.slice(written, i) + s.slice(i, i1).replace(SPECIAL_SCRIPT_TAGS, '\\x3C$1');
+        written = i1;
+      }
       if (c.state !== c1.state && isComment(c1.state) && c1.delim === Delim.None) {
         let cs = i1 - 2;
         if (c1.state === S.HTMLCmt || c1.state === S.JSHTMLOpenCmt) cs -= 2;
@@ -303,7 +310,6 @@ class Escaper {
     } else if (written === 0 && out === '' && isComment(c.state) && c.delim === Delim.None && c.state !== S.Error) {
       // whole node is inside a comment
     }
-    if (c.state === S.Error && c.err && !c.err.location) c = { ...c, err: this.err(n, c.err.description) };
     return c;
   }
 
@@ -410,6 +416,9 @@ class Escaper {
     }
   }
 }
+
+const SPECIAL_SCRIPT_TAG = /<(script|\/script|!--)/i;
+const SPECIAL_SCRIPT_TAGS = /<(script|\/script|!--)/gi;
 
 const EQUIVALENT_ESCAPERS: Record<string, string> = {
   _html_template_attrescaper: 'html',

@@ -289,6 +289,8 @@ const tJSDelimited: Transition = (c, s) => {
         if (s[i + 1] === '{') return [{ ...c, state: S.JS, jsBraceDepth: [...c.jsBraceDepth, 0] }, i + 2];
         break;
       default:
+        // "</script" inside a regexp literal does not end it; escapeText rewrites it to "\x3C/script"
+        if (ch === '/' && i > 0 && s.slice(i - 1, i + 7).toLowerCase() === '</script') break;
         if (!inCharset) return [{ ...c, state: S.JS, jsCtx: JsCtx.DivOp }, i + 1];
     }
   }
