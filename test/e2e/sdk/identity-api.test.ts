@@ -172,6 +172,19 @@ for (const factory of testDatabases()) {
       await fails(attempt(email, newPassword), 400, 'public');
     });
 
+    test('deleteIdentityCredentials refuses to remove the only password and a missing type', async () => {
+      const email = uniqueEmail('creds');
+      const created = await ok(
+        sdk.identity.createIdentity({ createIdentityBody: { schema_id: 'default', traits: { email }, credentials: { password: { config: { password: GOOD_PASSWORD } } } } }),
+        'admin',
+      );
+      const refused = await fails(sdk.identity.deleteIdentityCredentials({ id: created.data.id, type: 'password' }), 400, 'admin');
+      assert.equal(refused.data.error.code, 400);
+      await fails(sdk.identity.deleteIdentityCredentials({ id: created.data.id, type: 'totp' }), 404, 'admin');
+      const flow = await ok(sdk.frontend.createNativeLoginFlow(), 'public');
+      await ok(sdk.frontend.updateLoginFlow({ flow: flow.data.id, updateLoginFlowBody: { method: 'password', identifier: email, password: GOOD_PASSWORD } }), 'public');
+    });
+
     test('deleteIdentity removes it; a second delete is 404', async () => {
       const created = await ok(sdk.identity.createIdentity({ createIdentityBody: { schema_id: 'default', traits: { email: uniqueEmail('delete') } } }), 'admin');
       const deleted = await ok(sdk.identity.deleteIdentity({ id: created.data.id }), 'admin');
