@@ -1,5 +1,5 @@
 /** std.format and the `%` operator on strings: Python-style conversion codes. */
-import { checkString, codepoints, fmtNumber, force, getField, rtError, strLength, toStringValue } from './evaluator.js';
+import { checkString, codepoints, ctx, sizeError, fmtNumber, force, getField, rtError, strLength, toStringValue } from './evaluator.js';
 import type { Loc } from './errors.js';
 import { JArray, JObject, typeOf, type Lazy, type Value } from './value.js';
 
@@ -100,10 +100,12 @@ function parseFormat(s: string, loc: Loc | null): (string | Code)[] {
 }
 
 function padLeft(s: string, w: number, ch: string): string {
+  if (w > ctx.limits.maxStringLength) throw sizeError('string', w, ctx.limits.maxStringLength);
   const len = strLength(s);
   return len >= w ? s : checkString(ch.repeat(w - len)) + s;
 }
 function padRight(s: string, w: number, ch: string): string {
+  if (w > ctx.limits.maxStringLength) throw sizeError('string', w, ctx.limits.maxStringLength);
   const len = strLength(s);
   return len >= w ? s : s + checkString(ch.repeat(w - len));
 }

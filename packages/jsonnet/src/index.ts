@@ -291,6 +291,11 @@ function convert(err: unknown, tail: string | undefined): Error {
     e.limit = 'stack';
     return e.finish(tail);
   }
+  if (err instanceof RangeError && /Invalid (string|array|typed array) length|Array buffer allocation failed/i.test(err.message)) {
+    const e = new RuntimeError(`value too large: ${err.message}`);
+    e.limit = 'size';
+    return e.finish(tail);
+  }
   const e = new RuntimeError(`internal error: ${(err as Error)?.message ?? String(err)}`);
   return e.finish(tail);
 }

@@ -48,7 +48,7 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: Worker | null;
   job: Job | null;
   timer: NodeJS.Timeout | null;
 }
@@ -61,7 +61,15 @@ export class WorkerEvaluationError extends Error {
   }
 }
 
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+const fromSource = import.meta.url.endsWith('.ts');
+const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+
+/** Starts a worker; when running from TypeScript sources (tests, tsx) the worker loads them through tsx. */
+function startWorker(resourceLimits: { maxOldGenerationSizeMb: number; stackSizeMb: number }): Worker {
+  if (!fromSource) return new Worker(workerUrl, { resourceLimits });
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(boot, { eval: true, resourceLimits, execArgv: [] });
+}
 
 export class JsonnetWorkerPool {
   private readonly slots: Slot[] = [];
@@ -75,59 +83,56 @@ export class JsonnetWorkerPool {
     this.graceMs = options.graceMs ?? 250;
     this.resourceLimits = { maxOldGenerationSizeMb: options.maxHeapMb ?? 256, stackSizeMb: options.stackSizeMb ?? 8 };
     const size = Math.max(1, options.size ?? 1);
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    for (let i = 0; i < size; i++) this.slots.push({ worker: null, job: null, timer: null });
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(workerUrl, { resourceLimits: this.resourceLimits });
-    const slot: Slot = { worker, job: null, timer: null };
-    worker.unref();
+  private spawn(slot: Slot): Worker {
+    const worker = startWorker(this.resourceLimits);
+    slot.worker = worker;
     worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; name?: string; message?: string; limit?: string | null }) => {
       const job = slot.job;
       if (!job || job.id !== msg.id) return;
-      this.done(slot);
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = null;
+      slot.job = null;
+      worker.unref();
       if (msg.ok) job.resolve(msg.result);
       else job.reject(new WorkerEvaluationError(msg.name ?? 'Error', msg.message ?? 'evaluation failed', msg.limit ?? null));
+      this.pump();
     });
-    worker.on('error', (err) => this.replace(slot, err));
-    worker.on('exit', () => {
-      if (slot.job) this.replace(slot, new Error('jsonnet worker exited'));
-    });
-    return slot;
+    worker.on('error', (err) => this.drop(slot, worker, err));
+    worker.on('exit', () => this.drop(slot, worker, new Error('jsonnet worker exited')));
+    return worker;
   }
 
-  private done(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
-    slot.job = null;
-    this.pump();
-  }
-
-  private replace(slot: Slot, err: Error): void {
+  /** Forgets a worker that failed, timed out or exited; its job (if any) fails; a new one starts on demand. */
+  private drop(slot: Slot, worker: Worker, err: Error): void {
+    if (slot.worker !== worker) return;
+    slot.worker = null;
+    void worker.terminate();
     const job = slot.job;
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
     slot.job = null;
-    void slot.worker.terminate();
-    const i = this.slots.indexOf(slot);
-    if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
     if (job) job.reject(err);
     this.pump();
   }
 
   private pump(): void {
+    if (this.closed) return;
     for (const slot of this.slots) {
       if (slot.job !== null || this.queue.length === 0) continue;
       const job = this.queue.shift() as Job;
+      const worker = slot.worker ?? this.spawn(slot);
       slot.job = job;
-      const budget = job.req.limits?.timeoutMs ?? 5000;
+      const budget = job.req.limits?.timeoutMs ?? 2000;
       if (Number.isFinite(budget)) {
         slot.timer = setTimeout(() => {
-          const e = new WorkerEvaluationError('RuntimeError', `RUNTIME ERROR: evaluation exceeded the time budget of ${budget} ms.`, 'time');
-          this.replace(slot, e);
+          this.drop(slot, worker, new WorkerEvaluationError('RuntimeError', `RUNTIME ERROR: evaluation exceeded the time budget of ${budget} ms.`, 'time'));
         }, budget + this.graceMs);
       }
-      slot.worker.postMessage({ id: job.id, req: job.req });
+      worker.ref();
+      worker.postMessage({ id: job.id, req: job.req });
     }
   }
 
@@ -143,6 +148,12 @@ export class JsonnetWorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const j of this.queue.splice(0)) j.reject(new Error('pool is closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map((s) => {
+        const w = s.worker;
+        s.worker = null;
+        return w ? w.terminate() : undefined;
+      }),
+    );
   }
 }
