@@ -48,6 +48,8 @@ interface Variable {
 type Node2 = Pos & { type: string };
 
 export function execute(ctx: ExecContext, name: string, tree: Tree, data: unknown): string {
+  // nil data is Go's invalid reflect.Value: fields of it are missing, not nil-pointer errors
+  if (data === null || data === undefined) data = MISSING;
   const s = new State(ctx, name, tree, data);
   s.walk(data, tree.root);
   return s.out;
@@ -66,7 +68,7 @@ class State {
     public tree: Tree,
     data: unknown,
   ) {
-    this.vars = [{ name: '$', value: data === undefined ? null : data }];
+    this.vars = [{ name: '$', value: data }];
   }
 
   errorf(msg: string): never {
@@ -254,7 +256,7 @@ class State {
     const tree = this.ctx.lookupTree(t.name);
     if (!tree) this.errorf(`template ${goQuote(t.name)} not defined`);
     if (this.depth >= this.ctx.limits.maxCallDepth) this.errorf(`exceeded maximum template depth (${this.ctx.limits.maxCallDepth})`);
-    const newDot = t.pipe ? this.evalPipeline(dot, t.pipe) : null;
+    const newDot = t.pipe ? this.evalPipeline(dot, t.pipe) : MISSING;
     const saved = { name: this.name, tree: this.tree, vars: this.vars };
     this.depth++;
     this.name = t.name;

@@ -105,10 +105,20 @@ function isSeparator(ch: string): boolean {
   return isSpace(ch);
 }
 
+/** goutils.Uncapitalize: lower-cases the first letter of each whitespace-separated word. */
 function untitle(s: string): string {
-  if (s === '') return s;
-  const first = String.fromCodePoint(s.codePointAt(0)!);
-  return first.toLowerCase() + s.slice(first.length);
+  let out = '';
+  let start = true;
+  for (const ch of s) {
+    if (isSpace(ch)) {
+      start = true;
+      out += ch;
+    } else if (start) {
+      out += ch.toLowerCase();
+      start = false;
+    } else out += ch;
+  }
+  return out;
 }
 
 function swapcase(s: string): string {
