@@ -232,6 +232,20 @@ export class Template {
     return this;
   }
 
+  /**
+   * Go's ParseFS over a directory: parses the files under `root` matching any of the patterns
+   * (relative to `root`, e.g. "email.body*" or "recovery/valid/email.subject.gotmpl").
+   */
+  parseFS(root: string, ...patterns: string[]): this {
+    const files: string[] = [];
+    for (const p of patterns) {
+      const found = glob(join(root, p));
+      if (found.length === 0) throw new Error(`template: pattern matches no files: \`${p}\``);
+      for (const f of found) if (!files.includes(f)) files.push(f);
+    }
+    return this.parseFiles(...files);
+  }
+
   /** Parses the files matching a glob (Go's ParseGlob; "*", "?" and "[...]" in any path element). */
   parseGlob(pattern: string): this {
     const files = glob(pattern);

@@ -41,6 +41,13 @@ test('parseGlob function: the set is named after the first file', () => {
   assert.throws(() => parseFiles([]), /no files named/);
 });
 
+test('parseFS: patterns relative to a directory, as Kratos loads template overrides', () => {
+  const t = new Template('email.body.gotmpl').funcs(sprigHermeticFuncMap()).parseFS(dir, 'email.body.gotmpl', 'email.body*');
+  assert.equal(t.execute({ Lang: 'de', Name: 'Ada' }), 'Hallo Ada -- Tessera');
+  assert.equal(new Template('x').parseFS(dir, 'sub/*.tmpl').executeTemplate('a.tmpl', null), 'AB');
+  assert.throws(() => new Template('x').parseFS(dir, 'nothing*'), /pattern matches no files/);
+});
+
 test('parseGlob with html/template escapes sibling templates too', () => {
   const t = newHTMLTemplate('email.body.gotmpl').funcs(sprigHermeticFuncMap()).parseGlob(join(dir, 'email.body*'));
   assert.equal(t.execute({ Lang: 'de', Name: '<b>' }), 'Hallo &lt;b&gt; -- Tessera');
