@@ -257,7 +257,7 @@ def('makeArray', 'sz,func', (a, l) => {
 
 // ------------------------------------------------------------------ math
 const math1 = (name: string, f: (x: number) => number) => def(name, 'x', (a, l) => checkNumber(f(num(name, a[0], l)), l));
-math1('abs', Math.abs);
+math1('abs', (x) => (x > 0 ? x : -x));
 math1('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
 math1('floor', Math.floor);
 math1('ceil', Math.ceil);
@@ -281,8 +281,16 @@ fields.set('pi', plainField('pi', Math.PI, 1));
 def('atan2', 'y,x', (a, l) => Math.atan2(num('atan2', a[0], l), num('atan2', a[1], l)));
 def('hypot', 'a,b', (a, l) => Math.hypot(num('hypot', a[0], l), num('hypot', a[1], l)));
 def('pow', 'x,n', (a, l) => checkNumber(Math.pow(num('pow', a[0], l), num('pow', a[1], l)), l));
-def('max', 'a,b', (a, l) => Math.max(num('max', a[0], l), num('max', a[1], l)));
-def('min', 'a,b', (a, l) => Math.min(num('min', a[0], l), num('min', a[1], l)));
+def('max', 'a,b', (a, l) => {
+  const x = num('max', a[0], l);
+  const y = num('max', a[1], l);
+  return x > y ? x : y;
+});
+def('min', 'a,b', (a, l) => {
+  const x = num('min', a[0], l);
+  const y = num('min', a[1], l);
+  return x < y ? x : y;
+});
 def('clamp', 'x,minVal,maxVal', (a, l) => {
   const x = num('clamp', a[0], l);
   const lo = num('clamp', a[1], l);
