@@ -5,7 +5,7 @@ import { goFunc } from './funcs.js';
 import type { GoFunc } from './funcs.js';
 import { isPrintable } from './parse.js';
 import { GoTime } from './time.js';
-import { MISSING, isAscii, kindOf, mapGet, mapSize, typeName, utf8Bytes, utf8Length, bytesToString } from './values.js';
+import { MISSING, isAscii, kindOf, mapGet, mapSize, numValue, typeName, utf8Bytes, utf8Length, bytesToString } from './values.js';
 
 type CmpKind = 'bool' | 'num' | 'string' | 'invalid' | 'other';
 
@@ -33,14 +33,8 @@ function comparable(v: unknown): boolean {
 }
 
 function numEq(a: unknown, b: unknown): boolean {
-  if (typeof a === 'bigint' || typeof b === 'bigint') {
-    try {
-      return BigInt(a as number) === BigInt(b as number);
-    } catch {
-      return Number(a) === Number(b);
-    }
-  }
-  return a === b;
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a === b;
+  return numValue(a) === numValue(b);
 }
 
 export function eq(arg1: unknown, ...arg2: unknown[]): boolean {
@@ -82,7 +76,7 @@ export function lt(a: unknown, b: unknown): boolean {
   if (k2 === 'invalid' || k2 === 'other' || k2 === 'bool') throw new Error('invalid type for comparison');
   if (k1 !== k2) throw new Error('incompatible types for comparison');
   if (k1 === 'string') return compareGoStrings(a as string, b as string) < 0;
-  return (a as number) < (b as number);
+  return numValue(a) < numValue(b);
 }
 
 function compareGoStrings(a: string, b: string): number {

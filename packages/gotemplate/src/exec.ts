@@ -6,7 +6,7 @@ import { ArgTypeError, convertArg, goTypeName, isGoFunc } from './funcs.js';
 import type { GoFunc, ParamType, TemplateFunc } from './funcs.js';
 import { argString, commandString, goQuote } from './parse.js';
 import type { ArgNode, BranchNode, CommandNode, FieldNode, ChainNode, IdentifierNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, Tree, VariableNode, Pos } from './parse.js';
-import { MISSING, isTrue, kindOf, mapGet, sortedKeys, typeName } from './values.js';
+import { MISSING, f64, isTrue, kindOf, mapGet, sortedKeys, toJS, typeName } from './values.js';
 
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
 
@@ -466,7 +466,7 @@ class State {
         }
         return fun.fn.apply(receiver, argv);
       }
-      for (let i = 0; i < argv.length; i++) if (argv[i] === MISSING) argv[i] = null;
+      for (let i = 0; i < argv.length; i++) argv[i] = argv[i] === MISSING ? null : toJS(argv[i]);
       return fun.apply(receiver, argv);
     } catch (e) {
       if (e instanceof ExecError) throw e;
@@ -554,8 +554,9 @@ function nodeText(n: Node2): string {
   return n.type;
 }
 
-export function idealConstant(n: NumberNode): number {
-  return n.value;
+/** A number literal standing alone: float64 when written as a float (Go's ideal constant rules). */
+export function idealConstant(n: NumberNode): unknown {
+  return n.floatish ? f64(n.value) : n.value;
 }
 
 export type { ListNode };

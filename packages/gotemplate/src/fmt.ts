@@ -2,7 +2,7 @@
 
 import { goQuote, isPrintable } from './parse.js';
 import { GoTime } from './time.js';
-import { MISSING, isStringArray, kindOf, mapGet, sortedKeys, typeName, utf8Bytes } from './values.js';
+import { GoFloat, MISSING, isStringArray, kindOf, mapGet, sortedKeys, typeName, utf8Bytes } from './values.js';
 
 interface Flags {
   plus: boolean;
@@ -46,6 +46,7 @@ export function formatV(v: unknown): string {
     case 'boolean':
       return v ? 'true' : 'false';
   }
+  if (v instanceof GoFloat) return formatFloat(v.value, 'g', -1);
   return fmtValue(v, 'v', NOFLAGS, 0);
 }
 
@@ -454,6 +455,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
       }
     }
     case 'float64': {
+      const x = v instanceof GoFloat ? v.value : (v as number);
       switch (verb) {
         case 'v':
         case 'e':
@@ -462,7 +464,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
         case 'F':
         case 'g':
         case 'G':
-          return fmtFloatVerb(v as number, verb, f);
+          return fmtFloatVerb(x, verb, f);
         default:
           return badVerb(v, verb);
       }

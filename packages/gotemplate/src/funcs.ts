@@ -1,7 +1,7 @@
 // Function descriptors: how a JS function stands in for a Go function with typed parameters.
 
 import { GoTime } from './time.js';
-import { MISSING, isPlainObject, kindOf, typeName } from './values.js';
+import { GoFloat, MISSING, isPlainObject, kindOf, typeName } from './values.js';
 
 /**
  * Parameter types a Go function can declare.
@@ -77,6 +77,7 @@ export function convertArg(v: unknown, t: ParamType): unknown {
       if (k === 'int64') return Number(v);
       break;
     case 'float64':
+      if (v instanceof GoFloat) return v.value;
       if (k === 'int' || k === 'float64') return v;
       if (k === 'int64') return Number(v);
       break;

@@ -15,3 +15,4 @@ export { sprintf, sprint, sprintln } from './fmt.js';
 export { htmlEscapeString, jsEscapeString, queryEscape } from './builtins.js';
 export { sprigFuncMap, sprigHermeticFuncMap, NONHERMETIC_FUNCTIONS } from './sprig/index.js';
 export { SemverVersion } from './sprig/semver.js';
+export { GoFloat } from './values.js';

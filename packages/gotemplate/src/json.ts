@@ -30,7 +30,7 @@ export function jsonMarshal(v: unknown, escapeHTML = true, indent = '', prefix =
         return x ? 'true' : 'false';
       case 'int':
       case 'float64':
-        return num(x as number);
+        return num(Number(x));
       case 'int64':
         return (x as bigint).toString();
       case 'string':

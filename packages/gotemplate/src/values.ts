@@ -16,6 +16,38 @@
 import { GoTime } from './time.js';
 
 export const MISSING: unique symbol = Symbol('<no value>');
+
+/**
+ * A Go float64 whose value is integral (1.0, 1e6): JS numbers that are integral are Go ints, so
+ * float64 results of float literals, Sprig's float functions and fromJson keep their type this way.
+ * Non-integral float64 values are plain JS numbers.
+ */
+export class GoFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** A float64 result: a GoFloat when integral, else the number. */
+export function f64(x: number): number | GoFloat {
+  return Number.isInteger(x) ? new GoFloat(x) : x;
+}
+
+/** The numeric value of an int, float64 or int64 value. */
+export function numValue(v: unknown): number {
+  if (v instanceof GoFloat) return v.value;
+  if (typeof v === 'bigint') return Number(v);
+  return v as number;
+}
+
+/** Replaces GoFloat by plain numbers (for values handed to plain JS functions). */
+export function toJS(v: unknown): unknown {
+  return v instanceof GoFloat ? v.value : v;
+}
 export type Missing = typeof MISSING;
 
 export type Kind =
@@ -57,6 +89,7 @@ export function kindOf(v: unknown): Kind {
       return v === MISSING ? 'invalid' : 'struct';
     case 'object':
       if (v === null) return 'nil';
+      if (v instanceof GoFloat) return 'float64';
       if (Array.isArray(v)) return 'slice';
       if (v instanceof Uint8Array) return 'bytes';
       if (v instanceof Map) return 'map';
@@ -146,6 +179,7 @@ export function isTrue(v: unknown): boolean {
       return v !== MISSING;
     case 'object':
       if (v === null) return false;
+      if (v instanceof GoFloat) return v.value !== 0;
       if (Array.isArray(v)) return v.length > 0;
       if (v instanceof Uint8Array) return v.length > 0;
       if (v instanceof Map) return v.size > 0;
@@ -247,7 +281,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const kb = kindOf(b);
   if (ka === 'int' || ka === 'float64') {
     if (kb !== ka) return false;
-    return a === b;
+    return numValue(a) === numValue(b);
   }
   if (ka !== kb) return false;
   switch (ka) {

@@ -123,6 +123,7 @@ test('custom functions: plain JS and Go-typed', () => {
       throw new Error('custom failure');
     },
     len: (x: unknown) => `custom len of ${String(x)}`,
+    kind: (x: unknown) => typeof x,
   };
   const r = (src: string, data: unknown = null) => render(src, data, { funcs });
   assert.equal(r('{{shout "hi"}}'), 'HI!');
@@ -133,6 +134,7 @@ test('custom functions: plain JS and Go-typed', () => {
   assert.equal(r('{{fl 1.5}}'), '3');
   assert.equal(r('{{opt "a"}} {{opt "a" "b" "c"}}'), 'a a+b+c');
   assert.equal(r('{{len 5}}'), 'custom len of 5');
+  assert.equal(r('{{kind 2.0}} {{kind 2}} {{kind "s"}}'), 'number number string');
   assert.throws(() => r('{{join2 "a"}}'), /wrong number of args for join2: want 2 got 1/);
   assert.throws(() => r('{{join2 "a" 1}}'), /expected string; found 1/);
   assert.throws(() => r('{{join2 "a" .}}', 5), /wrong type for value; expected string; got int/);

@@ -44,8 +44,10 @@ const cases: Case[] = [
   ['{{0x1p-2}}', null, '0.25'],
   ['{{true}} {{false}}', null, 'true false'],
   ['{{print nil}}', null, '<nil>'],
-  ['{{1e6}}', null, '1000000'],
-  ['{{1.25e7}}', null, '12500000'],
+  ['{{1e6}}', null, '1e+06'],
+  ['{{1.25e7}}', null, '1.25e+07'],
+  ['{{123456.0}}', null, '123456'],
+  ['{{1.0}} {{-0.0}}', null, '1 -0'],
   // custom delimiters are tested separately; newlines within actions
   ['{{\n  printf "%d"\n  3\n}}', null, '3'],
   // parse errors

@@ -23,7 +23,12 @@ const cases: Case[] = [
   ['{{ float64 "1.5" }} {{ float64 "x" }} {{ float64 3 }} {{ float64 false }}', null, '1.5 0 3 0'],
   ['{{ atoi "12" }} {{ atoi "x" }} {{ atoi "-4" }}', null, '12 0 -4'],
   ['{{ toDecimal "0777" }} {{ toDecimal 777 }} {{ toDecimal "9" }}', null, '511 511 0'],
-  ['{{ typeOf (int64 1) }} {{ typeOf (float64 1.5) }}', null, 'int float64'],
+  ['{{ typeOf (int64 1) }} {{ typeOf (float64 1.5) }} {{ typeOf (float64 1) }} {{ kindOf (floor 1.5) }} {{ typeOf (addf 1 1) }}', null, 'int float64 float64 float64 float64'],
+  ['{{ mulf 1000 1000 }} {{ float64 "12345678" }} {{ maxf 1 2 }} {{ round 2.5 0 | printf "%T" }}', null, '1e+06 1.2345678e+07 2 float64'],
+  ['{{ repeat (floor 2.5) "x" }}', null, err('wrong type for value; expected int; got float64')],
+  ['{{ index (list 1 2) (floor 1.5) }}', null, err('cannot index slice/array with type float64')],
+  ['{{ range (ceil 1.2) }}{{ end }}', null, err("range can't iterate over 2")],
+  ['{{ add (floor 2.7) 1 }} {{ if eq (floor 2.7) 2 }}two{{ end }} {{ toJson (floor 2.7) }}', null, '3 two 2'],
   // defaults and emptiness
   ['{{ default "foo" .Bar }} {{ default "foo" "bar" }} {{ default 5 0 }} {{ default "x" false }}', {}, 'foo bar 5 x'],
   ['{{ default "x" (list) }} {{ default "x" (dict) }} {{ "y" | default "x" }} {{ default "x" }}', null, 'x x y x'],
@@ -40,6 +45,7 @@ const cases: Case[] = [
   // JSON
   ['{{ (fromJson "{\\"a\\":[1,2],\\"b\\":{\\"c\\":true}}").a }}', null, '[1 2]'],
   ['{{ $j := fromJson "{\\"n\\":1.0,\\"f\\":1.5,\\"s\\":\\"x\\",\\"z\\":null}" }}{{ $j.n }} {{ $j.f }} {{ $j.s }} {{ $j.z }}', null, '1 1.5 x <no value>'],
+  ['{{ $j := fromJson "{\\"big\\":1000000,\\"l\\":[2]}" }}{{ $j.big }} {{ typeOf $j.big }} {{ index $j.l 0 | typeOf }}', null, '1e+06 float64 float64'],
   ['{{ fromJson "bad" }}', null, '<no value>'],
   ['{{ mustFromJson "bad" }}', null, err('error calling mustFromJson:')],
   ['{{ toJson "<>&" }} {{ toRawJson "<>&" }}', null, '"\\u003c\\u003e\\u0026" "<>&"'],

@@ -5,7 +5,7 @@ import type { GoFunc } from '../funcs.js';
 import { jsonMarshal, jsonUnmarshal } from '../json.js';
 import { formatFloat } from '../fmt.js';
 import { GoTime } from '../time.js';
-import { MISSING, deepEqual, isPlainObject, kindOf, reflectKind, sortedKeys, typeName } from '../values.js';
+import { MISSING, deepEqual, f64, isPlainObject, kindOf, reflectKind, sortedKeys, typeName } from '../values.js';
 import { MAX_GENERATED } from './strings.js';
 import { asList, empty, kindName, requireList, strval, toFloat64, toInt64 } from './util.js';
 
@@ -265,8 +265,18 @@ function safe<T>(f: () => T, fallback: T): T {
   }
 }
 
+/** JSON numbers decode to float64 in Go. */
+function floatsOf(v: unknown): unknown {
+  if (typeof v === 'number') return f64(v);
+  if (Array.isArray(v)) return v.map(floatsOf);
+  if (isPlainObject(v)) {
+    for (const k of Object.keys(v)) v[k] = floatsOf(v[k]);
+  }
+  return v;
+}
+
 function fromJSON(s: string): unknown {
-  return jsonUnmarshal(s);
+  return floatsOf(jsonUnmarshal(s));
 }
 
 const a = (fn: (...x: any[]) => unknown, params: Parameters<typeof goFunc>[0] = ['any'], variadic?: Parameters<typeof goFunc>[2]) => goFunc(params, fn, variadic);
@@ -295,7 +305,7 @@ export const COLLECTION_FUNCS: Record<string, GoFunc> = {
   atoi: goFunc(['string'], (s: string) => (/^[+-]?[0-9]+$/.test(s) ? Number(s) : 0)),
   int64: a(toInt64),
   int: a(toInt64),
-  float64: a(toFloat64),
+  float64: a((v: unknown) => f64(toFloat64(v))),
   seq: goFunc([], seq, 'int'),
   toDecimal: a(toDecimal),
   until: goFunc(['int'], until),
@@ -317,16 +327,16 @@ export const COLLECTION_FUNCS: Record<string, GoFunc> = {
   min: a((x: unknown, ...v: unknown[]) => v.reduce<number>((m, y) => Math.min(m, toInt64(y)), toInt64(x)), ['any'], 'any'),
 
   // float math
-  add1f: a((i: unknown) => decimalOp(i, [1], '+')),
-  addf: goFunc([], (...i: unknown[]) => decimalOp(0, i, '+'), 'any'),
-  subf: a((x: unknown, ...v: unknown[]) => decimalOp(x, v, '-'), ['any'], 'any'),
-  divf: a((x: unknown, ...v: unknown[]) => decimalOp(x, v, '/'), ['any'], 'any'),
-  mulf: a((x: unknown, ...v: unknown[]) => decimalOp(x, v, '*'), ['any'], 'any'),
-  maxf: a((x: unknown, ...v: unknown[]) => v.reduce<number>((m, y) => Math.max(m, toFloat64(y)), toFloat64(x)), ['any'], 'any'),
-  minf: a((x: unknown, ...v: unknown[]) => v.reduce<number>((m, y) => Math.min(m, toFloat64(y)), toFloat64(x)), ['any'], 'any'),
-  ceil: a((x: unknown) => Math.ceil(toFloat64(x))),
-  floor: a((x: unknown) => Math.floor(toFloat64(x))),
-  round: goFunc(['any', 'int'], round, 'float64'),
+  add1f: a((i: unknown) => f64(decimalOp(i, [1], '+'))),
+  addf: goFunc([], (...i: unknown[]) => f64(decimalOp(0, i, '+')), 'any'),
+  subf: a((x: unknown, ...v: unknown[]) => f64(decimalOp(x, v, '-')), ['any'], 'any'),
+  divf: a((x: unknown, ...v: unknown[]) => f64(decimalOp(x, v, '/')), ['any'], 'any'),
+  mulf: a((x: unknown, ...v: unknown[]) => f64(decimalOp(x, v, '*')), ['any'], 'any'),
+  maxf: a((x: unknown, ...v: unknown[]) => f64(v.reduce<number>((m, y) => Math.max(m, toFloat64(y)), toFloat64(x))), ['any'], 'any'),
+  minf: a((x: unknown, ...v: unknown[]) => f64(v.reduce<number>((m, y) => Math.min(m, toFloat64(y)), toFloat64(x))), ['any'], 'any'),
+  ceil: a((x: unknown) => f64(Math.ceil(toFloat64(x)))),
+  floor: a((x: unknown) => f64(Math.floor(toFloat64(x)))),
+  round: goFunc(['any', 'int'], (x: unknown, p: number, ...r: number[]) => f64(round(x, p, ...r)), 'float64'),
 
   // defaults
   default: goFunc(['any'], (d: unknown, ...given: unknown[]) => (given.length === 0 || empty(given[0]) ? d : given[0]), 'any'),

@@ -3,7 +3,7 @@
 import { formatV } from '../fmt.js';
 import { parseGoNumber } from '../parse.js';
 import { GoTime } from '../time.js';
-import { MISSING, isTrue, kindOf, reflectKind } from '../values.js';
+import { MISSING, isTrue, kindOf, numValue, reflectKind } from '../values.js';
 
 export function strval(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -27,7 +27,7 @@ export function toInt64(v: unknown): number {
     case 'int64':
       return Number(v);
     case 'float64':
-      return Math.trunc(v as number);
+      return Math.trunc(numValue(v));
     case 'bool':
       return v ? 1 : 0;
     case 'string': {
@@ -48,9 +48,8 @@ export function toFloat64(v: unknown): number {
   switch (kindOf(v)) {
     case 'int':
     case 'float64':
-      return v as number;
     case 'int64':
-      return Number(v);
+      return numValue(v);
     case 'bool':
       return v ? 1 : 0;
     case 'string': {
