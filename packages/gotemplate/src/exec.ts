@@ -6,6 +6,7 @@ import { ArgTypeError, convertArg, goTypeName, isGoFunc } from './funcs.js';
 import type { GoFunc, ParamType, TemplateFunc } from './funcs.js';
 import { argString, commandString, goQuote } from './parse.js';
 import type { ArgNode, BranchNode, CommandNode, FieldNode, ChainNode, IdentifierNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, Tree, VariableNode, Pos } from './parse.js';
+import { GoTime } from './time.js';
 import { MISSING, f64, isTrue, kindOf, mapGet, sortedKeys, toJS, typeName } from './values.js';
 
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
@@ -358,6 +359,7 @@ class State {
       return MISSING;
     }
     if (receiver === null || receiver === undefined) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
+    if (receiver instanceof Date) receiver = GoTime.fromDate(receiver);
     const hasArgs = (args !== null && args.length > 1) || hasFinal;
     const k = kindOf(receiver);
     if (k === 'map') {

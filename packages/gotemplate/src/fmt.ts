@@ -496,7 +496,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
       return 'map[' + keys.map((k) => `${fmtValue(k, verb, f, depth + 1)}:${fmtValue(mapGet(m, k), verb, f, depth + 1)}`).join(' ') + ']';
     }
     case 'time': {
-      const s = (v as GoTime).toString();
+      const s = (v instanceof Date ? GoTime.fromDate(v) : (v as GoTime)).toString();
       if (verb === 'v' || verb === 's') return fmtString(s, verb, f);
       if (verb === 'q') return fmtString(s, 'q', f);
       return badVerb(v, verb);

@@ -1,6 +1,6 @@
 // Go's encoding/json over our value model: Marshal, MarshalIndent and Unmarshal into interface{}.
 
-import { GoTime } from './time.js';
+import { GoTime, UTC } from './time.js';
 import { MISSING, isStringArray, kindOf, mapGet, sortedKeys } from './values.js';
 
 function quoteJSON(s: string, escapeHTML: boolean): string {
@@ -38,7 +38,7 @@ export function jsonMarshal(v: unknown, escapeHTML = true, indent = '', prefix =
       case 'bytes':
         return '"' + Buffer.from(x as Uint8Array).toString('base64') + '"';
       case 'time':
-        return '"' + (x as GoTime).format('2006-01-02T15:04:05.999999999Z07:00') + '"';
+        return '"' + (x instanceof Date ? GoTime.fromDate(x, UTC) : (x as GoTime)).format('2006-01-02T15:04:05.999999999Z07:00') + '"';
       case 'func':
         throw new Error('json: unsupported type: func()');
     }

@@ -93,7 +93,7 @@ export function kindOf(v: unknown): Kind {
       if (Array.isArray(v)) return 'slice';
       if (v instanceof Uint8Array) return 'bytes';
       if (v instanceof Map) return 'map';
-      if (v instanceof GoTime) return 'time';
+      if (v instanceof GoTime || v instanceof Date) return 'time';
       if (isPlainObject(v)) return 'map';
       return 'struct';
   }
@@ -309,8 +309,11 @@ export function deepEqual(a: unknown, b: unknown): boolean {
       }
       return true;
     }
-    case 'time':
-      return (a as GoTime).equalExact(b as GoTime);
+    case 'time': {
+      const x = a instanceof Date ? GoTime.fromDate(a) : (a as GoTime);
+      const y = b instanceof Date ? GoTime.fromDate(b) : (b as GoTime);
+      return x.equalExact(y);
+    }
     default:
       return false;
   }

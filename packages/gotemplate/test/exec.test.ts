@@ -225,3 +225,10 @@ test('pathological nesting fails cleanly', () => {
   assert.match(render('{{.}}', cyclic), /^map\[a:1 self:map\[a:1 self:/);
   assert.throws(() => render('{{ deepCopy . }}', cyclic, { sprig: true }), /nested too deeply|error calling deepCopy/);
 });
+
+test('JS Date values behave as time.Time', () => {
+  const d = new Date('2024-03-05T06:07:08Z');
+  process.env.TZ = 'UTC';
+  assert.equal(render('{{.D.Format "2006-01-02 15:04"}} {{.D.Year}} {{.D.Unix}}', { D: d }), '2024-03-05 06:07 2024 1709618828');
+  assert.equal(render('{{printf "%T" .D}}', { D: d }), 'time.Time');
+});
