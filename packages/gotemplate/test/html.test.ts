@@ -123,6 +123,9 @@ const cases: HCase[] = [
   ['<a href="{{.}}">', '/javascript:not-a-scheme', '<a href="/javascript:not-a-scheme">'],
   ['<a href="http://{{.}}/p">', 'javascript:80', '<a href="http://javascript:80/p">'],
   ['<img srcset="{{.}}">', '/img.png#,javascript:alert(1)', '<img srcset="/img.png#,#ZgotmplZ">'],
+  ['<meta http-equiv="refresh" content="3; URL={{.}}">', 'javascript:alert(1)', '<meta http-equiv="refresh" content="3; URL=#ZgotmplZ">'],
+  ['<meta http-equiv="refresh" content="3;url = {{.}}">', '/next page', '<meta http-equiv="refresh" content="3;url = /next%20page">'],
+  ['<meta name="description" content="{{.}}"><p>{{.}}</p>', 'a<b', '<meta name="description" content="a&lt;b"><p>a&lt;b</p>'],
 ];
 
 cases.forEach(([src, data, want], i) => {

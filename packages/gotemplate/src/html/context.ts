@@ -31,6 +31,9 @@ export const enum S {
   CSSLineCmt,
   Error,
   Dead,
+  /** the content attribute of a meta element: "0; url=..." holds a URL */
+  MetaContent,
+  MetaContentURL,
 }
 
 export const STATE_NAMES = [
@@ -38,7 +41,7 @@ export const STATE_NAMES = [
   'stateAttr', 'stateURL', 'stateSrcset', 'stateJS', 'stateJSDqStr', 'stateJSSqStr', 'stateJSTmplLit', 'stateJSRegexp',
   'stateJSBlockCmt', 'stateJSLineCmt', 'stateJSHTMLOpenCmt', 'stateJSHTMLCloseCmt', 'stateCSS', 'stateCSSDqStr',
   'stateCSSSqStr', 'stateCSSDqURL', 'stateCSSSqURL', 'stateCSSURL', 'stateCSSBlockCmt', 'stateCSSLineCmt',
-  'stateError', 'stateDead',
+  'stateError', 'stateDead', 'stateMetaContent', 'stateMetaContentURL',
 ];
 
 export const enum Delim { None, DoubleQuote, SingleQuote, SpaceOrTagEnd }
@@ -47,10 +50,10 @@ export const enum UrlPart { None, PreQuery, QueryOrFrag, Unknown }
 export const URLPART_NAMES = ['urlPartNone', 'urlPartPreQuery', 'urlPartQueryOrFrag', 'urlPartUnknown'];
 export const enum JsCtx { Regexp, DivOp, Unknown }
 export const JSCTX_NAMES = ['jsCtxRegexp', 'jsCtxDivOp', 'jsCtxUnknown'];
-export const enum Attr { None, Script, ScriptType, Style, URL, Srcset }
-export const ATTR_NAMES = ['attrNone', 'attrScript', 'attrScriptType', 'attrStyle', 'attrURL', 'attrSrcset'];
-export const enum Elem { None, Script, Style, Textarea, Title }
-export const ELEM_NAMES = ['elementNone', 'elementScript', 'elementStyle', 'elementTextarea', 'elementTitle'];
+export const enum Attr { None, Script, ScriptType, Style, URL, Srcset, MetaContent }
+export const ATTR_NAMES = ['attrNone', 'attrScript', 'attrScriptType', 'attrStyle', 'attrURL', 'attrSrcset', 'attrMetaContent'];
+export const enum Elem { None, Script, Style, Textarea, Title, Meta }
+export const ELEM_NAMES = ['elementNone', 'elementScript', 'elementStyle', 'elementTextarea', 'elementTitle', 'elementMeta'];
 
 export interface Ctx {
   state: S;
@@ -137,6 +140,7 @@ export const ATTR_START_STATES: Record<number, S> = {
   [Attr.Style]: S.CSS,
   [Attr.URL]: S.URL,
   [Attr.Srcset]: S.Srcset,
+  [Attr.MetaContent]: S.MetaContent,
 };
 
 /** Moves a context that is about to receive output to the state the output starts in. */

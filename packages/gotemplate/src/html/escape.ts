@@ -178,6 +178,7 @@ class Escaper {
     switch (c.state) {
       case S.Error:
         return c;
+      case S.MetaContentURL:
       case S.URL:
       case S.CSSDqStr:
       case S.CSSSqStr:
@@ -222,6 +223,7 @@ class Escaper {
         s.push('_html_template_rcdataescaper');
         break;
       case S.Attr:
+      case S.MetaContent:
         break;
       case S.AttrName:
       case S.Tag:

@@ -12,6 +12,7 @@ const ELEMENT_CONTENT: Record<number, S> = {
   [Elem.Style]: S.CSS,
   [Elem.Textarea]: S.RCDATA,
   [Elem.Title]: S.RCDATA,
+  [Elem.Meta]: S.Text,
 };
 
 const isHTMLSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
@@ -30,7 +31,7 @@ function eatTagName(s: string, i: number): [number, Elem] {
     else break;
   }
   const name = s.slice(i, j).toLowerCase();
-  const e = name === 'script' ? Elem.Script : name === 'style' ? Elem.Style : name === 'textarea' ? Elem.Textarea : name === 'title' ? Elem.Title : Elem.None;
+  const e = name === 'script' ? Elem.Script : name === 'style' ? Elem.Style : name === 'textarea' ? Elem.Textarea : name === 'title' ? Elem.Title : name === 'meta' ? Elem.Meta : Elem.None;
   return [j, e];
 }
 
@@ -99,13 +100,17 @@ const tText: Transition = (c, s) => {
 const tTag: Transition = (c, s) => {
   const i = eatWhiteSpace(s, 0);
   if (i === s.length) return [c, s.length];
-  if (s[i] === '>') return [ctx({ state: ELEMENT_CONTENT[c.element], element: c.element }), i + 1];
+  if (s[i] === '>') {
+    const element = c.element === Elem.Meta ? Elem.None : c.element;
+    return [ctx({ state: ELEMENT_CONTENT[element], element }), i + 1];
+  }
   const j = eatAttrName(s, i);
   if (j instanceof EscapeError) return [errCtx(j), s.length];
   if (i === j) return [errCtx(new EscapeError(`expected space, attr name, or end of tag, but got ${JSON.stringify(s.slice(i))}`)), s.length];
   const name = s.slice(i, j).toLowerCase();
   let attr = Attr.None;
   if (c.element === Elem.Script && name === 'type') attr = Attr.ScriptType;
+  else if (c.element === Elem.Meta && name === 'content') attr = Attr.MetaContent;
   else {
     switch (attrType(name)) {
       case CT.URL:
@@ -399,6 +404,19 @@ export function decodeCSS(s: string): string {
 
 const tError: Transition = (c, s) => [c, s.length];
 
+// <meta http-equiv="refresh" content="5; url=..."> navigates to the URL after "url="
+const tMetaContent: Transition = (c, s) => {
+  const m = /url[\t\n\f\r ]*=[\t\n\f\r ]*/i.exec(s);
+  if (!m) return [c, s.length];
+  return [{ ...c, state: S.MetaContentURL, urlPart: UrlPart.None }, m.index + m[0].length];
+};
+
+const tMetaContentURL: Transition = (c, s) => {
+  const i = s.indexOf(';');
+  if (i >= 0) return [{ ...c, state: S.MetaContent, urlPart: UrlPart.None }, i + 1];
+  return tURL(c, s);
+};
+
 const TRANSITIONS: Record<number, Transition> = {
   [S.Text]: tText,
   [S.Tag]: tTag,
@@ -429,6 +447,8 @@ const TRANSITIONS: Record<number, Transition> = {
   [S.CSSLineCmt]: tLineCmt,
   [S.Error]: tError,
   [S.Dead]: tError,
+  [S.MetaContent]: tMetaContent,
+  [S.MetaContentURL]: tMetaContentURL,
 };
 
 const SPECIAL_END: Record<number, string> = { [Elem.Script]: 'script', [Elem.Style]: 'style', [Elem.Textarea]: 'textarea', [Elem.Title]: 'title' };
