@@ -276,15 +276,19 @@ export function indexValue(target: Value, idx: Value, loc: Loc | null): Value {
 
 /** Field of an object as seen from outside (checks the object's assertions first). */
 export function getField(obj: JObject, name: string, loc: Loc | null): Value {
-  const cached = obj.cache.get(name);
-  if (cached !== undefined) return cached;
+  let cache = obj.cache;
+  if (cache === null) cache = obj.cache = new Map();
+  else {
+    const cached = cache.get(name);
+    if (cached !== undefined) return cached;
+  }
   if (!obj.assertsChecked) checkAsserts(obj, loc);
   const ls = obj.layers;
   let i = ls.length - 1;
   while (i >= 0 && !ls[i].fields.has(name)) i--;
   if (i < 0) throw rtError(`field does not exist: ${name}`, loc);
   const v = fieldAt(obj, i, name);
-  obj.cache.set(name, v);
+  cache.set(name, v);
   return v;
 }
 

@@ -49,7 +49,7 @@ export interface Layer {
 
 export class JObject {
   /** field values as seen from self, filled on demand */
-  readonly cache = new Map<string, Value>();
+  cache: Map<string, Value> | null = null;
   envs: (Env | undefined)[] | null = null;
   assertsChecked: boolean;
   private vis: Map<string, boolean> | null = null;
@@ -126,24 +126,37 @@ export function typeOf(v: Value): string {
   return 'function';
 }
 
-/** Plain data → value (used for ext vars given as JS values, parseJson, native results). */
+/** Plain data → value (ext vars given as JS values, parseJson, native results). Nested arrays and
+ * objects are converted lazily, when the program reaches them. */
 export function fromJS(x: unknown): Value {
   if (x === null || x === undefined) return null;
   switch (typeof x) {
     case 'boolean': case 'number': case 'string': return x;
     case 'bigint': return Number(x);
   }
-  if (Array.isArray(x)) return new JArray(x.map(fromJS));
+  if (Array.isArray(x)) {
+    const items: Lazy[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) items[i] = lazyJS(x[i]);
+    return new JArray(items);
+  }
   if (x instanceof JArray || x instanceof JObject || x instanceof JFunction) return x;
   if (typeof x === 'object') {
     const fields = new Map<string, FieldDef>();
-    for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
-      if (v === undefined) continue;
-      fields.set(k, { hide: 0, plus: false, expr: null, env: null, value: fromJS(v), name: k });
+    const o = x as Record<string, unknown>;
+    for (const k in o) {
+      if (!Object.hasOwn(o, k)) continue;
+      const v = o[k];
+      if (v === undefined || typeof v === 'function') continue;
+      fields.set(k, { hide: 0, plus: false, expr: null, env: null, value: lazyJS(v), name: k });
     }
     return makeObject(fields);
   }
   throw new TypeError(`cannot convert ${typeof x} to a Jsonnet value`);
+}
+
+function lazyJS(v: unknown): Lazy {
+  if (v === null || typeof v !== 'object') return fromJS(v);
+  return new Thunk(null, null, () => fromJS(v));
 }
 
 export function makeObject(fields: Map<string, FieldDef>): JObject {
