@@ -166,6 +166,11 @@ function seq(...params: number[]): string {
   }
 }
 
+/** An int64 result (bigint in our value model). */
+function i64(n: number): bigint | number {
+  return Number.isSafeInteger(n) ? BigInt(n) : n;
+}
+
 function intDiv(a: number, b: number, op: string): number {
   if (b === 0) throw new Error('runtime error: integer divide by zero');
   const r = op === '/' ? Math.trunc(a / b) : a % b;
@@ -303,28 +308,28 @@ function initial(l: unknown[]) {
 export const COLLECTION_FUNCS: Record<string, GoFunc> = {
   // conversion
   atoi: goFunc(['string'], (s: string) => (/^[+-]?[0-9]+$/.test(s) ? Number(s) : 0)),
-  int64: a(toInt64),
+  int64: a((v: unknown) => i64(toInt64(v))),
   int: a(toInt64),
   float64: a((v: unknown) => f64(toFloat64(v))),
   seq: goFunc([], seq, 'int'),
-  toDecimal: a(toDecimal),
+  toDecimal: a((v: unknown) => i64(toDecimal(v))),
   until: goFunc(['int'], until),
   untilStep: goFunc(['int', 'int', 'int'], untilStep),
 
-  // integer math
-  add1: a((i: unknown) => toInt64(i) + 1),
-  add: goFunc([], (...i: unknown[]) => i.reduce<number>((s, x) => s + toInt64(x), 0), 'any'),
-  sub: a((x: unknown, y: unknown) => toInt64(x) - toInt64(y), ['any', 'any']),
-  div: a((x: unknown, y: unknown) => intDiv(toInt64(x), toInt64(y), '/'), ['any', 'any']),
-  mod: a((x: unknown, y: unknown) => intDiv(toInt64(x), toInt64(y), '%'), ['any', 'any']),
-  mul: a((x: unknown, ...v: unknown[]) => v.reduce<number>((s, y) => s * toInt64(y), toInt64(x)), ['any'], 'any'),
+  // integer math (Sprig returns int64)
+  add1: a((i: unknown) => i64(toInt64(i) + 1)),
+  add: goFunc([], (...i: unknown[]) => i64(i.reduce<number>((s, x) => s + toInt64(x), 0)), 'any'),
+  sub: a((x: unknown, y: unknown) => i64(toInt64(x) - toInt64(y)), ['any', 'any']),
+  div: a((x: unknown, y: unknown) => i64(intDiv(toInt64(x), toInt64(y), '/')), ['any', 'any']),
+  mod: a((x: unknown, y: unknown) => i64(intDiv(toInt64(x), toInt64(y), '%')), ['any', 'any']),
+  mul: a((x: unknown, ...v: unknown[]) => i64(v.reduce<number>((s, y) => s * toInt64(y), toInt64(x))), ['any'], 'any'),
   randInt: goFunc(['int', 'int'], (min: number, max: number) => {
     if (max - min <= 0) throw new Error('invalid argument to Intn');
     return min + Math.floor(Math.random() * (max - min));
   }),
-  biggest: a((x: unknown, ...v: unknown[]) => v.reduce<number>((m, y) => Math.max(m, toInt64(y)), toInt64(x)), ['any'], 'any'),
-  max: a((x: unknown, ...v: unknown[]) => v.reduce<number>((m, y) => Math.max(m, toInt64(y)), toInt64(x)), ['any'], 'any'),
-  min: a((x: unknown, ...v: unknown[]) => v.reduce<number>((m, y) => Math.min(m, toInt64(y)), toInt64(x)), ['any'], 'any'),
+  biggest: a((x: unknown, ...v: unknown[]) => i64(v.reduce<number>((m, y) => Math.max(m, toInt64(y)), toInt64(x))), ['any'], 'any'),
+  max: a((x: unknown, ...v: unknown[]) => i64(v.reduce<number>((m, y) => Math.max(m, toInt64(y)), toInt64(x))), ['any'], 'any'),
+  min: a((x: unknown, ...v: unknown[]) => i64(v.reduce<number>((m, y) => Math.min(m, toInt64(y)), toInt64(x))), ['any'], 'any'),
 
   // float math
   add1f: a((i: unknown) => f64(decimalOp(i, [1], '+'))),
