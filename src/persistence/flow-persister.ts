@@ -37,7 +37,21 @@ export class SqlFlowPersister implements FlowPool, ErrorPool {
   async updateFlow(f: Flow): Promise<void> {
     const { id, kind, created_at, ...rest } = this.row(f);
     void created_at;
-    await this.db.updateTable('selfservice_flows').set(rest).where('id', '=', id).where('kind', '=', kind).execute();
+    let q = this.db.updateTable('selfservice_flows').set(rest).where('id', '=', id).where('kind', '=', kind);
+    // A submission that lost the race for completion must not write its stale state over the winner's.
+    if (f.state !== 'passed_challenge') q = q.where('state', '!=', 'passed_challenge');
+    await q.execute();
+  }
+
+  async transitionState(id: string, kind: FlowKind, from: string, to: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('selfservice_flows')
+      .set({ state: to, updated_at: this.dialect.toTime(new Date()) })
+      .where('id', '=', id)
+      .where('kind', '=', kind)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
   async getFlow(id: string, kind: FlowKind): Promise<Flow | null> {

@@ -27,11 +27,15 @@ export function browserLocationChangeRequired(to: string): KratosError {
   });
 }
 
-export const sessionAlreadyAvailable = () =>
+/** 400 for starting or submitting a login (without refresh) or registration while signed in. */
+export const sessionAlreadyAvailable = (flow: 'login' | 'registration' = 'login') =>
   new KratosError(400, {
     id: 'session_already_available',
-    message: 'A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?',
-    reason: 'A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?',
+    message: 'you are already logged in',
+    reason:
+      flow === 'login'
+        ? 'A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?'
+        : 'A valid session was detected and thus registration is not possible.',
   });
 
 export const flowNotFound = () => new KratosError(404, { reason: 'The flow could not be found. It may have been deleted or never existed.' });
@@ -47,3 +51,6 @@ export const flowTypeMismatch = (expected: 'browser' | 'api') =>
         ? 'The flow was initialised as an API flow but was submitted by a browser (an Origin header or cookies were sent). Use the browser endpoints for browser clients.'
         : 'The flow was initialised as a browser flow and must be submitted by the browser that started it.',
   });
+
+/** A flow is completed once; a replay (or a concurrent duplicate submission) is refused. */
+export const flowAlreadyCompleted = () => new KratosError(400, { reason: 'The flow has already been completed. Start a new flow.' });

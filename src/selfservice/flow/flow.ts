@@ -34,6 +34,8 @@ export interface FlowPool {
   createFlow(flow: Flow): Promise<void>;
   getFlow(id: string, kind: FlowKind): Promise<Flow | null>;
   updateFlow(flow: Flow): Promise<void>;
+  /** Compare-and-set of the state; true when this call made the change. */
+  transitionState(id: string, kind: FlowKind, from: string, to: string): Promise<boolean>;
 }
 
 export interface StoredError {

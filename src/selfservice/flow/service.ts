@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
-import { badRequest, KratosError, notFound } from '../../errors/kratos-error.js';
+import { KratosError, notFound } from '../../errors/kratos-error.js';
 import { toKratosError } from '../../http/errors.js';
 import type { Csrf } from '../../http/csrf.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import type { UiText } from '../../text/index.js';
-import { flowExpiredError, flowTypeMismatch } from './errors.js';
+import { flowAlreadyCompleted, flowExpiredError, flowTypeMismatch } from './errors.js';
 import { isExpired, type ErrorPool, type Flow, type FlowKind, type FlowPool, type FlowType } from './flow.js';
 import { browserResponseMode, looksLikeBrowser, type BrowserResponseMode } from './request.js';
 import { checkReturnTo, type ReturnToPolicy } from './return-to.js';
@@ -113,11 +113,21 @@ export class FlowService {
     if (!flow) throw notFound('The flow could not be found. It may have been deleted or never existed.');
     if (flow.type === 'browser') this.deps.csrf.verifyFlowOwner(req, flow.csrf_token);
     if (isExpired(flow, this.now())) {
+      const base = this.deps.config.publicBaseUrl();
+      // Browsers are sent to start over; native apps are told which endpoint to call.
+      const details: Record<string, unknown> =
+        flow.type === 'api'
+          ? { api: new URL(initPath.replace(/^\//, '').replace(/\/browser$/, '/api'), base).toString() }
+          : { redirect_to: new URL(initPath.replace(/^\//, ''), base).toString() };
+      if (flow.return_to) details.return_to = flow.return_to;
       throw new KratosError(410, {
         id: 'self_service_flow_expired',
         message: 'self-service flow expired',
-        reason: `The ${kind} flow has expired. Redirect the user to the ${kind} flow init endpoint to initialize a new ${kind} flow.`,
-        details: { redirect_to: new URL(initPath.replace(/^\//, ''), this.deps.config.publicBaseUrl()).toString(), ...(flow.return_to ? { return_to: flow.return_to } : {}) },
+        reason:
+          flow.type === 'api'
+            ? `The ${kind} flow has expired. Call the ${kind} flow init API endpoint to initialize a new ${kind} flow.`
+            : `The ${kind} flow has expired. Redirect the user to the ${kind} flow init endpoint to initialize a new ${kind} flow.`,
+        details,
       });
     }
     return flow;
@@ -132,13 +142,29 @@ export class FlowService {
     const id = (req.query as Record<string, unknown>).flow;
     const flow = typeof id === 'string' && isUuid(id) ? await this.deps.flows.getFlow(id.toLowerCase(), kind) : null;
     if (!flow) throw notFound('The flow could not be found. It may have been deleted or never existed.');
-    if (flow.state === 'passed_challenge') throw badRequest('The flow has already been completed. Start a new flow.');
+    if (flow.state === 'passed_challenge') throw flowAlreadyCompleted();
     if (flow.type === 'api') {
       if (looksLikeBrowser(req)) throw flowTypeMismatch('api');
     } else {
       this.deps.csrf.verify(req, csrfField, flow.csrf_token);
     }
     return flow;
+  }
+
+  /**
+   * Marks a flow completed, atomically: of concurrent submissions of one flow exactly one gets true.
+   * The caller must not sign anyone in (or create anything) when it gets false.
+   */
+  async claimCompletion(flow: Flow): Promise<boolean> {
+    const won = await this.deps.flows.transitionState(flow.id, flow.kind, flow.state, 'passed_challenge');
+    if (won) flow.state = 'passed_challenge';
+    return won;
+  }
+
+  /** Gives a claimed flow back, when what followed the claim failed with messages for the user. */
+  async releaseCompletion(flow: Flow, state: string): Promise<void> {
+    await this.deps.flows.transitionState(flow.id, flow.kind, 'passed_challenge', state);
+    flow.state = state;
   }
 
   async save(flow: Flow): Promise<void> {

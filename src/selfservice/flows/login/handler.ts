@@ -8,7 +8,7 @@ import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
 import { parseFlowBody, stringField } from '../../flow/body.js';
-import { sessionAlreadyAvailable } from '../../flow/errors.js';
+import { flowAlreadyCompleted, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
@@ -135,8 +135,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
       }
 
-      // One successful submission per flow: a replayed flow id does not sign anyone in again.
-      flow.state = 'passed_challenge';
+      // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
+      if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
       flow.active = strategy.id;
       ui.clearSecrets(flow.ui);
       await flows.save(flow);

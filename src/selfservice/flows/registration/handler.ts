@@ -9,7 +9,7 @@ import { schemaKeysInOrder } from '../../../ui/schema-nodes.js';
 import type { UiNode } from '../../../ui/node.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
 import { parseFlowBody, stringField } from '../../flow/body.js';
-import { flowDisabled, sessionAlreadyAvailable } from '../../flow/errors.js';
+import { flowAlreadyCompleted, flowDisabled, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
@@ -64,7 +64,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       const returnTo = flows.returnTo(req);
       if (await sessions.fromRequest(req)) {
         if (mode === 'browser') return flows.redirect(reply, afterUrl(returnTo));
-        throw sessionAlreadyAvailable();
+        throw sessionAlreadyAvailable('registration');
       }
       const flow = await newRegistrationFlow(req, reply, type, returnTo);
       return flows.respondWithFlow(req, reply, flow, registrationFlowJson(flow));
@@ -92,7 +92,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       }
       if (await sessions.fromRequest(req)) {
         if (mode === 'browser') return flows.redirect(reply, afterUrl(flow.return_to));
-        throw sessionAlreadyAvailable();
+        throw sessionAlreadyAvailable('registration');
       }
 
       ui.resetMessages(flow.ui);
@@ -103,10 +103,14 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         return flows.respondInvalid(req, reply, flow, registrationFlowJson(flow));
       }
 
+      // Claimed before the identity is created, so concurrent submissions of one flow create one identity.
+      const previousState = flow.state;
+      if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
       let identity: Identity;
       try {
         identity = await strategy.register(flow, body.fields, body.form);
       } catch (err) {
+        await flows.releaseCompletion(flow, previousState);
         if (!(err instanceof FlowValidationError)) throw err;
         ui.fillValues(flow.ui, err.values);
         for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
@@ -114,7 +118,6 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         return flows.respondInvalid(req, reply, flow, registrationFlowJson(flow));
       }
 
-      flow.state = 'passed_challenge';
       flow.active = strategy.id;
       ui.clearSecrets(flow.ui);
       await flows.save(flow);

@@ -57,7 +57,7 @@ export class PasswordLoginStrategy implements LoginStrategy {
       throw new KratosError(403, { id: 'security_identity_mismatch', reason: 'The signed-in identity does not match the identity that was used to re-authenticate.' });
     }
     if (identity.state !== 'active') {
-      throw new KratosError(401, { id: 'identity_disabled', reason: 'identity is disabled', message: 'identity is disabled' });
+      throw new KratosError(401, { message: 'identity is disabled', reason: 'This account was disabled.', details: { identity_id: identity.id } });
     }
     if (needsRehash(stored, this.deps.hasher)) await this.upgradeHash(identity, password);
     void flow;
