@@ -40,9 +40,9 @@ export interface AssertNode {
 
 export type Expr =
   | { k: 'lit'; v: null | boolean | number | string; loc: Loc }
-  | { k: 'self'; loc: Loc }
-  | { k: 'dollar'; loc: Loc }
-  | { k: 'var'; name: string; loc: Loc }
+  | { k: 'self'; depth: number; loc: Loc }
+  | { k: 'dollar'; depth: number; loc: Loc }
+  | { k: 'var'; name: string; depth: number; idx: number; loc: Loc }
   | { k: 'array'; elems: Expr[]; loc: Loc }
   | { k: 'arrcomp'; body: Expr; specs: CompSpec[]; loc: Loc }
   | { k: 'object'; locals: Bind[]; fields: FieldNode[]; asserts: AssertNode[]; outermost: boolean; loc: Loc }
@@ -57,8 +57,8 @@ export type Expr =
       loc: Loc;
     }
   | { k: 'index'; target: Expr; index: Expr; loc: Loc }
-  | { k: 'superindex'; index: Expr; loc: Loc }
-  | { k: 'insuper'; key: Expr; loc: Loc }
+  | { k: 'superindex'; index: Expr; depth: number; loc: Loc }
+  | { k: 'insuper'; key: Expr; depth: number; loc: Loc }
   | { k: 'slice'; target: Expr; start: Expr | null; end: Expr | null; step: Expr | null; loc: Loc }
   | { k: 'local'; binds: Bind[]; body: Expr; loc: Loc }
   | { k: 'apply'; fn: Expr; args: Arg[]; positional: number; tailstrict: boolean; loc: Loc }
@@ -69,5 +69,18 @@ export type Expr =
   | { k: 'assert'; cond: Expr; msg: Expr | null; rest: Expr; loc: Loc }
   | { k: 'error'; e: Expr; loc: Loc }
   | { k: 'import'; kind: 'import' | 'importstr' | 'importbin'; path: string; loc: Loc };
+
+/*
+ * Environments are frames: arrays whose slot 0 is the enclosing frame. The static pass resolves
+ * every variable to (depth, idx): follow slot 0 `depth` times, then read slot `idx`.
+ *   root frame      [null, std]
+ *   local frame     [parent, bind1, bind2, ...]
+ *   function frame  [closure, param1, param2, ...]
+ *   object frame    [base, self, superIndex, local1, local2, ...]  (one per field evaluation)
+ *   for frame       [parent, element]
+ */
+export const OBJ_SELF = 1;
+export const OBJ_SUPER = 2;
+export const OBJ_LOCALS = 3;
 
 export type ExprOf<K extends Expr['k']> = Extract<Expr, { k: K }>;

@@ -1,5 +1,5 @@
 /** The tree-walking evaluator: lazy, with bounded stack depth, a step/time budget and size caps. */
-import type { Arg, CompSpec, Expr, ExprOf } from './ast.js';
+import { OBJ_LOCALS, OBJ_SELF, OBJ_SUPER, type Arg, type CompSpec, type Expr, type ExprOf } from './ast.js';
 import { RuntimeError, type Loc, type SourceFile } from './errors.js';
 import { JArray, JFunction, JObject, Thunk, typeOf, type Env, type FieldDef, type Layer, type Lazy, type Value } from './value.js';
 
@@ -132,10 +132,21 @@ export function forceThunk(t: Thunk, at: Loc | null = null): Value {
   }
 }
 
+/** The frame `depth` levels up from `env`. */
+function up(env: Env, depth: number): Env {
+  let f = env;
+  for (let d = depth; d > 0; d--) f = f[0] as Env;
+  return f;
+}
+
 function lazy(e: Expr, env: Env): Lazy {
   switch (e.k) {
     case 'lit': return e.v;
-    case 'var': return env[e.name] as Lazy;
+    case 'var': {
+      let f = env;
+      for (let d = e.depth; d > 0; d--) f = f[0] as Env;
+      return f[e.idx] as Lazy;
+    }
     case 'function': return new JFunction(e.params, e.body, env, e.name);
   }
   return new Thunk(e, env);
@@ -147,11 +158,12 @@ export function evaluate(e: Expr, env: Env): Value {
   switch (e.k) {
     case 'lit': return e.v;
     case 'var': {
-      const x = env[e.name] as Lazy;
+      let f = env;
+      for (let d = e.depth; d > 0; d--) f = f[0] as Env;
+      const x = f[e.idx] as Lazy;
       return x instanceof Thunk ? forceThunk(x, e.loc) : x;
     }
-    case 'self': return env.self as JObject;
-    case 'dollar': return env.$ as JObject;
+    case 'self': case 'dollar': return up(env, e.depth)[OBJ_SELF] as JObject;
     case 'index': return evalIndex(e, env);
     case 'apply': return evalApply(e, env);
     case 'object': return evalObject(e, env);
@@ -177,9 +189,12 @@ export function evaluate(e: Expr, env: Env): Value {
 const NULL_EXPR: Expr = { k: 'lit', v: null, loc: null as unknown as Loc };
 
 function bindLocals(e: ExprOf<'local'>, env: Env): Env {
-  const env2 = Object.create(env) as Env;
-  for (const b of e.binds) {
-    env2[b.name] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env2, b.name) : new Thunk(b.body, env2, null, b.name);
+  const binds = e.binds;
+  const env2: Env = new Array(binds.length + 1);
+  env2[0] = env;
+  for (let i = 0; i < binds.length; i++) {
+    const b = binds[i];
+    env2[i + 1] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env2, b.name) : new Thunk(b.body, env2, null, b.name);
   }
   return env2;
 }
@@ -200,14 +215,15 @@ function evalArray(e: ExprOf<'array'>, env: Env): JArray {
 function evalSuperIndex(e: ExprOf<'superindex'>, env: Env): Value {
   const name = evaluate(e.index, env);
   if (typeof name !== 'string') throw rtError(`super index must be string, got ${typeOf(name)}.`, e.loc);
-  return superField(env, name, e.loc);
+  return superField(up(env, e.depth), name, e.loc);
 }
 
 function evalInSuper(e: ExprOf<'insuper'>, env: Env): boolean {
   const name = evaluate(e.key, env);
   if (typeof name !== 'string') throw rtError(`in super requires a string, got ${typeOf(name)}.`, e.loc);
-  const self = env.self as JObject;
-  return self.findLayer(name, env.super as number) >= 0;
+  const frame = up(env, e.depth);
+  const self = frame[OBJ_SELF] as JObject;
+  return self.findLayer(name, frame[OBJ_SUPER] as number) >= 0;
 }
 
 function checkAssert(e: ExprOf<'assert'>, env: Env): void {
@@ -333,15 +349,15 @@ function fieldEnv(obj: JObject, i: number, layer: Layer, f: FieldDef): Env {
 }
 
 function makeLayerEnv(obj: JObject, i: number, layer: Layer, base: Env): Env {
-  const env = Object.create(base) as Env;
-  env.self = obj;
-  env.super = i;
-  if (layer.outermost) env.$ = obj;
   const locals = layer.locals;
-  if (locals !== null) {
-    for (const b of locals) {
-      env[b.name] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env, b.name) : new Thunk(b.body, env, null, b.name);
-    }
+  if (locals === null) return [base, obj, i];
+  const env: Env = new Array(locals.length + OBJ_LOCALS);
+  env[0] = base;
+  env[OBJ_SELF] = obj;
+  env[OBJ_SUPER] = i;
+  for (let j = 0; j < locals.length; j++) {
+    const b = locals[j];
+    env[j + OBJ_LOCALS] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env, b.name) : new Thunk(b.body, env, null, b.name);
   }
   return env;
 }
@@ -378,9 +394,9 @@ export function checkAsserts(obj: JObject, at: Loc | null = null): void {
   }
 }
 
-function superField(env: Env, name: string, loc: Loc): Value {
-  const self = env.self as JObject;
-  const i = env.super as number;
+function superField(frame: Env, name: string, loc: Loc): Value {
+  const self = frame[OBJ_SELF] as JObject;
+  const i = frame[OBJ_SUPER] as number;
   if (i === 0) throw rtError('attempt to use super when there is no super class.', loc);
   const j = self.findLayer(name, i);
   if (j < 0) throw rtError(`field does not exist: ${name}`, loc);
@@ -418,9 +434,7 @@ function forEachBinding(specs: CompSpec[], env: Env, loc: Loc, body: (env: Env) 
   const arr = evaluate(s.expr, env);
   if (!(arr instanceof JArray)) throw rtError('In comprehension, can only iterate over array.', loc);
   for (const item of arr.items) {
-    const env2 = Object.create(env) as Env;
-    env2[s.name] = item;
-    forEachBinding(specs, env2, loc, body, i + 1);
+    forEachBinding(specs, [env, item], loc, body, i + 1);
   }
 }
 
@@ -530,9 +544,10 @@ class TailCall {
 function bindParams(fn: JFunction, positional: Lazy[], named: [string, Lazy][] | null, loc: Loc | null): Env {
   const params = fn.params;
   if (positional.length > params.length) throw rtError(`too many args, function has ${params.length} parameter(s)`, loc);
-  const env = Object.create(fn.env) as Env;
+  const env: Env = new Array(params.length + 1);
+  env[0] = fn.env;
   if (named === null && positional.length === params.length) {
-    for (let i = 0; i < params.length; i++) env[params[i].name] = positional[i];
+    for (let i = 0; i < params.length; i++) env[i + 1] = positional[i];
     return env;
   }
   const slots: (Lazy | undefined)[] = positional.slice();
@@ -541,8 +556,8 @@ function bindParams(fn: JFunction, positional: Lazy[], named: [string, Lazy][] |
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
     const s = slots[i];
-    if (s !== undefined) env[p.name] = s;
-    else if (p.def !== null) env[p.name] = p.def.k === 'lit' ? p.def.v : new Thunk(p.def, env, null, p.name);
+    if (s !== undefined) env[i + 1] = s;
+    else if (p.def !== null) env[i + 1] = p.def.k === 'lit' ? p.def.v : new Thunk(p.def, env, null, p.name);
     else throw rtError(`function parameter ${p.name} not bound in call.`, loc);
   }
   return env;
@@ -553,11 +568,7 @@ function evalTail(e: Expr, env: Env): Value | TailCall {
   while (true) {
     switch (e.k) {
       case 'local': {
-        const env2 = Object.create(env) as Env;
-        for (const b of e.binds) {
-          env2[b.name] = b.body.k === 'function' ? new JFunction(b.body.params, b.body.body, env2, b.name) : new Thunk(b.body, env2, null, b.name);
-        }
-        env = env2;
+        env = bindLocals(e, env);
         e = e.body;
         continue;
       }

@@ -83,7 +83,7 @@ export function clearCache(): void {
   astCache.clear();
 }
 
-const rootEnv: Env = Object.assign(Object.create(null) as Env, { std: stdObject });
+const rootEnv: Env = [null, stdObject];
 
 /** A parsed program: parse once, evaluate many times. */
 export class Program {

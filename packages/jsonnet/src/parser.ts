@@ -1,5 +1,5 @@
 /** Recursive-descent parser from tokens to the AST, with the reference's static checks. */
-import type { Arg, AssertNode, Bind, CompSpec, Expr, FieldNode, Hide, Param } from './ast.js';
+import { OBJ_LOCALS, type Arg, type AssertNode, type Bind, type CompSpec, type Expr, type FieldNode, type Hide, type Param } from './ast.js';
 import { StaticError, type Loc, type SourceFile } from './errors.js';
 import { lex, type Token } from './lexer.js';
 
@@ -120,7 +120,7 @@ class Parser {
         this.next();
         if (op === 'in' && this.isKw('super')) {
           this.next();
-          left = { k: 'insuper', key: left, loc: this.loc(start, this.lastEnd) };
+          left = { k: 'insuper', key: left, depth: 0, loc: this.loc(start, this.lastEnd) };
           continue;
         }
         const right = this.parseExpr(prec);
@@ -356,26 +356,26 @@ class Parser {
         return { k: 'lit', v: t.value, loc: this.loc(t.b, t.e) };
       case 'id':
         this.next();
-        return { k: 'var', name: t.value, loc: this.loc(t.b, t.e) };
+        return { k: 'var', name: t.value, depth: 0, idx: 0, loc: this.loc(t.b, t.e) };
       case 'kw':
         switch (t.value) {
           case 'null': this.next(); return { k: 'lit', v: null, loc: this.loc(t.b, t.e) };
           case 'true': this.next(); return { k: 'lit', v: true, loc: this.loc(t.b, t.e) };
           case 'false': this.next(); return { k: 'lit', v: false, loc: this.loc(t.b, t.e) };
-          case 'self': this.next(); return { k: 'self', loc: this.loc(t.b, t.e) };
+          case 'self': this.next(); return { k: 'self', depth: 0, loc: this.loc(t.b, t.e) };
           case 'super': {
             this.next();
             const n = this.peek();
             if (n.kind === 'punct' && n.value === '.') {
               this.next();
               const id = this.ident();
-              return { k: 'superindex', index: { k: 'lit', v: id.value, loc: this.loc(id.b, id.e) }, loc: this.loc(t.b, t.e) };
+              return { k: 'superindex', index: { k: 'lit', v: id.value, loc: this.loc(id.b, id.e) }, depth: 0, loc: this.loc(t.b, t.e) };
             }
             if (n.kind === 'punct' && n.value === '[') {
               this.next();
               const idx = this.parseExpr(0);
               this.expect('punct', ']');
-              return { k: 'superindex', index: idx, loc: this.loc(t.b, this.lastEnd) };
+              return { k: 'superindex', index: idx, depth: 0, loc: this.loc(t.b, this.lastEnd) };
             }
             throw new StaticError('expected . or [ after super.', this.loc(t.b, t.e));
             break;
@@ -394,7 +394,7 @@ class Parser {
         break;
       case 'punct':
         switch (t.value) {
-          case '$': this.next(); return { k: 'dollar', loc: this.loc(t.b, t.e) };
+          case '$': this.next(); return { k: 'dollar', depth: 0, loc: this.loc(t.b, t.e) };
           case '(': {
             this.next();
             const e = this.parseExpr(0);
@@ -569,50 +569,72 @@ class Parser {
   }
 }
 
-/** Unknown variables and self/super/$ outside objects are errors before evaluation starts. */
+/**
+ * Unknown variables and self/super/$ outside objects are errors before evaluation starts. The same
+ * walk resolves each variable to its frame depth and slot (see ast.ts), mirroring exactly where the
+ * evaluator creates frames.
+ */
 function checkStatic(src: SourceFile, root: Expr): void {
   void src;
-  type Scope = { names: Set<string>; parent: Scope | null };
-  const has = (s: Scope | null, n: string): boolean => {
-    for (let c = s; c; c = c.parent) if (c.names.has(n)) return true;
-    return false;
-  };
-  const push = (s: Scope | null, names: Iterable<string>): Scope => ({ names: new Set(names), parent: s });
-  const stdScope = push(null, ['std']);
-  const walk = (e: Expr, s: Scope, inObj: boolean): void => {
+  interface Scope {
+    names: string[];
+    /** slot of names[0] in the frame */
+    base: number;
+    obj: boolean;
+    parent: Scope | null;
+  }
+  const push = (parent: Scope, names: string[], obj = false): Scope => ({ names, base: obj ? OBJ_LOCALS : 1, obj, parent });
+  const rootScope: Scope = { names: ['std'], base: 1, obj: false, parent: null };
+  const walk = (e: Expr, s: Scope): void => {
     switch (e.k) {
       case 'lit': case 'import': return;
-      case 'self':
-        if (!inObj) throw new StaticError("Can't use self outside of an object.", e.loc);
+      case 'self': case 'dollar': {
+        let depth = 0;
+        let found = -1;
+        for (let c: Scope | null = s; c; c = c.parent, depth++) {
+          if (c.obj) {
+            found = depth;
+            if (e.k === 'self') break;
+          }
+        }
+        if (found < 0) throw new StaticError(`Can't use ${e.k === 'self' ? 'self' : '$'} outside of an object.`, e.loc);
+        e.depth = found;
         return;
-      case 'dollar':
-        if (!inObj) throw new StaticError("Can't use $ outside of an object.", e.loc);
-        return;
-      case 'var':
-        if (!has(s, e.name)) throw new StaticError(`Unknown variable: ${e.name}`, { src: e.loc.src, b: e.loc.b, e: e.loc.b }, true);
-        return;
+      }
+      case 'var': {
+        let depth = 0;
+        for (let c: Scope | null = s; c; c = c.parent, depth++) {
+          const i = c.names.lastIndexOf(e.name);
+          if (i >= 0) {
+            e.depth = depth;
+            e.idx = c.base + i;
+            return;
+          }
+        }
+        throw new StaticError(`Unknown variable: ${e.name}`, { src: e.loc.src, b: e.loc.b, e: e.loc.b }, true);
+      }
       case 'array':
-        for (const x of e.elems) walk(x, s, inObj);
+        for (const x of e.elems) walk(x, s);
         return;
       case 'arrcomp': {
         let cur = s;
         for (const sp of e.specs) {
           if (sp.kind === 'for') {
-            walk(sp.expr, cur, inObj);
+            walk(sp.expr, cur);
             cur = push(cur, [sp.name]);
-          } else walk(sp.cond, cur, inObj);
+          } else walk(sp.cond, cur);
         }
-        walk(e.body, cur, inObj);
+        walk(e.body, cur);
         return;
       }
       case 'object': {
-        for (const f of e.fields) if (f.nameExpr) walk(f.nameExpr, s, inObj);
-        const inner = push(s, e.locals.map((b) => b.name));
-        for (const b of e.locals) walk(b.body, inner, true);
-        for (const f of e.fields) walk(f.body, inner, true);
+        for (const f of e.fields) if (f.nameExpr) walk(f.nameExpr, s);
+        const inner = push(s, e.locals.map((b) => b.name), true);
+        for (const b of e.locals) walk(b.body, inner);
+        for (const f of e.fields) walk(f.body, inner);
         for (const a of e.asserts) {
-          walk(a.cond, inner, true);
-          if (a.msg) walk(a.msg, inner, true);
+          walk(a.cond, inner);
+          if (a.msg) walk(a.msg, inner);
         }
         return;
       }
@@ -620,71 +642,75 @@ function checkStatic(src: SourceFile, root: Expr): void {
         let cur = s;
         for (const sp of e.specs) {
           if (sp.kind === 'for') {
-            walk(sp.expr, cur, inObj);
+            walk(sp.expr, cur);
             cur = push(cur, [sp.name]);
-          } else walk(sp.cond, cur, inObj);
+          } else walk(sp.cond, cur);
         }
-        walk(e.nameExpr, cur, inObj);
-        const inner = push(cur, e.locals.map((b) => b.name));
-        for (const b of e.locals) walk(b.body, inner, true);
-        walk(e.body, inner, true);
+        walk(e.nameExpr, cur);
+        const inner = push(cur, e.locals.map((b) => b.name), true);
+        for (const b of e.locals) walk(b.body, inner);
+        walk(e.body, inner);
         return;
       }
       case 'index':
-        walk(e.target, s, inObj);
-        walk(e.index, s, inObj);
+        walk(e.target, s);
+        walk(e.index, s);
         return;
-      case 'superindex':
-        if (!inObj) throw new StaticError("Can't use super outside of an object.", e.loc);
-        walk(e.index, s, inObj);
+      case 'superindex': case 'insuper': {
+        let depth = 0;
+        let c: Scope | null = s;
+        while (c && !c.obj) {
+          c = c.parent;
+          depth++;
+        }
+        if (!c) throw new StaticError("Can't use super outside of an object.", e.loc);
+        e.depth = depth;
+        walk(e.k === 'superindex' ? e.index : e.key, s);
         return;
-      case 'insuper':
-        if (!inObj) throw new StaticError("Can't use super outside of an object.", e.loc);
-        walk(e.key, s, inObj);
-        return;
+      }
       case 'slice':
-        walk(e.target, s, inObj);
-        if (e.start) walk(e.start, s, inObj);
-        if (e.end) walk(e.end, s, inObj);
-        if (e.step) walk(e.step, s, inObj);
+        walk(e.target, s);
+        if (e.start) walk(e.start, s);
+        if (e.end) walk(e.end, s);
+        if (e.step) walk(e.step, s);
         return;
       case 'local': {
         const inner = push(s, e.binds.map((b) => b.name));
-        for (const b of e.binds) walk(b.body, inner, inObj);
-        walk(e.body, inner, inObj);
+        for (const b of e.binds) walk(b.body, inner);
+        walk(e.body, inner);
         return;
       }
       case 'apply':
-        walk(e.fn, s, inObj);
-        for (const a of e.args) walk(a.expr, s, inObj);
+        walk(e.fn, s);
+        for (const a of e.args) walk(a.expr, s);
         return;
       case 'function': {
         const inner = push(s, e.params.map((p) => p.name));
-        for (const p of e.params) if (p.def) walk(p.def, inner, inObj);
-        walk(e.body, inner, inObj);
+        for (const p of e.params) if (p.def) walk(p.def, inner);
+        walk(e.body, inner);
         return;
       }
       case 'if':
-        walk(e.cond, s, inObj);
-        walk(e.then, s, inObj);
-        if (e.else) walk(e.else, s, inObj);
+        walk(e.cond, s);
+        walk(e.then, s);
+        if (e.else) walk(e.else, s);
         return;
       case 'binary':
-        walk(e.l, s, inObj);
-        walk(e.r, s, inObj);
+        walk(e.l, s);
+        walk(e.r, s);
         return;
       case 'unary':
-        walk(e.e, s, inObj);
+        walk(e.e, s);
         return;
       case 'assert':
-        walk(e.cond, s, inObj);
-        if (e.msg) walk(e.msg, s, inObj);
-        walk(e.rest, s, inObj);
+        walk(e.cond, s);
+        if (e.msg) walk(e.msg, s);
+        walk(e.rest, s);
         return;
       case 'error':
-        walk(e.e, s, inObj);
+        walk(e.e, s);
         return;
     }
   };
-  walk(root, stdScope, false);
+  walk(root, rootScope);
 }

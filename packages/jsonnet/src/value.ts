@@ -7,9 +7,8 @@ export type Value = null | boolean | number | string | JArray | JObject | JFunct
 /** A value not yet computed. Elements, fields, variables and arguments are lazy. */
 export type Lazy = Value | Thunk;
 
-/** Environments are null-prototype objects chained by prototype; keys are variable names plus
- * the special keys `self`, `super` (layer index) and `$`. */
-export type Env = Record<string, unknown>;
+/** Environments are frames (see ast.ts): slot 0 links to the enclosing frame. */
+export type Env = unknown[];
 
 export class Thunk {
   /** 0 = pending, 1 = running, 2 = done */
