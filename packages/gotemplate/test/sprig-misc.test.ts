@@ -149,3 +149,10 @@ test('the hermetic map leaves out environment, randomness and the clock', () => 
   delete (generic as Record<string, unknown>).upper;
   assert.ok('upper' in sprigFuncMap());
 });
+
+test('nested repetition runs on a linear-time engine (no catastrophic backtracking)', () => {
+  const t = new Template('re').funcs(sprigFuncMap()).parse('{{ regexMatch "^(a+)+$" . }} {{ regexReplaceAll "(x+x+)+y" . "-" }} {{ regexFind "(\\\\d+,)*\\\\d+" "list: 1,22,333 end" }}');
+  const started = Date.now();
+  assert.equal(t.execute('a'.repeat(20000) + 'b'), 'false ' + 'a'.repeat(20000) + 'b 1,22,333');
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+});

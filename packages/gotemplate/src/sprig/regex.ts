@@ -1,5 +1,6 @@
 // Go RE2 syntax mapped onto JS RegExp (with the "u" flag), and Go's regexp method semantics.
 
+import v8 from 'node:v8';
 import { goQuote } from '../parse.js';
 
 const cache = new Map<string, RegExp>();
@@ -192,11 +193,79 @@ export function translate(re: string): { source: string; flags: string } {
   return { source: out, flags };
 }
 
+/**
+ * True when a quantifier applies to a group that itself contains a repetition, e.g. "(a+)+":
+ * backtracking engines can take exponential time on such patterns, RE2 never does.
+ */
+export function hasNestedRepetition(source: string): boolean {
+  const stack: boolean[] = [];
+  let inner = false; // current group contains a repetition
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      continue;
+    }
+    if (c === '(') {
+      stack.push(inner);
+      inner = false;
+      continue;
+    }
+    const isRep = c === '*' || c === '+' || (c === '{' && /^\{\d+,\d*\}/.test(source.slice(i)) && !/^\{(\d+),\1\}/.test(source.slice(i)));
+    if (c === ')') {
+      const had = inner;
+      inner = stack.pop() ?? false;
+      const next = source[i + 1];
+      const repeated = next === '*' || next === '+' || (next === '{' && /^\{\d+,\d*\}/.test(source.slice(i + 1)));
+      if (had && repeated) return true;
+      if (had) inner = true;
+      continue;
+    }
+    if (isRep) inner = true;
+  }
+  return false;
+}
+
+let linearEngine: boolean | undefined;
+function enableLinearEngine(): boolean {
+  if (linearEngine === undefined) {
+    try {
+      // V8's linear-time engine (the "l" flag) has RE2's guarantees for the patterns it accepts.
+      v8.setFlagsFromString('--enable-experimental-regexp-engine');
+      new RegExp('(a+)+', 'l');
+      linearEngine = true;
+    } catch {
+      linearEngine = false;
+    }
+  }
+  return linearEngine;
+}
+
 /** Compiles a Go regexp (cached). Throws "error parsing regexp: ..." like regexp.Compile. */
 export function compile(re: string): RegExp {
   let r = cache.get(re);
   if (r) return r;
   const { source, flags } = translate(re);
+  if (hasNestedRepetition(source) && !flags.includes('i') && !/\\[pP]|\\u\{|[\uD800-\uDFFF]/.test(source) && enableLinearEngine()) {
+    try {
+      r = new RegExp(source, flags.replace('u', '') + 'lg');
+    } catch {
+      r = undefined;
+    }
+    if (r) {
+      cache.set(re, r);
+      return r;
+    }
+  }
   try {
     r = new RegExp(source, flags + 'g');
   } catch (e) {
