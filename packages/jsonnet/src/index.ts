@@ -301,4 +301,5 @@ function convert(err: unknown, tail: string | undefined): Error {
 }
 
 export { JsonnetWorkerPool } from './worker-pool.js';
+export { WorkerEvaluationError } from './worker-pool.js';
 export type { WorkerPoolOptions, WorkerEvaluateRequest } from './worker-pool.js';
