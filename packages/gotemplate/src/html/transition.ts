@@ -242,6 +242,7 @@ const tJS: Transition = (c, s) => {
       }
       break;
     case '{':
+      c = { ...c, jsCtx: JsCtx.Regexp };
       if (c.jsBraceDepth.length) {
         const d = [...c.jsBraceDepth];
         d[d.length - 1]++;
@@ -256,9 +257,9 @@ const tJS: Transition = (c, s) => {
           c = { ...c, state: S.JSTmplLit, jsBraceDepth: d };
         } else {
           d[d.length - 1]--;
-          c = { ...c, jsBraceDepth: d };
+          c = { ...c, jsCtx: JsCtx.Regexp, jsBraceDepth: d };
         }
-      }
+      } else c = { ...c, jsCtx: JsCtx.Regexp };
       break;
     case '#':
       if (s[i + 1] === '!') {
@@ -291,7 +292,7 @@ const tJSDelimited: Transition = (c, s) => {
         inCharset = false;
         break;
       case '$':
-        if (s[i + 1] === '{') return [{ ...c, state: S.JS, jsBraceDepth: [...c.jsBraceDepth, 0] }, i + 2];
+        if (s[i + 1] === '{') return [{ ...c, state: S.JS, jsCtx: JsCtx.Regexp, jsBraceDepth: [...c.jsBraceDepth, 0] }, i + 2];
         break;
       default:
         // "</script" inside a regexp literal does not end it; escapeText rewrites it to "\x3C/script"
