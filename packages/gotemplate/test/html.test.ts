@@ -183,6 +183,9 @@ test('escaping errors', () => {
   assert.throws(() => h("<a onclick='f(\"x\\", null), /unfinished escape sequence in JS string/);
   assert.throws(() => h('<script>var r = /[a/;</script>', null), /unfinished JS regexp charset/);
   assert.throws(() => h('<p {{template "t"}}>{{define "t"}}a<b{{end}}', null), /"<" in attribute name/);
+  assert.throws(() => h('Hi {{. | html | print}}', 'x'), /predefined escaper "html" disallowed in template/);
+  assert.throws(() => h('Hi {{. | urlquery | html}}', 'x'), /predefined escaper "urlquery" disallowed in template/);
+  assert.throws(() => h('<p class={{. | html}}>', 'x'), /predefined escaper "html" disallowed in template/);
   // a failed template keeps failing
   const bad = newHTMLTemplate('bad').parse('<a href="{{.}}');
   assert.throws(() => bad.execute('x'));

@@ -174,6 +174,15 @@ class Escaper {
   escapeAction(c: Ctx, n: ActionNode): Ctx {
     if (n.pipe.decl.length) return c;
     c = nudge(c);
+    // html and urlquery may only end a pipeline (their output would be escaped again otherwise)
+    const cmds = n.pipe.cmds;
+    for (let pos = 0; pos < cmds.length; pos++) {
+      const id = cmds[pos].args[0];
+      if (id.type !== 'identifier' || (id.ident !== 'html' && id.ident !== 'urlquery')) continue;
+      if (pos < cmds.length - 1 || (c.state === S.Attr && c.delim === Delim.SpaceOrTagEnd && id.ident === 'html')) {
+        return errCtx(this.err(n, `predefined escaper ${goQuote(id.ident)} disallowed in template`));
+      }
+    }
     const s: string[] = [];
     switch (c.state) {
       case S.Error:
