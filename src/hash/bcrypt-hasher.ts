@@ -28,7 +28,9 @@ export function createBcryptHasher(config: HashersConfig['bcrypt']): Hasher {
     async hash(password) {
       const bytes = Buffer.from(password, 'utf8');
       if (bytes.length > BCRYPT_MAX_PASSWORD_BYTES) throw new BcryptPasswordTooLongError(bytes.length);
-      return bcryptHash(bytes, cost);
+      // Some library releases label their output $2y$; $2y$ and $2b$ are the same algorithm, and
+      // $2b$ is what other bcrypt implementations (and Kratos) write and expect.
+      return (await bcryptHash(bytes, cost)).replace(/^\$2y\$/, '$2b$');
     },
     understands(hash) {
       try {
