@@ -33,7 +33,7 @@ export function updateDocsSection(file: string, section: DocsSection, generated:
   const e = body.indexOf(end);
   let newBody: string;
   if (b !== -1 && e > b) newBody = body.slice(0, b) + block + body.slice(e + end.length);
-  else newBody = `${body.replace(/\n*$/, '')}\n\n${block}\n${stop < lines.length ? '\n' : ''}`;
+  else newBody = `${body.replace(/\n*$/, '')}\n\n${block}\n`;
   const out = [...lines.slice(0, start + 1), ...newBody.split('\n'), ...lines.slice(stop)].join('\n');
   writeFileSync(file, out);
 }
