@@ -150,6 +150,17 @@ test('stored XSS through traits cannot execute in an email body', () => {
   assert.ok(!out.includes('javascript:'));
 });
 
+test('JS values: Stringers become strings, GoTime and Date become RFC 3339 strings', () => {
+  class Money {
+    constructor(private readonly cents: number) {}
+    String() {
+      return `$${(this.cents / 100).toFixed(2)}`;
+    }
+  }
+  assert.equal(h('<script>var p = {{.}};</script>', new Money(1999)), '<script>var p = "$19.99";</script>');
+  assert.equal(h('<script>var d = {{.}};</script>', new Date('2024-01-02T03:04:05Z')), '<script>var d = "2024-01-02T03:04:05Z";</script>');
+});
+
 test('templates called from attributes are escaped for that context', () => {
   const t = newHTMLTemplate('t').parse('{{define "u"}}{{.}}{{end}}<a href="{{template "u" .}}">{{template "u" .}}</a>');
   assert.equal(t.execute('javascript:x<'), '<a href="#ZgotmplZ">javascript:x&lt;</a>');

@@ -249,6 +249,10 @@ function jsValEscaper(...args: unknown[]): string {
       if (a.kind === 'JSStr') return '"' + a.value + '"';
       a = a.value;
     } else if (a === MISSING || a === undefined) a = null;
+    else if (a !== null && typeof a === 'object' && !(a instanceof Date) && typeof (a as { String?: unknown }).String === 'function' && typeof (a as { toJSON?: unknown }).toJSON !== 'function') {
+      // a fmt.Stringer (and not a json.Marshaler) is marshalled as its string
+      a = String((a as { String: () => unknown }).String());
+    }
   } else {
     a = sprint(args.map((x) => (x === MISSING || x === undefined ? null : x)));
   }
