@@ -7,6 +7,7 @@ import { GoFloat, MISSING, isStringArray, kindOf, mapGet, sortedKeys, typeName, 
 interface Flags {
   plus: boolean;
   plusV?: boolean;
+  sharpV?: boolean;
   minus: boolean;
   sharp: boolean;
   space: boolean;
@@ -151,6 +152,34 @@ export function formatFloat(x: number, verb: string, prec: number, sharp = false
   return (neg ? '-' : '') + body;
 }
 
+/** strconv.FormatFloat(x, 'x', -1, 64): "0x1.8p+01". */
+function hexFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  if (a === 0) return (neg ? '-' : '') + '0x0p+00';
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, a);
+  const hi = dv.getUint32(0);
+  const lo = dv.getUint32(4);
+  let exp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (exp === 0) {
+    // subnormal: normalise
+    exp = 1;
+    while ((mant & (1n << 52n)) === 0n) {
+      mant <<= 1n;
+      exp--;
+    }
+    mant &= (1n << 52n) - 1n;
+  }
+  const e = exp - 1023;
+  let frac = mant.toString(16).padStart(13, '0').replace(/0+$/, '');
+  const es = Math.abs(e) < 10 ? '0' + Math.abs(e) : String(Math.abs(e));
+  return (neg ? '-' : '') + '0x1' + (frac ? '.' + frac : '') + 'p' + (e < 0 ? '-' : '+') + es;
+}
+
 // ---- Sprintf ---------------------------------------------------------------------------
 
 /** Go's fmt.Sprintf. */
@@ -266,6 +295,11 @@ export function sprintf(format: string, args: unknown[]): string {
       // %+v: the plus flag means "field names", not a sign
       f.plus = false;
       f.plusV = true;
+    }
+    if (verb === 'v' && f.sharp) {
+      // %#v: Go syntax
+      f.sharp = false;
+      f.sharpV = true;
     }
     out += fmtArg(arg, verb, f);
   }
@@ -465,12 +499,19 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
         case 'g':
         case 'G':
           return fmtFloatVerb(x, verb, f);
+        case 'x':
+        case 'X': {
+          let h = hexFloat(x);
+          if (verb === 'X') h = h.toUpperCase();
+          if (f.plus && h[0] !== '-') h = '+' + h;
+          return pad(h, f, true);
+        }
         default:
           return badVerb(v, verb);
       }
     }
     case 'string':
-      if (verb === 'v' && f.sharp) return pad(goQuote(v as string), f, false);
+      if (verb === 'v' && f.sharpV) return pad(goQuote(v as string), f, false);
       return fmtString(v as string, verb, f);
     case 'bytes': {
       const b = v as Uint8Array;
@@ -481,7 +522,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
     }
     case 'slice': {
       const a = v as unknown[];
-      if (verb === 'v' && f.sharp) {
+      if (verb === 'v' && f.sharpV) {
         const t = isStringArray(a) ? '[]string' : '[]interface {}';
         return t + '{' + a.map((x) => fmtValue(x, 'v', f, depth + 1)).join(', ') + '}';
       }
@@ -490,7 +531,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
     case 'map': {
       const m = v as Record<string, unknown>;
       const keys = sortedKeys(m);
-      if (verb === 'v' && f.sharp) {
+      if (verb === 'v' && f.sharpV) {
         return 'map[string]interface {}{' + keys.map((k) => `${fmtValue(k, 'v', f, depth + 1)}:${fmtValue(mapGet(m, k), 'v', f, depth + 1)}`).join(', ') + '}';
       }
       return 'map[' + keys.map((k) => `${fmtValue(k, verb, f, depth + 1)}:${fmtValue(mapGet(m, k), verb, f, depth + 1)}`).join(' ') + ']';
@@ -511,7 +552,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
       if (v instanceof Error && (verb === 'v' || verb === 's' || verb === 'q')) return fmtString(v.message, verb, f);
       if (typeof (o as { toString?: unknown }).toString === 'function' && o.toString !== Object.prototype.toString && (verb === 'v' || verb === 's')) return fmtString(String(o), verb, f);
       const keys = Object.keys(o);
-      const body = keys.map((k) => (f.plusV || f.sharp ? `${k}:` : '') + fmtValue(o[k], verb, f, depth + 1)).join(f.sharp ? ', ' : ' ');
+      const body = keys.map((k) => (f.plusV || f.sharpV ? `${k}:` : '') + fmtValue(o[k], verb, f, depth + 1)).join(f.sharpV ? ', ' : ' ');
       return '&{' + body + '}';
     }
     default:
