@@ -117,7 +117,7 @@ export function formatFloat(x: number, verb: string, prec: number, sharp = false
       let s: string;
       if (a === 0) s = p > 0 ? '0.' + '0'.repeat(p) + 'e+00' : '0e+00';
       else {
-        const r = prec < 0 && false ? shortestDigits(a) : roundedDigits(a, p + 1);
+        const r = roundedDigits(a, p + 1);
         s = r.d[0] + (p > 0 || sharp ? '.' + r.d.slice(1) : '') + 'e' + expStr(r.dp - 1);
       }
       body = verb === 'E' ? s.toUpperCase() : s;
@@ -137,7 +137,7 @@ export function formatFloat(x: number, verb: string, prec: number, sharp = false
       let d = digs.d;
       if (!sharp) d = d.replace(/0+$/, '') || '0';
       else if (!shortest) while (d.length < eprec) d += '0';
-      if (exp < -4 || exp >= (shortest ? Math.max(eprec, 21 > 0 ? eprec : 0) : eprec)) {
+      if (exp < -4 || exp >= eprec) {
         body = d[0] + (d.length > 1 ? '.' + d.slice(1) : sharp ? '.' : '') + 'e' + expStr(exp);
       } else if (digs.dp <= 0) {
         body = '0.' + '0'.repeat(-digs.dp) + d;
@@ -333,7 +333,7 @@ function fmtArg(arg: unknown, verb: string, f: Flags): string {
 
 function fmtInt(v: bigint, verb: string, f: Flags): string {
   const neg = v < 0n;
-  let a = neg ? -v : v;
+  const a = neg ? -v : v;
   let digits: string;
   let prefix = '';
   switch (verb) {
@@ -387,8 +387,6 @@ function fmtInt(v: bigint, verb: string, f: Flags): string {
   if (neg) s = '-' + s;
   else if (f.plus) s = '+' + s;
   else if (f.space) s = ' ' + s;
-  void a;
-  a = 0n;
   return pad(s, { ...f, zero: false }, true);
 }
 
@@ -464,7 +462,6 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
       const b = typeof v === 'bigint' ? v : BigInt(v as number);
       switch (verb) {
         case 'v':
-          if (f.sharp && false) return '';
           return fmtInt(b, 'd', f);
         case 'd':
         case 'b':

@@ -1,7 +1,7 @@
 // Go's encoding/json over our value model: Marshal, MarshalIndent and Unmarshal into interface{}.
 
 import { GoTime, UTC } from './time.js';
-import { MISSING, isStringArray, kindOf, mapGet, sortedKeys } from './values.js';
+import { MISSING, kindOf, mapGet, sortedKeys } from './values.js';
 
 function quoteJSON(s: string, escapeHTML: boolean): string {
   let q = JSON.stringify(s);
@@ -73,8 +73,7 @@ export function jsonMarshal(v: unknown, escapeHTML = true, indent = '', prefix =
       seen.delete(x);
     }
   };
-  void isStringArray;
-  return enc(v, prefix ? '' : '');
+  return enc(v, '');
 }
 
 /** json.Unmarshal into interface{}: numbers become float64 (integral ones print as ints here). */

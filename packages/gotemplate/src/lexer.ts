@@ -83,8 +83,6 @@ export interface LexOptions {
 export function lex(name: string, input: string, opts: LexOptions = {}): Token[] {
   const ld = opts.leftDelim || '{{';
   const rd = opts.rightDelim || '}}';
-  const leftTrim = ld + '- ';
-  void leftTrim;
   const out: Token[] = [];
   let pos = 0;
   let start = 0;
@@ -92,7 +90,6 @@ export function lex(name: string, input: string, opts: LexOptions = {}): Token[]
   let startLine = 1;
   let parenDepth = 0;
   let insideAction = false;
-  void name;
 
   const emit = (type: T, val = input.slice(start, pos)) => {
     out.push({ type, val, pos: start, line: startLine });
@@ -196,7 +193,6 @@ export function lex(name: string, input: string, opts: LexOptions = {}): Token[]
     parenDepth = 0;
     insideAction = true;
     // lexInsideAction
-    let ok = true;
     while (insideAction) {
       const [delim, trimR] = atRightDelim();
       if (delim) {
@@ -357,7 +353,6 @@ export function lex(name: string, input: string, opts: LexOptions = {}): Token[]
         error(`bad character ${quoteRune(cp)}`);
         return out;
       }
-      void ok;
     }
   }
 

@@ -3,8 +3,6 @@
 import { goFunc } from '../funcs.js';
 import type { GoFunc } from '../funcs.js';
 import { jsonMarshal, jsonUnmarshal } from '../json.js';
-import { formatFloat } from '../fmt.js';
-import { GoTime } from '../time.js';
 import { MISSING, deepEqual, f64, isPlainObject, kindOf, reflectKind, sortedKeys, typeName } from '../values.js';
 import { MAX_GENERATED } from './strings.js';
 import { asList, empty, kindName, requireList, strval, toFloat64, toInt64 } from './util.js';
@@ -458,5 +456,3 @@ export const COLLECTION_FUNCS: Record<string, GoFunc> = {
   }),
 };
 
-void formatFloat;
-void GoTime;

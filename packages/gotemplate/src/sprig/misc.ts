@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { goFunc } from '../funcs.js';
 import type { GoFunc } from '../funcs.js';
 import { GoTime, UTC, formatDuration, loadLocation, localLocation, parseDuration, parseTime } from '../time.js';
-import { asStringSlice, kindOf, reflectKind } from '../values.js';
+import { asStringSlice, reflectKind } from '../values.js';
 import { compile, findAll, quoteMeta, replaceAll, split } from './regex.js';
 import { SemverVersion, semverCompare } from './semver.js';
 
@@ -400,4 +400,3 @@ export const MISC_FUNCS: Record<string, GoFunc> = {
   ),
 };
 
-void kindOf;

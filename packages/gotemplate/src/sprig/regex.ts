@@ -13,10 +13,6 @@ const POSIX: Record<string, string> = {
 
 const JS_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
 
-function perlClass(name: string): string {
-  return name;
-}
-
 /** Translates a Go regexp to JS source and flags; throws Go-like errors for what JS cannot do. */
 export function translate(re: string): { source: string; flags: string } {
   let flags = 'u';
@@ -71,7 +67,7 @@ export function translate(re: string): { source: string; flags: string } {
         const neg = name.startsWith('^');
         if (neg) name = name.slice(1);
         const isScript = name.length > 2 && !['Lu', 'Ll', 'Lt', 'Lm', 'Lo', 'Mn', 'Mc', 'Me', 'Nd', 'Nl', 'No', 'Pc', 'Pd', 'Ps', 'Pe', 'Pi', 'Pf', 'Po', 'Sm', 'Sc', 'Sk', 'So', 'Zs', 'Zl', 'Zp', 'Cc', 'Cf', 'Co', 'Cs', 'Any'].includes(name);
-        const prop = name === 'Any' ? 'Any' : isScript ? `Script=${name}` : perlClass(name);
+        const prop = name === 'Any' ? 'Any' : isScript ? `Script=${name}` : name;
         out += `\\${(n === 'P') !== neg ? 'P' : 'p'}{${prop}}`;
         continue;
       }

@@ -99,12 +99,9 @@ interface Constraint {
 const isX = (s: string) => s === 'x' || s === 'X' || s === '*';
 
 const CV = 'v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?(-([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?';
-const OPS = '=||!=|>|<|>=|=>|<=|=<|~|~>|\\^';
-const CONSTRAINT_RE = new RegExp(`^\\s*(${OPS.split('|').sort((a, b) => b.length - a.length).map((o) => o.replace(/[|]/g, '')).filter(Boolean).map((o) => o.replace(/[\^*]/g, '\\$&')).join('|')})?\\s*(${CV})\\s*$`);
 
 function parseConstraint(c: string): Constraint {
   const m = /^\s*(!=|>=|=>|<=|=<|~>|=|>|<|~|\^)?\s*(.*?)\s*$/.exec(c);
-  void CONSTRAINT_RE;
   if (!m) throw new Error(`improper constraint: ${c}`);
   const op = m[1] ?? '';
   const ver = m[2];
