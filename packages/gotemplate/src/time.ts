@@ -7,9 +7,24 @@ export interface ZoneAt {
   abbr: string;
 }
 
+// Locales whose short zone names match tzdata abbreviations for their regions.
+const ABBR_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-NZ', 'en-IN', 'ja-JP', 'en-ZA'];
+// tzdata abbreviations Intl does not give in any English locale: [standard, daylight].
+const ABBR_OVERRIDES: Record<string, [string, string]> = {
+  'Asia/Seoul': ['KST', 'KDT'],
+  'Europe/Moscow': ['MSK', 'MSD'],
+  'Asia/Shanghai': ['CST', 'CDT'],
+  'Asia/Hong_Kong': ['HKT', 'HKST'],
+  'Asia/Jerusalem': ['IST', 'IDT'],
+  'Asia/Manila': ['PST', 'PDT'],
+  'Asia/Karachi': ['PKT', 'PKST'],
+  'Asia/Jakarta': ['WIB', 'WIB'],
+};
+
 export class Location {
   private readonly fmt: Intl.DateTimeFormat | undefined;
-  private readonly abbrFmt: Intl.DateTimeFormat | undefined;
+  private readonly abbrFmts: Intl.DateTimeFormat[] = [];
+  private readonly tz: string | undefined;
   constructor(
     readonly name: string,
     private readonly fixed?: ZoneAt,
@@ -27,21 +42,45 @@ export class Location {
         minute: 'numeric',
         second: 'numeric',
       });
-      this.abbrFmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'short' });
+      this.abbrFmts = ABBR_LOCALES.map((l) => new Intl.DateTimeFormat(l, { timeZone: tz, timeZoneName: 'short' }));
+      this.tz = tz;
     }
+  }
+
+  private abbreviation(ms: number, offset: number): string {
+    const override = this.tz ? ABBR_OVERRIDES[this.tz] : undefined;
+    if (override) {
+      const jan = this.offsetAt(Date.UTC(new Date(ms).getUTCFullYear(), 0, 1));
+      const jul = this.offsetAt(Date.UTC(new Date(ms).getUTCFullYear(), 6, 1));
+      return offset > Math.min(jan, jul) ? override[1] : override[0];
+    }
+    for (const f of this.abbrFmts) {
+      const name = f.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? '';
+      if (name === 'GMT' && offset === 0) return 'GMT';
+      if (/^[A-Z]{2,5}$/.test(name) && name !== 'GST') return name;
+    }
+    return offset === 0 && this.tz && /^(UTC|Etc\/UTC|Etc\/Universal|Universal|Zulu)$/.test(this.tz) ? 'UTC' : numericAbbr(offset);
+  }
+
+  private offsetAt(ms: number): number {
+    const parts = this.fmt!.formatToParts(ms);
+    const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+    const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+    return Math.round((wall - Math.floor(ms / 1000) * 1000) / 1000);
   }
 
   at(sec: number): ZoneAt {
     if (this.fixed) return this.fixed;
     const ms = sec * 1000;
-    const parts = this.fmt!.formatToParts(ms);
-    const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-    const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-    const offset = Math.round((wall - Math.floor(ms / 1000) * 1000) / 1000);
-    let abbr = this.abbrFmt!.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? '';
-    if (abbr === 'UTC' && offset === 0) abbr = 'UTC';
-    else if (/^GMT[+-]/.test(abbr) || abbr === '') abbr = numericAbbr(offset);
-    return { offset, abbr };
+    const offset = this.offsetAt(ms);
+    let abbr: string | undefined;
+    const self = this;
+    return {
+      offset,
+      get abbr() {
+        return (abbr ??= self.abbreviation(ms, offset));
+      },
+    };
   }
 }
 
@@ -165,6 +204,9 @@ export class GoTime {
     const y = d.getUTCFullYear();
     const start = Date.UTC(y, 0, 1);
     return {
+      get abbr() {
+        return z.abbr;
+      },
       year: y,
       month: d.getUTCMonth() + 1,
       day: d.getUTCDate(),
@@ -175,7 +217,6 @@ export class GoTime {
       yday: Math.floor((d.getTime() - start) / 86400000) + 1,
       nsec: this.nsec,
       offset: z.offset,
-      abbr: z.abbr,
     };
   }
 

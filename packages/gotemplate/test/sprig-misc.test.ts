@@ -99,6 +99,7 @@ const dates: Case[] = [
   ['{{ dateInZone "Mon Jan _2 15:04:05 MST 2006" 1700000000 "UTC" }}', null, 'Tue Nov 14 22:13:20 UTC 2023'],
   ['{{ dateInZone "Jan 2, 2006 at 3:04pm (MST)" 1700000000 "America/New_York" }}', null, 'Nov 14, 2023 at 5:13pm (EST)'],
   ['{{ dateInZone "2006-01-02 15:04 -07:00" 1700000000 "Asia/Kolkata" }}', null, '2023-11-15 03:43 +05:30'],
+  ['{{ dateInZone "15:04 MST" 1700000000 "Europe/Berlin" }} {{ dateInZone "15:04 MST" 1690000000 "Europe/Berlin" }} {{ dateInZone "MST" 1700000000 "Asia/Tokyo" }} {{ dateInZone "MST" 1700000000 "Asia/Dubai" }}', null, '23:13 CET 06:26 CEST JST +04'],
   ['{{ dateInZone "2006-01-02" 1700000000 "Nowhere/Bogus" }}', null, '2023-11-14'],
   ['{{ date_in_zone "06/1/2 03PM" 1700000000 "UTC" }}', null, '23/11/14 10PM'],
   ['{{ date "2006-01-02 15:04:05" 0 }}', null, '1970-01-01 00:00:00'],
