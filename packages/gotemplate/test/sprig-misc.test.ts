@@ -71,6 +71,11 @@ const crypto: Case[] = [
   ['{{ derivePassword 1 "pin" "password" "user" "example.com" }}', null, '6685'],
   ['{{ derivePassword 1 "nope" "password" "user" "example.com" }}', null, 'cannot find password template nope'],
   ['{{ genPrivateKey "ecdsa" | hasPrefix "-----BEGIN EC PRIVATE KEY-----" }}', null, 'true'],
+  ['{{ htpasswd "ada" "secret" "sha" }}', null, 'ada:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ='],
+  ['{{ htpasswd "a:b" "secret" "sha" }}', null, 'invalid username: a:b'],
+  ['{{ bcrypt "pw" | regexMatch `^\\$2a\\$10\\$[./A-Za-z0-9]{53}$` }}', null, 'true'],
+  ['{{ regexMatch "^\\$" "$" }}', null, { parseError: 'invalid syntax' }],
+  ['{{ htpasswd "ada" "pw" "bcrypt" | hasPrefix "ada:$2a$10$" }}', null, 'true'],
 ];
 
 const reflection: Case[] = [
@@ -131,6 +136,14 @@ runCases('sprig-reflect', reflection, { sprig: true });
 runCases('sprig-url-path', urls, { sprig: true });
 runCases('sprig-dates', dates, { sprig: true });
 runCases('sprig-os', os, { sprig: true });
+
+test('bcrypt matches known vectors', async () => {
+  const { bcryptWithSettingsOf } = await import('../src/sprig/bcrypt.js');
+  for (const h of ['$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW', '$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i']) {
+    const pw = h.startsWith('$2a$05') ? 'U*U' : 'abc';
+    assert.equal(bcryptWithSettingsOf(pw, h), h);
+  }
+});
 
 test('the hermetic map leaves out environment, randomness and the clock', () => {
   const generic = sprigFuncMap();

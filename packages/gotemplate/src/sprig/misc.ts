@@ -7,6 +7,7 @@ import type { GoFunc } from '../funcs.js';
 import { GoTime, UTC, formatDuration, loadLocation, localLocation, parseDuration, parseTime } from '../time.js';
 import { asStringSlice, reflectKind } from '../values.js';
 import { compile, findAll, quoteMeta, replaceAll, split } from './regex.js';
+import { bcryptHash } from './bcrypt.js';
 import { SemverVersion, semverCompare } from './semver.js';
 
 // ---- dates ----
@@ -283,6 +284,14 @@ function genPrivateKey(typ: string): string {
   return 'Unknown type ' + typ;
 }
 
+function bcrypt(input: string): string {
+  try {
+    return bcryptHash(input, 10);
+  } catch (e) {
+    return `failed to encrypt string with bcrypt: ${(e as Error).message}`;
+  }
+}
+
 // ---- regex functions ----
 
 function mustCompile(re: string): RegExp {
@@ -373,6 +382,12 @@ export const MISC_FUNCS: Record<string, GoFunc> = {
   adler32sum: goFunc(['string'], adler32),
   derivePassword: goFunc(['int', 'string', 'string', 'string', 'string'], derivePassword),
   genPrivateKey: goFunc(['string'], genPrivateKey),
+  bcrypt: goFunc(['string'], bcrypt),
+  htpasswd: goFunc(['string', 'string', 'string'], (user: string, password: string, algorithm: string) => {
+    if (user.includes(':')) return `invalid username: ${user}`;
+    if (algorithm === 'sha') return `${user}:{SHA}${createHash('sha1').update(password, 'utf8').digest('base64')}`;
+    return `${user}:${bcrypt(password)}`;
+  }),
   encryptAES: str2(encryptAES),
   decryptAES: str2(decryptAES),
   uuidv4: goFunc([], () => randomUUID()),
