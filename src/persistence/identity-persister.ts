@@ -182,42 +182,12 @@ export class SqlIdentityPersister implements IdentityPool {
     ]);
     const byIdentity = new Map<string, Identity>();
     const out = rows.map((r) => {
-      const identity: Identity = {
-        id: r.id,
-        schema_id: r.schema_id,
-        state: r.state as IdentityState,
-        state_changed_at: fromNullableTime(r.state_changed_at),
-        traits: JSON.parse(r.traits) as Record<string, unknown>,
-        metadata_public: parseJson(r.metadata_public),
-        metadata_admin: parseJson(r.metadata_admin),
-        external_id: r.external_id,
-        organization_id: r.organization_id,
-        credentials: {},
-        verifiable_addresses: [],
-        recovery_addresses: [],
-        created_at: fromTime(r.created_at),
-        updated_at: fromTime(r.updated_at),
-      };
+      const identity = identityFromRow(r);
       byIdentity.set(r.id, identity);
       return identity;
     });
-    for (const a of verifiable) {
-      const addr: VerifiableAddress = {
-        id: a.id,
-        value: a.value,
-        via: a.via as AddressVia,
-        verified: fromBool(a.verified),
-        verified_at: fromNullableTime(a.verified_at),
-        status: a.status as VerifiableStatus,
-        created_at: fromTime(a.created_at),
-        updated_at: fromTime(a.updated_at),
-      };
-      byIdentity.get(a.identity_id)?.verifiable_addresses.push(addr);
-    }
-    for (const a of recovery) {
-      const addr: RecoveryAddress = { id: a.id, value: a.value, via: a.via as AddressVia, created_at: fromTime(a.created_at), updated_at: fromTime(a.updated_at) };
-      byIdentity.get(a.identity_id)?.recovery_addresses.push(addr);
-    }
+    for (const a of verifiable) byIdentity.get(a.identity_id)?.verifiable_addresses.push(verifiableFromRow(a));
+    for (const a of recovery) byIdentity.get(a.identity_id)?.recovery_addresses.push(recoveryFromRow(a));
     const credById = new Map<string, Credentials>();
     for (const c of creds) {
       const cred: Credentials = {
@@ -236,4 +206,44 @@ export class SqlIdentityPersister implements IdentityPool {
     for (const ident of identifiers) credById.get(ident.identity_credential_id)?.identifiers.push(ident.identifier);
     return out;
   }
+}
+
+type AddressRow = Pick<Tables['identity_verifiable_addresses'], 'id' | 'value' | 'via' | 'verified' | 'verified_at' | 'status' | 'created_at' | 'updated_at'>;
+type RecoveryRow = Pick<Tables['identity_recovery_addresses'], 'id' | 'value' | 'via' | 'created_at' | 'updated_at'>;
+
+/** An identity row (without credentials or addresses) as the model. */
+export function identityFromRow(r: Tables['identities']): Identity {
+  return {
+    id: r.id,
+    schema_id: r.schema_id,
+    state: r.state as IdentityState,
+    state_changed_at: fromNullableTime(r.state_changed_at),
+    traits: JSON.parse(r.traits) as Record<string, unknown>,
+    metadata_public: parseJson(r.metadata_public),
+    metadata_admin: parseJson(r.metadata_admin),
+    external_id: r.external_id,
+    organization_id: r.organization_id,
+    credentials: {},
+    verifiable_addresses: [],
+    recovery_addresses: [],
+    created_at: fromTime(r.created_at),
+    updated_at: fromTime(r.updated_at),
+  };
+}
+
+export function verifiableFromRow(a: AddressRow): VerifiableAddress {
+  return {
+    id: a.id,
+    value: a.value,
+    via: a.via as AddressVia,
+    verified: fromBool(a.verified),
+    verified_at: fromNullableTime(a.verified_at),
+    status: a.status as VerifiableStatus,
+    created_at: fromTime(a.created_at),
+    updated_at: fromTime(a.updated_at),
+  };
+}
+
+export function recoveryFromRow(a: RecoveryRow): RecoveryAddress {
+  return { id: a.id, value: a.value, via: a.via as AddressVia, created_at: fromTime(a.created_at), updated_at: fromTime(a.updated_at) };
 }

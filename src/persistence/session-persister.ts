@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { IdentityPool } from '../identity/pool.js';
 import type { ListSessionsParams, SessionPool } from '../session/pool.js';
 import type { Aal, AuthenticationMethod, Session } from '../session/session.js';
-import { fromBool, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
+import { fromBool, fromJsonArray, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
+import { identityFromRow, recoveryFromRow, verifiableFromRow } from './identity-persister.js';
 import type { Tables } from './tables.js';
 
 type SessionRow = Tables['sessions'];
@@ -70,9 +71,67 @@ export class SqlSessionPersister implements SessionPool {
       .execute();
   }
 
+  /**
+   * The hot path of every session check (whoami): session, identity, addresses and devices in one
+   * statement, with the children aggregated as JSON by the database.
+   */
   async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    return row ? (await this.hydrate([row], true))[0] ?? null : null;
+    const d = this.dialect;
+    const row = await this.db
+      .selectFrom('sessions as s')
+      .innerJoin('identities as i', 'i.id', 's.identity_id')
+      .where('s.token_hash', '=', tokenHash)
+      .selectAll('s')
+      .select([
+        'i.schema_id as i_schema_id',
+        'i.traits as i_traits',
+        'i.state as i_state',
+        'i.state_changed_at as i_state_changed_at',
+        'i.metadata_public as i_metadata_public',
+        'i.metadata_admin as i_metadata_admin',
+        'i.external_id as i_external_id',
+        'i.organization_id as i_organization_id',
+        'i.available_aal as i_available_aal',
+        'i.created_at as i_created_at',
+        'i.updated_at as i_updated_at',
+      ])
+      .select([
+        d
+          .jsonChildren({
+            table: 'identity_verifiable_addresses',
+            alias: 'a',
+            columns: ['id', 'value', 'via', 'verified', 'verified_at', 'status', 'created_at', 'updated_at'],
+            foreignKey: 'identity_id',
+            parentRef: 'i.id',
+          })
+          .as('verifiable'),
+        d.jsonChildren({ table: 'identity_recovery_addresses', alias: 'r', columns: ['id', 'value', 'via', 'created_at', 'updated_at'], foreignKey: 'identity_id', parentRef: 'i.id' }).as('recovery'),
+        d.jsonChildren({ table: 'session_devices', alias: 'dv', columns: ['id', 'ip_address', 'user_agent', 'location', 'created_at'], foreignKey: 'session_id', parentRef: 's.id' }).as('devices'),
+      ])
+      .executeTakeFirst();
+    if (!row) return null;
+    const identity = identityFromRow({
+      id: row.identity_id,
+      schema_id: row.i_schema_id,
+      traits: row.i_traits,
+      state: row.i_state,
+      state_changed_at: row.i_state_changed_at,
+      metadata_public: row.i_metadata_public,
+      metadata_admin: row.i_metadata_admin,
+      external_id: row.i_external_id,
+      organization_id: row.i_organization_id,
+      available_aal: row.i_available_aal,
+      created_at: row.i_created_at,
+      updated_at: row.i_updated_at,
+    });
+    // Aggregation order is not guaranteed on every database; the model's order is by id.
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    identity.verifiable_addresses = fromJsonArray<Parameters<typeof verifiableFromRow>[0]>(row.verifiable).map(verifiableFromRow).sort(byId);
+    identity.recovery_addresses = fromJsonArray<Parameters<typeof recoveryFromRow>[0]>(row.recovery).map(recoveryFromRow).sort(byId);
+    const devices = fromJsonArray<Session['devices'][number] & { created_at: unknown }>(row.devices).sort((a, b) => fromTime(a.created_at).getTime() - fromTime(b.created_at).getTime());
+    const session = this.sessionFromRow(row, devices);
+    session.identity = identity;
+    return session;
   }
 
   async getSessionByLogoutTokenHash(logoutTokenHash: string): Promise<Session | null> {
@@ -132,7 +191,15 @@ export class SqlSessionPersister implements SessionPool {
     if (withIdentity) {
       for (const identityId of new Set(rows.map((r) => r.identity_id))) identities.set(identityId, await this.identities.getIdentity(identityId));
     }
-    return rows.map((r) => ({
+    return rows.map((r) => {
+      const session = this.sessionFromRow(r, devices.filter((d) => d.session_id === r.id));
+      if (withIdentity) session.identity = identities.get(r.identity_id) ?? undefined;
+      return session;
+    });
+  }
+
+  private sessionFromRow(r: SessionRow, devices: Array<{ id: string; ip_address: string | null; user_agent: string | null; location: string | null }>): Session {
+    return {
       id: r.id,
       identity_id: r.identity_id,
       active: fromBool(r.active),
@@ -144,10 +211,9 @@ export class SqlSessionPersister implements SessionPool {
         ...m,
         completed_at: new Date(m.completed_at),
       })),
-      devices: devices.filter((d) => d.session_id === r.id).map((d) => ({ id: d.id, ip_address: d.ip_address, user_agent: d.user_agent, location: d.location })),
+      devices: devices.map((d) => ({ id: d.id, ip_address: d.ip_address ?? null, user_agent: d.user_agent ?? null, location: d.location ?? null })),
       created_at: fromTime(r.created_at),
       updated_at: fromTime(r.updated_at),
-      ...(withIdentity ? { identity: identities.get(r.identity_id) ?? undefined } : {}),
-    }));
+    };
   }
 }

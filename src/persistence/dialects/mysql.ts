@@ -1,7 +1,7 @@
 import { createPool } from 'mysql2';
 import { MysqlDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
-import type { SqlDialect } from './sql-dialect.js';
+import { jsonChildrenWith, type SqlDialect } from './sql-dialect.js';
 
 export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
   const pool = createPool({
@@ -22,6 +22,9 @@ export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
     supportsSkipLocked: true,
     toTime: (d) => d,
     toBool: (b) => b,
+    // MariaDB has no CAST(... AS JSON) and no outer references in derived tables; this form works on both.
+    jsonChildren: jsonChildrenWith({ agg: 'json_arrayagg', object: 'json_object', empty: sql`json_array()` }),
     isUniqueViolation: (err) => (err as { code?: string; errno?: number } | null)?.errno === 1062,
   };
 }
+

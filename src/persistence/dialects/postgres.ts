@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { jsonChildrenWith } from './sql-dialect.js';
 
 export function createPostgresDialect(dsn: ParsedDsn): SqlDialect {
   const pool = new pg.Pool({
@@ -19,6 +20,7 @@ export function createPostgresDialect(dsn: ParsedDsn): SqlDialect {
     supportsSkipLocked: true,
     toTime: (d) => d,
     toBool: (b) => b,
+    jsonChildren: jsonChildrenWith({ agg: 'json_agg', object: 'json_build_object', empty: sql`'[]'::json` }),
     isUniqueViolation: (err) => (err as { code?: string } | null)?.code === '23505',
   };
 }

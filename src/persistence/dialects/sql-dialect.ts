@@ -1,4 +1,4 @@
-import type { ColumnDataType, Dialect, Expression } from 'kysely';
+import { sql, type ColumnDataType, type Dialect, type Expression, type RawBuilder } from 'kysely';
 
 type DataTypeExpression = ColumnDataType | Expression<unknown>;
 import type { DialectName } from '../dsn.js';
@@ -22,11 +22,42 @@ export interface SqlDialect {
   toTime(d: Date): unknown;
   toBool(b: boolean): unknown;
   isUniqueViolation(err: unknown): boolean;
+  /** Child rows as one JSON array column (each database spells JSON aggregation differently). */
+  jsonChildren(q: JsonChildrenQuery): RawBuilder<unknown>;
+}
+
+/** `(select <agg>(<object>(columns...)) from <table> as <alias> where <alias>.<fk> = <parentRef>)` */
+export interface JsonChildrenQuery {
+  table: string;
+  alias: string;
+  columns: readonly string[];
+  foreignKey: string;
+  /** The outer column the foreign key points at, e.g. `i.id`. */
+  parentRef: string;
+}
+
+/** Builds the correlated aggregation with the database's own function names. */
+export function jsonChildrenWith(fns: { agg: string; object: string; empty: RawBuilder<unknown> }) {
+  return (q: JsonChildrenQuery): RawBuilder<unknown> => {
+    const args = q.columns.flatMap((c) => [sql.lit(c), sql.ref(`${q.alias}.${c}`)]);
+    return sql`(select coalesce(${sql.raw(fns.agg)}(${sql.raw(fns.object)}(${sql.join(args)})), ${fns.empty}) from ${sql.table(q.table)} as ${sql.raw(q.alias)} where ${sql.ref(`${q.alias}.${q.foreignKey}`)} = ${sql.ref(q.parentRef)})`;
+  };
+}
+
+/**
+ * Reads a JSON-aggregated column: a JSON string (SQLite) or already parsed (PostgreSQL, MySQL).
+ */
+export function fromJsonArray<T>(v: unknown): T[] {
+  if (v === null || v === undefined) return [];
+  if (typeof v === 'string') return JSON.parse(v) as T[];
+  return v as T[];
 }
 
 /** Reads a timestamp column the way any of the drivers returns it. */
 export function fromTime(v: unknown): Date {
   if (v instanceof Date) return v;
+  // MySQL renders DATETIME inside JSON as "YYYY-MM-DD hh:mm:ss.ffffff" without a zone; it holds UTC.
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(v)) return new Date(`${v.replace(' ', 'T')}Z`);
   if (typeof v === 'string' || typeof v === 'number') return new Date(v);
   throw new TypeError(`not a timestamp: ${String(v)}`);
 }

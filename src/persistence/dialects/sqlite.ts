@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { jsonChildrenWith } from './sql-dialect.js';
 
 export function createSqliteDialect(dsn: ParsedDsn): SqlDialect {
   const file = dsn.file ?? ':memory:';
@@ -17,7 +18,7 @@ export function createSqliteDialect(dsn: ParsedDsn): SqlDialect {
         db.pragma('foreign_keys = ON');
         db.pragma('busy_timeout = 5000');
         db.pragma('synchronous = NORMAL');
-        return db;
+        return withStatementCache(db);
       },
     }),
     types: { uuid: 'text', timestamp: 'text', boolean: 'integer', text: 'text' },
@@ -25,9 +26,34 @@ export function createSqliteDialect(dsn: ParsedDsn): SqlDialect {
     // ISO-8601 UTC strings of fixed width sort and compare correctly as text.
     toTime: (d) => d.toISOString(),
     toBool: (b) => (b ? 1 : 0),
+    jsonChildren: jsonChildrenWith({ agg: 'json_group_array', object: 'json_object', empty: sql`json_array()` }),
     isUniqueViolation: (err) => {
       const code = (err as { code?: string } | null)?.code;
       return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
     },
   };
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; on SQLite preparing costs more than running a point lookup.
+ * Statements are reusable (the driver runs one query at a time on its single connection), so they
+ * are kept in a small LRU keyed by SQL text.
+ */
+function withStatementCache(db: Database.Database): Database.Database {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (stmt) {
+      cache.delete(source);
+    } else {
+      stmt = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  }) as Database.Database['prepare'];
+  return db;
 }
