@@ -17,7 +17,40 @@ type Impl = (a: Lazy[], loc: Loc | null) => Value;
 
 const fields = new Map<string, FieldDef>();
 
-function def(name: string, params: string, impl: Impl): void {
+/** Argument types the reference checks up front for its native builtins (and the name it reports). */
+const SIGNATURES: Record<string, [string, string[]]> = {
+  acos: ['acos', ['number']], asin: ['asin', ['number']], atan: ['atan', ['number']], ceil: ['ceil', ['number']],
+  cos: ['cos', ['number']], exp: ['exp', ['number']], exponent: ['exponent', ['number']], floor: ['floor', ['number']],
+  log: ['log', ['number']], mantissa: ['mantissa', ['number']], sin: ['sin', ['number']], sqrt: ['sqrt', ['number']],
+  tan: ['tan', ['number']], char: ['char', ['number']], asciiLower: ['asciiLower', ['string']], asciiUpper: ['asciiUpper', ['string']],
+  codepoint: ['codepoint', ['string']], decodeUTF8: ['decodeUTF8', ['array']], encodeUTF8: ['encodeUTF8', ['string']],
+  extVar: ['extVar', ['string']], filter: ['filter', ['function', 'array']], makeArray: ['makeArray', ['number', 'function']],
+  md5: ['md5', ['string']], modulo: ['modulo', ['number', 'number']], native: ['native', ['string']],
+  objectFieldsEx: ['objectFieldsEx', ['object', 'boolean']], objectFields: ['objectFieldsEx', ['object']],
+  objectFieldsAll: ['objectFieldsEx', ['object']], parseJson: ['parseJson', ['string']], parseYaml: ['parseYaml', ['string']],
+  pow: ['pow', ['number', 'number']], range: ['range', ['number', 'number']], splitLimit: ['splitLimit', ['string', 'string', 'number']],
+  strReplace: ['strReplace', ['string', 'string', 'string']], substr: ['substr', ['string', 'number', 'number']],
+};
+
+function withSignature(name: string, impl: Impl): Impl {
+  if (!Object.hasOwn(SIGNATURES, name)) return impl;
+  const sig = SIGNATURES[name];
+  const [shown, types] = sig;
+  const expected = shown === 'objectFieldsEx' ? ['object', 'boolean'] : types;
+  return (a, l) => {
+    for (let i = 0; i < types.length; i++) {
+      if (typeOf(force(a[i])) !== types[i]) {
+        const got = types.map((_, j) => typeOf(force(a[j])));
+        if (shown === 'objectFieldsEx' && types.length === 1) got.push('boolean');
+        throw rtError(`Builtin function ${shown} expected (${expected.join(', ')}) but got (${got.join(', ')})`, l);
+      }
+    }
+    return impl(a, l);
+  };
+}
+
+function def(name: string, params: string, impl0: Impl): void {
+  const impl = withSignature(name, impl0);
   const names = params === '' ? [] : params.split(',');
   let required = 0;
   const ps: Param[] = names.map((p) => {
@@ -665,7 +698,9 @@ def('slice', 'indexable,index,end,step', (a, l) => {
   return slice(force(a[0]), n(a[1], 'index'), n(a[2], 'end'), n(a[3], 'step'), l);
 });
 def('map', 'func,arr', (a, l) => {
-  const f = func('map', a[0], l);
+  const fv = force(a[0]);
+  if (!(fv instanceof JFunction)) throw rtError(`std.map first param must be function, got ${typeOf(fv)}`, l);
+  const f = fv;
   const items = arrOrStr('map', a[1], l);
   charge(items.length);
   return new JArray(items.map((x) => lazyCall(f, [x], l)));

@@ -23,7 +23,7 @@ runCases("std: types and strings", [
   { code: "std.substr('hello', 10, 2)", out: "\"\"" },
   { code: "std.substr('héllo', 1, 2)", out: "\"él\"" },
   { code: "std.substr('hello', -1, 2)", err: "RUNTIME ERROR: substr second parameter should be greater than zero, got -1" },
-  { code: "// ours\nstd.substr(123, 0, 1)", err: "RUNTIME ERROR: substr: parameter must be a string, got number" },
+  { code: "// ours\nstd.substr(123, 0, 1)", err: "RUNTIME ERROR: Builtin function substr expected (string, number, number) but got (number, number, number)" },
   { code: "std.startsWith('foobar', 'foo')", out: "true" },
   { code: "std.startsWith('foobar', 'bar')", out: "false" },
   { code: "std.endsWith('foobar', 'bar')", out: "true" },
