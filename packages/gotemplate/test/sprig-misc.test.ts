@@ -170,3 +170,27 @@ test('nested repetition runs on a linear-time engine (no catastrophic backtracki
   assert.equal(t.execute('a'.repeat(20000) + 'b'), 'false ' + 'a'.repeat(20000) + 'b 1,22,333');
   assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
 });
+
+test('certificates: genCA, genSignedCert, genSelfSignedCertWithKey, buildCustomCert', async () => {
+  const { X509Certificate } = await import('node:crypto');
+  const t = new Template('c').funcs(sprigFuncMap()).parse(
+    '{{ $ca := genCA "Tessera Test CA" 30 }}{{ $leaf := genSignedCert "mail.example.test" (list "192.0.2.7") (list "mail.example.test") 7 $ca }}' +
+      '{{ $k := genPrivateKey "ecdsa" }}{{ $self := genSelfSignedCertWithKey "self" nil (list "a.test") 1 $k }}' +
+      '{{ $ca.Cert }}|{{ $leaf.Cert }}|{{ $leaf.Key }}|{{ $self.Cert }}|{{ eq $self.Key $k }}|{{ (buildCustomCert (b64enc $ca.Cert) (b64enc $ca.Key)).Cert | eq $ca.Cert }}',
+  );
+  const [ca, leaf, leafKey, self, sameKey, rebuilt] = t.execute(null).split('|');
+  const caX = new X509Certificate(ca);
+  const leafX = new X509Certificate(leaf);
+  assert.equal(caX.subject, 'CN=Tessera Test CA');
+  assert.ok(caX.ca);
+  assert.equal(leafX.issuer, 'CN=Tessera Test CA');
+  assert.ok(!leafX.ca);
+  assert.ok(leafX.verify(caX.publicKey));
+  assert.equal(leafX.subjectAltName, 'DNS:mail.example.test, IP Address:192.0.2.7');
+  assert.match(leafKey, /^-----BEGIN RSA PRIVATE KEY-----/);
+  assert.ok(new X509Certificate(self).verify(new X509Certificate(self).publicKey));
+  assert.equal(sameKey, 'true');
+  assert.equal(rebuilt, 'true');
+  assert.throws(() => new Template('c').funcs(sprigFuncMap()).parse('{{ genSelfSignedCert "x" (list "not-an-ip") nil 1 }}').execute(null), /error parsing ip: not-an-ip/);
+  assert.throws(() => new Template('c').funcs(sprigFuncMap()).parse('{{ buildCustomCert "bm9wZQ==" "bm9wZQ==" }}').execute(null), /unable to decode certificate/);
+});

@@ -8,6 +8,7 @@ import { GoTime, UTC, formatDuration, loadLocation, localLocation, parseDuration
 import { asStringSlice, reflectKind } from '../values.js';
 import { compile, findAll, quoteMeta, replaceAll, split } from './regex.js';
 import { bcryptHash } from './bcrypt.js';
+import { buildCustomCert, genCA, genSelfSignedCert, genSignedCert } from './certs.js';
 import { SemverVersion, semverCompare } from './semver.js';
 
 // ---- dates ----
@@ -383,6 +384,13 @@ export const MISC_FUNCS: Record<string, GoFunc> = {
   derivePassword: goFunc(['int', 'string', 'string', 'string', 'string'], derivePassword),
   genPrivateKey: goFunc(['string'], genPrivateKey),
   bcrypt: goFunc(['string'], bcrypt),
+  genCA: goFunc(['string', 'int'], (cn: string, days: number) => genCA(cn, days)),
+  genCAWithKey: goFunc(['string', 'int', 'string'], (cn: string, days: number, key: string) => genCA(cn, days, key)),
+  genSelfSignedCert: goFunc(['string', 'any', 'any', 'int'], (cn: string, ips: unknown, dns: unknown, days: number) => genSelfSignedCert(cn, ips, dns, days)),
+  genSelfSignedCertWithKey: goFunc(['string', 'any', 'any', 'int', 'string'], (cn: string, ips: unknown, dns: unknown, days: number, key: string) => genSelfSignedCert(cn, ips, dns, days, key)),
+  genSignedCert: goFunc(['string', 'any', 'any', 'int', 'any'], (cn: string, ips: unknown, dns: unknown, days: number, ca: unknown) => genSignedCert(cn, ips, dns, days, ca)),
+  genSignedCertWithKey: goFunc(['string', 'any', 'any', 'int', 'any', 'string'], (cn: string, ips: unknown, dns: unknown, days: number, ca: unknown, key: string) => genSignedCert(cn, ips, dns, days, ca, key)),
+  buildCustomCert: goFunc(['string', 'string'], buildCustomCert),
   htpasswd: goFunc(['string', 'string', 'string'], (user: string, password: string, algorithm: string) => {
     if (user.includes(':')) return `invalid username: ${user}`;
     if (algorithm === 'sha') return `${user}:{SHA}${createHash('sha1').update(password, 'utf8').digest('base64')}`;
