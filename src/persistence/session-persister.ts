@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { IdentityPool } from '../identity/pool.js';
 import type { ListSessionsParams, SessionPool } from '../session/pool.js';
 import type { Aal, AuthenticationMethod, Session } from '../session/session.js';
@@ -76,11 +76,22 @@ export class SqlSessionPersister implements SessionPool {
    * statement, with the children aggregated as JSON by the database.
    */
   async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
+    // Built and compiled once: on the hot path only the parameter changes.
+    this.byTokenQuery ??= this.compileByTokenQuery();
+    const { rows } = await this.db.executeQuery<ByTokenRow>({ ...this.byTokenQuery, parameters: [tokenHash] });
+    const row = rows[0];
+    if (!row) return null;
+    return this.sessionWithIdentity(row);
+  }
+
+  private byTokenQuery?: CompiledQuery<ByTokenRow>;
+
+  private compileByTokenQuery(): CompiledQuery<ByTokenRow> {
     const d = this.dialect;
-    const row = await this.db
+    const compiled = this.db
       .selectFrom('sessions as s')
       .innerJoin('identities as i', 'i.id', 's.identity_id')
-      .where('s.token_hash', '=', tokenHash)
+      .where('s.token_hash', '=', '')
       .selectAll('s')
       .select([
         'i.schema_id as i_schema_id',
@@ -108,8 +119,12 @@ export class SqlSessionPersister implements SessionPool {
         d.jsonChildren({ table: 'identity_recovery_addresses', alias: 'r', columns: ['id', 'value', 'via', 'created_at', 'updated_at'], foreignKey: 'identity_id', parentRef: 'i.id' }).as('recovery'),
         d.jsonChildren({ table: 'session_devices', alias: 'dv', columns: ['id', 'ip_address', 'user_agent', 'location', 'created_at'], foreignKey: 'session_id', parentRef: 's.id' }).as('devices'),
       ])
-      .executeTakeFirst();
-    if (!row) return null;
+      .compile();
+    if (compiled.parameters.length !== 1) throw new Error('the session lookup must have exactly one parameter');
+    return compiled as CompiledQuery<ByTokenRow>;
+  }
+
+  private sessionWithIdentity(row: ByTokenRow): Session {
     const identity = identityFromRow({
       id: row.identity_id,
       schema_id: row.i_schema_id,
@@ -217,3 +232,20 @@ export class SqlSessionPersister implements SessionPool {
     };
   }
 }
+
+type ByTokenRow = SessionRow & {
+  i_schema_id: string;
+  i_traits: string;
+  i_state: string;
+  i_state_changed_at: unknown;
+  i_metadata_public: string | null;
+  i_metadata_admin: string | null;
+  i_external_id: string | null;
+  i_organization_id: string | null;
+  i_available_aal: string | null;
+  i_created_at: unknown;
+  i_updated_at: unknown;
+  verifiable: unknown;
+  recovery: unknown;
+  devices: unknown;
+};
