@@ -8,6 +8,7 @@ import { GoTime, UTC, formatDuration, loadLocation, localLocation, parseDuration
 import { asStringSlice, reflectKind } from '../values.js';
 import { compile, findAll, quoteMeta, replaceAll, split } from './regex.js';
 import { bcryptHash } from './bcrypt.js';
+import { getHostByName } from './network.js';
 import { buildCustomCert, genCA, genSelfSignedCert, genSignedCert } from './certs.js';
 import { SemverVersion, semverCompare } from './semver.js';
 
@@ -415,6 +416,9 @@ export const MISC_FUNCS: Record<string, GoFunc> = {
   osDir: goFunc(['string'], pathDir),
   osExt: goFunc(['string'], pathExt),
   osIsAbs: goFunc(['string'], (p: string) => posix.isAbsolute(p)),
+
+  // network
+  getHostByName: goFunc(['string'], getHostByName),
 
   // OS
   env: goFunc(['string'], (k: string) => process.env[k] ?? ''),
