@@ -52,7 +52,13 @@ export function execute(ctx: ExecContext, name: string, tree: Tree, data: unknow
   // nil data is Go's invalid reflect.Value: fields of it are missing, not nil-pointer errors
   if (data === null || data === undefined) data = MISSING;
   const s = new State(ctx, name, tree, data);
-  s.walk(data, tree.root);
+  try {
+    s.walk(data, tree.root);
+  } catch (e) {
+    if (e instanceof ExecError || e instanceof RangeError) throw e;
+    // anything else (a throwing getter, a toString that fails) still gets Go's error shape
+    s.errorf(e instanceof Error ? e.message : String(e));
+  }
   return s.out;
 }
 

@@ -232,3 +232,14 @@ test('JS Date values behave as time.Time', () => {
   assert.equal(render('{{.D.Format "2006-01-02 15:04"}} {{.D.Year}} {{.D.Unix}}', { D: d }), '2024-03-05 06:07 2024 1709618828');
   assert.equal(render('{{printf "%T" .D}}', { D: d }), 'time.Time');
 });
+
+test('exceptions from data become execution errors with a position', () => {
+  const data = {
+    get Boom(): string {
+      throw new Error('getter failed');
+    },
+  };
+  assert.throws(() => render('ok {{.Boom}}', data), /template: t:1:5: executing "t" at <.Boom>: getter failed/);
+  const weird = { toString() { throw new Error('no string'); }, String() { throw new Error('no String'); } };
+  assert.throws(() => render('{{.}}', Object.assign(Object.create({ x: 1 }), weird)), ExecError);
+});
