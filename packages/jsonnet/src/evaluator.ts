@@ -846,15 +846,14 @@ export function slice(target: Value, start: number | null, end: number | null, s
   if (!isStr && !(target instanceof JArray)) throw rtError(`std.slice accepts a string or an array, but got: ${typeOf(target)}`, loc);
   const items: readonly (Lazy | string)[] = isStr ? codepoints(target as string) : (target as JArray).items;
   const len = items.length;
-  let b = start ?? 0;
-  let en = end ?? len;
+  // current Jsonnet: negative index and end count from the end; negative steps are refused
+  let b = start === null ? 0 : start < 0 ? Math.max(0, len + start) : start;
+  let en = end === null ? len : end < 0 ? len + end : end;
   const st = step ?? 1;
-  if (b < 0 || en < 0 || st < 0) {
-    throw rtError(`got [${fmtNumber(b)}:${fmtNumber(en)}:${fmtNumber(st)}] but negative index, end, and steps are not supported`, loc);
-  }
+  if (st < 0) throw rtError(`got [${fmtNumber(b)}:${fmtNumber(en)}:${fmtNumber(st)}] but negative steps are not supported`, loc);
   if (st === 0) throw rtError(`got ${fmtNumber(st)} but step must be greater than 0`, loc);
   if (en > len) en = len;
-  b = Math.ceil(b);
+  if (!Number.isInteger(b)) throw rtError(`${isStr ? 'string' : 'array'} index was not integer: ${fmtNumber(b)}`, loc);
   const out: (Lazy | string)[] = [];
   for (let i = b; i < en; i += st) out.push(items[i]);
   return isStr ? (out as string[]).join('') : new JArray(out as Lazy[]);

@@ -50,4 +50,10 @@ runCases('std: functions from the current standard library', [
   { code: '|||-\n  two\n  lines\n|||', out: '"two\\nlines"' },
   { code: '{ a: |||-\n    x\n  |||, b: 1 }', out: '{\n   "a": "x",\n   "b": 1\n}' },
   { code: '1_000 + 2_5', out: '1025' },
+  { code: '[1, 2, 3, 4, 5][-2:]', out: '[\n   4,\n   5\n]' },
+  { code: '[1, 2, 3, 4, 5][:-2]', out: '[\n   1,\n   2,\n   3\n]' },
+  { code: "'hello'[-4:-1]", out: '"ell"' },
+  { code: '[1, 2, 3][-10:]', out: '[\n   1,\n   2,\n   3\n]' },
+  { code: 'std.slice([1, 2, 3, 4, 5, 6], -5, null, 2)', out: '[\n   2,\n   4,\n   6\n]' },
+  { code: "'hello'[::-1]", err: 'RUNTIME ERROR: got [0:5:-1] but negative steps are not supported' },
 ]);
