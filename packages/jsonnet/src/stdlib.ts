@@ -5,7 +5,7 @@ import type { Param } from './ast.js';
 import type { Loc } from './errors.js';
 import {
   callFunction, charge, checkArrayLength, checkNumber, checkString, codepoints, compare, compareStrings, ctx, equals, fmtNumber, force, getField,
-  hasSurrogates, indexValue, sizeError, objectPlus, rtError, setFormatHook, setStdObject, setToStringHook, slice, strLength, toStringValue, visibleFields, allFields,
+  hasSurrogates, indexValue, plus, sizeError, objectPlus, rtError, setFormatHook, setStdObject, setToStringHook, slice, strLength, toStringValue, visibleFields, allFields,
 } from './evaluator.js';
 import { format } from './format.js';
 import {
@@ -135,16 +135,18 @@ def('isNumber', 'v', (a) => typeof force(a[0]) === 'number');
 def('isObject', 'v', (a) => force(a[0]) instanceof JObject);
 def('isString', 'v', (a) => typeof force(a[0]) === 'string');
 def('isNull', 'v', (a) => force(a[0]) === null);
-def('isInteger', 'x', (a, l) => Number.isInteger(num('isInteger', a[0], l)));
-def('isDecimal', 'x', (a, l) => !Number.isInteger(num('isDecimal', a[0], l)));
-def('isEven', 'x', (a, l) => {
-  const n = num('isEven', a[0], l);
-  return Number.isInteger(n) && Math.trunc(n) % 2 === 0;
+// as the current stdlib defines them: by rounding half up
+const roundHalfUp = (x: number) => Math.floor(x + 0.5);
+def('isInteger', 'x', (a, l) => {
+  const n = num('isInteger', a[0], l);
+  return roundHalfUp(n) === n;
 });
-def('isOdd', 'x', (a, l) => {
-  const n = num('isOdd', a[0], l);
-  return Number.isInteger(n) && Math.abs(Math.trunc(n) % 2) === 1;
+def('isDecimal', 'x', (a, l) => {
+  const n = num('isDecimal', a[0], l);
+  return roundHalfUp(n) !== n;
 });
+def('isEven', 'x', (a, l) => roundHalfUp(num('isEven', a[0], l)) % 2 === 0);
+def('isOdd', 'x', (a, l) => roundHalfUp(num('isOdd', a[0], l)) % 2 !== 0);
 def('length', 'x', (a, l) => {
   const v = force(a[0]);
   if (typeof v === 'string') return strLength(v);
@@ -733,30 +735,32 @@ def('filterMap', 'filter_func,map_func,arr', (a, l) => {
   return new JArray(out);
 });
 def('flatMap', 'func,arr', (a, l) => {
-  const f = func('flatMap', a[0], l);
+  const fv = force(a[0]);
+  if (!(fv instanceof JFunction)) throw rtError(`std.flatMap first param must be function, got ${typeOf(fv)}`, l);
   const v = force(a[1]);
   if (v instanceof JArray) {
     const out: Lazy[] = [];
     for (const x of v.items) {
-      const r = call(f, [x], l);
-      if (r === null) continue;
-      if (!(r instanceof JArray)) throw rtError(`flatMap function must return an array, got ${typeOf(r)}`, l);
+      const r = call(fv, [x], l);
+      if (!(r instanceof JArray)) throw rtError(`std.flatMap on arrays, provided function must return an array, got ${typeOf(r)}`, l);
       out.push(...r.items);
       checkArrayLength(out.length);
     }
     return new JArray(out);
   }
   if (typeof v === 'string') {
-    let out = '';
+    const parts: string[] = [];
+    let size = 0;
     for (const c of codepoints(v)) {
-      const r = call(f, [c], l);
-      if (r === null) continue;
-      if (typeof r !== 'string') throw rtError(`flatMap function must return a string, got ${typeOf(r)}`, l);
-      out = checkString(out + r);
+      const r = call(fv, [c], l);
+      if (typeof r !== 'string') throw rtError(`std.flatMap on strings, provided function must return a string, got ${typeOf(r)}`, l);
+      parts.push(r);
+      size += r.length;
+      if (size > ctx.limits.maxStringLength) throw sizeError('string', size, ctx.limits.maxStringLength);
     }
-    return out;
+    return checkString(parts.join(''));
   }
-  throw rtError(`flatMap second param must be array / string, got ${typeOf(v)}`, l);
+  throw rtError(`std.flatMap second param must be array / string, got ${typeOf(v)}`, l);
 });
 def('foldl', 'func,arr,init', (a, l) => {
   const f = func('foldl', a[0], l);
@@ -857,16 +861,18 @@ def('any', 'arr', (a, l) => {
   return false;
 });
 void boolArr;
-def('sum', 'arr', (a, l) => {
-  let s = 0;
-  for (const x of arr('sum', a[0], l).items) s += num('sum', x, l, 'element');
-  return checkNumber(s, l);
-});
+// sum is a fold with +, so it also concatenates strings and arrays, as in the stdlib
+const sumOf = (items: Lazy[], l: Loc | null): Value => {
+  let acc: Value = 0;
+  for (const x of items) acc = plus(acc, force(x), l);
+  return acc;
+};
+def('sum', 'arr', (a, l) => sumOf(arr('sum', a[0], l).items, l));
 def('avg', 'arr', (a, l) => {
   const items = arr('avg', a[0], l).items;
   if (items.length === 0) throw rtError('Cannot calculate average of an empty array.', l);
-  let s = 0;
-  for (const x of items) s += num('avg', x, l, 'element');
+  const s = sumOf(items, l);
+  if (typeof s !== 'number') throw rtError(`binary operator / requires matching types, got ${typeOf(s)} and number.`, l);
   return checkNumber(s / items.length, l);
 });
 const minMax = (name: string, sign: number) =>
