@@ -82,7 +82,15 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     const c = config.cookies();
     return { domain: c.domain, path: c.path, sameSite: secure ? sameSite(c.sameSite) : 'lax', secure };
   });
-  const schemaUrl = (id: string) => new URL(`schemas/${Buffer.from(id).toString('base64url')}`, config.publicBaseUrl()).toString();
+  const schemaUrls = new Map<string, string>();
+  const schemaUrl = (id: string) => {
+    let u = schemaUrls.get(id);
+    if (u === undefined) {
+      u = new URL(`schemas/${Buffer.from(id).toString('base64url')}`, config.publicBaseUrl()).toString();
+      schemaUrls.set(id, u);
+    }
+    return u;
+  };
   const flows = new FlowService({ config, flows: persister.flows, errors: persister.errors, csrf });
   const passwordPolicy = passwordPolicyFromConfig(config, {
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
