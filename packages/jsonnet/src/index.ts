@@ -193,7 +193,7 @@ function run<T>(ast: Expr, filename: string, options: EvaluateOptions, finish: (
         if (kind === 'importstr') v = text;
         else {
           const sub = parseCached(text, found.foundAt);
-          v = evalIn(sub, rootEnv);
+          v = force(new Thunk(sub, rootEnv, null, `import ${JSON.stringify(path)}`));
         }
       }
       importCache.set(key, v);

@@ -134,6 +134,13 @@ describe('imports', () => {
     assert.throws(() => evaluate('import "nope.libsonnet"', { importer }), /RUNTIME ERROR: couldn't open import "nope.libsonnet": no match locally or in the Jsonnet library paths\./);
   });
 
+  test('an import cycle ends with an error, not a crash', () => {
+    const importer = new MemoryImporter({ 'a.libsonnet': '{ b: (import "b.libsonnet").a }', 'b.libsonnet': '{ a: (import "a.libsonnet").b }' });
+    assert.throws(() => evaluate('(import "a.libsonnet").b', { importer }), (e: Error) => e instanceof RuntimeError && /max stack frames exceeded/.test(e.message));
+    const self = new MemoryImporter({ 'self.libsonnet': 'import "self.libsonnet"' });
+    assert.throws(() => evaluate('import "self.libsonnet"', { importer: self }), /max stack frames exceeded/);
+  });
+
   test('imports are refused by default', () => {
     assert.throws(() => evaluate('importstr "/etc/passwd"'), /couldn't open import "\/etc\/passwd"/);
   });
