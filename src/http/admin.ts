@@ -3,6 +3,7 @@ import type { Registry } from '../registry/registry.js';
 import { registerIdentityAdminRoutes } from '../identity/handler.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionAdminRoutes } from '../session/handler.js';
+import { registerCourierAdminRoutes } from '../courier/handler.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
 
@@ -26,6 +27,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     defaultSchemaId: () => r.config.values.identity.default_schema_id,
     pageTokens: r.pageTokens,
   });
+  registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;
 }

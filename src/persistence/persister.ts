@@ -4,6 +4,8 @@ import { SqlIdentityPersister } from './identity-persister.js';
 import { SqlSessionPersister } from './session-persister.js';
 import type { SessionPool } from '../session/pool.js';
 import { SqlFlowPersister } from './flow-persister.js';
+import { SqlCourierPersister } from './courier-persister.js';
+import type { CourierQueue } from '../courier/queue.js';
 import type { ErrorPool, FlowPool } from '../selfservice/flow/flow.js';
 
 /** All repositories over one database; what the registry hands to the domains. */
@@ -13,6 +15,7 @@ export interface Persister {
   readonly sessions: SessionPool;
   readonly flows: FlowPool;
   readonly errors: ErrorPool;
+  readonly courier: CourierQueue;
 }
 
 export function createPersister(database: Database): Persister {
@@ -23,6 +26,7 @@ export function createPersister(database: Database): Persister {
     identities,
     flows,
     errors: flows,
+    courier: new SqlCourierPersister(database.db, database.dialect),
     sessions: new SqlSessionPersister(database.db, database.dialect, identities),
   };
 }

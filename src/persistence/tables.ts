@@ -112,7 +112,36 @@ export interface SelfServiceErrorsTable {
   updated_at: unknown;
 }
 
+export interface CourierMessagesTable {
+  id: string;
+  type: string;
+  status: string;
+  channel: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  template_type: string;
+  template_data: string;
+  send_count: number;
+  next_attempt_at: unknown;
+  lease_until: unknown | null;
+  leased_by: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+export interface CourierMessageDispatchesTable {
+  id: string;
+  message_id: string;
+  status: string;
+  error: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
 export interface Tables {
+  courier_messages: CourierMessagesTable;
+  courier_message_dispatches: CourierMessageDispatchesTable;
   selfservice_flows: SelfServiceFlowsTable;
   selfservice_errors: SelfServiceErrorsTable;
   sessions: SessionsTable;

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { MessageType, TemplateData, TemplateType } from './message.js';
+import type { CourierQueue, QueuedMessage } from './queue.js';
+
+export interface AbuseLimit {
+  /** Messages of one template type to one recipient allowed per window; 0 disables the limit. */
+  maxPerWindow: number;
+  windowMs: number;
+}
+
+/** By default: 10 messages of one kind to one address per hour. A flow answers the same either way. */
+export const DEFAULT_ABUSE_LIMIT: AbuseLimit = { maxPerWindow: 10, windowMs: 60 * 60 * 1000 };
+
+export interface CourierDeps {
+  queue: CourierQueue;
+  logger: Logger;
+  abuseLimit: AbuseLimit;
+  now?: () => Date;
+}
+
+/**
+ * Where flows hand messages over. Messages are stored before anything is sent (a worker delivers
+ * them), and a per-recipient limit stops a public form from flooding an inbox or a phone bill. A
+ * suppressed message is recorded as abandoned, and the caller cannot tell the difference.
+ */
+export class Courier {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CourierDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async queueEmail(recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
+    return this.queue('email', 'email', recipient, templateType, data);
+  }
+
+  async queueSms(recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
+    return this.queue('sms', 'sms', recipient, templateType, data);
+  }
+
+  private async queue(type: MessageType, channel: string, recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
+    const now = this.now();
+    const message = { type, channel, recipient, template_type: templateType, template_data: { ...data, To: recipient } as TemplateData };
+    const { maxPerWindow, windowMs } = this.deps.abuseLimit;
+    if (maxPerWindow > 0) {
+      const recent = await this.deps.queue.countRecent(recipient, templateType, new Date(now.getTime() - windowMs));
+      if (recent >= maxPerWindow) {
+        this.deps.logger.warn({ template_type: templateType, recent }, 'courier: message to a recipient over the per-recipient limit was suppressed');
+        return this.deps.queue.recordSuppressed(message, `more than ${maxPerWindow} ${templateType} messages to this recipient within ${Math.round(windowMs / 60000)} minutes`, now);
+      }
+    }
+    return this.deps.queue.enqueue(message, now);
+  }
+}
