@@ -51,6 +51,39 @@ export const handWritten: string[] = [
   `{ a: 1 }.b`,
   `local f(x) = x; f(1, 2)`,
   `std.substr('hello', 1, 3) + std.asciiLower('ÀB') + std.toString([1, 'a', { b: null }])`,
+  `{ text: |||
+      Dear %(name)s,
+        indented line
+      Regards
+    ||| % { name: 'Ann' }, raw: @'C:\path\n', quote: "it's \"quoted\"" }`,
+  `local Base = { name: 'base', full: self.name + '!', nested: { up: $.name } };
+   local Mid = Base { name: 'mid', full: super.full + '?' };
+   [Base, Mid, Mid { name+: '-x' }]`,
+  `{ local secret = 's3cr3t', hash: std.md5(secret), hidden:: secret, [if true then 'dyn']: 1 }`,
+  `local o = { a: 1, b:: 2, c::: 3 }; [std.objectFields(o), std.objectFieldsAll(o), std.objectValues(o), 'b' in o, std.objectHas(o, 'b')]`,
+  `[x + y for x in ['a', 'b'] for y in ['1', '2'] if !(x == 'b' && y == '1')]`,
+  `{ [k + '_' + v]: [k, v] for k in ['x', 'y'] for v in ['1'] }`,
+  `local apply(f, args) = f(args[0], args[1]); [apply(function(a, b) a * b, [6, 7]), apply(std.max, [1, 2]), apply(function(a, b=10) a + b, [1, null])]`,
+  `local f(a, b=a * 2, c=b + 1) = [a, b, c]; [f(1), f(1, 5), f(1, c=0), f(b=3, a=0)]`,
+  `local sum(n, acc=0) = if n == 0 then acc else sum(n - 1, acc + n) tailstrict; sum(5000)`,
+  `{ a: 1, assert self.a == 1 : 'bad a', b: { assert super.x == 1 : 'never checked' }.c } `,
+  `local x = { a: { b: 1 } }; x + { a+: { c: 2 } } + { a+: { b: super.b * 10 } }`,
+  `[{ a: 1 } == { a: 1, b:: 2 }, [1, [2]] == [1, [2]], 'a' != 'b', std.equals({}, {}), std.primitiveEquals(1, 1)]`,
+  `std.manifestYamlDoc({ list: [{ name: 'x', ports: [80, 443] }, []], map: { 'key with space': true, '1x': null }, s: 'a\nb\n' }, indent_array_in_object=true, quote_keys=false)`,
+  `std.manifestTomlEx({ title: 'T', owner: { name: 'N', tags: ['a', 'b'] }, servers: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }] }, '  ')`,
+  `[std.parseInt('-17'), std.parseOctal('777'), std.parseHex('7fFF'), std.base64Decode('aGk='), std.base64DecodeBytes('AP8='), std.decodeUTF8([104, 195, 169])]`,
+  `[std.findSubstr('aba', 'ababababa'), std.lstripChars('xxaxx', 'x'), std.rstripChars('xxaxx', 'x'), std.stripChars(' a ', ' '), std.splitLimit('a,b,c', ',', 1)]`,
+  `local arr = std.makeArray(10, function(i) i * 3 % 7); [std.sort(arr), std.uniq(std.sort(arr)), std.set(arr), std.reverse(arr), std.member(arr, 6), std.count(arr, 6), std.find(6, arr)]`,
+  `std.foldr(function(x, acc) acc + '(' + x + ')', ['a', 'b', 'c'], '') + std.foldl(function(acc, x) acc + '[' + x + ']', ['a', 'b', 'c'], '')`,
+  `{ ['f%d' % i]: std.format('%5.2f|%-4d|%+.1e|%o|%X', [i / 7, i, i * 1000.5, i * 8, i * 255]) for i in std.range(1, 6) }`,
+  `std.mapWithKey(function(k, v) if std.isObject(v) then std.objectFields(v) else v, { a: { x: 1, y:: 2 }, b: 3, h:: 4 })`,
+  `local long = std.join('', std.makeArray(300, function(i) std.char(97 + i % 26))); [std.length(long), long[250:260], std.substr(long, 10, 5), std.asciiUpper(long[0:26])]`,
+  `[1e-10, 1.5e-300, 123456789.123456789, 0.1 * 3, 1 / 7, -2.5e15, 2e15 + 0.5, 9007199254740993, 1e16 + 1, 3.0e-5]`,
+  `local f = function(x) if x <= 0 then [] else [x] + f(x - 1); f(50)`,
+  `error 'failure with ' + std.toString({ detail: [1, 2] })`,
+  `{ a: 1 } + 1`,
+  `assert std.isString(1) : 'not a string'; 1`,
+  `std.makeArray(3, function(i) if i == 2 then error 'third' else i)`,
 ];
 
 /** mulberry32: a small seeded generator, so the corpus is the same on every run. */
