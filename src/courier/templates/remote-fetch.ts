@@ -1,0 +1,212 @@
+// Fetches a template over http(s) with a size limit, a timeout, a bounded number of redirects, and
+// (unless allowed) a refusal to reach loopback, private, link-local and other non-public addresses.
+// The default transport checks the addresses a host name resolves to at connect time (inside the
+// socket's DNS lookup), so a name cannot resolve to a public address for a check and to a private
+// one for the connection.
+
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+
+export type FetchLike = (input: string, init: { signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
+
+export interface RemoteFetchOptions {
+  /** Allow loopback, private, link-local and other non-public addresses (default false). */
+  allowPrivateNetworks: boolean;
+  /** URLs (exact match) fetched even when they resolve to a non-public address. */
+  privateIpExceptionUrls: readonly string[];
+  maxBytes: number;
+  timeoutMs: number;
+  maxRedirects: number;
+  /** A fetch to use instead of node:http (its DNS answers are checked before each request). */
+  fetch?: FetchLike;
+}
+
+export class RemoteFetchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RemoteFetchError';
+  }
+}
+
+const NON_PUBLIC = buildBlockList();
+
+function buildBlockList(): BlockList {
+  const b = new BlockList();
+  const v4: Array<[string, number]> = [
+    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+    ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
+    ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ];
+  for (const [net, prefix] of v4) b.addSubnet(net, prefix, 'ipv4');
+  const v6: Array<[string, number]> = [
+    ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
+    ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  ];
+  for (const [net, prefix] of v6) b.addSubnet(net, prefix, 'ipv6');
+  return b;
+}
+
+/** Whether an IP address (v4 or v6, IPv4-mapped included) is loopback, private, link-local or otherwise not public. */
+export function isNonPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return NON_PUBLIC.check(address, 'ipv4');
+  if (family !== 6) return true;
+  const lower = address.toLowerCase();
+  const mapped = /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (mapped) return NON_PUBLIC.check(mapped[1], 'ipv4');
+  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (hexMapped) {
+    const hi = parseInt(hexMapped[1], 16);
+    const lo = parseInt(hexMapped[2], 16);
+    return NON_PUBLIC.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, 'ipv4');
+  }
+  return NON_PUBLIC.check(address, 'ipv6');
+}
+
+function refused(host: string, address: string): RemoteFetchError {
+  return new RemoteFetchError(`refusing to fetch from ${host}: ${address} is not a public address (private networks are not allowed)`);
+}
+
+/** Fetches `url` and returns its body as UTF-8 text. Throws RemoteFetchError. */
+export async function fetchRemoteText(url: string, opts: RemoteFetchOptions): Promise<string> {
+  let current = new URL(url);
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  for (let hop = 0; ; hop++) {
+    if (current.protocol !== 'http:' && current.protocol !== 'https:') {
+      throw new RemoteFetchError(`unsupported URL scheme ${current.protocol} in ${current.href}`);
+    }
+    const guard = !opts.allowPrivateNetworks && !opts.privateIpExceptionUrls.includes(current.href);
+    let res: RawResponse;
+    try {
+      res = opts.fetch ? await viaFetch(opts.fetch, current, guard, signal) : await viaNodeHttp(current, guard, signal);
+    } catch (e) {
+      if (e instanceof RemoteFetchError) throw e;
+      if (signal.aborted) throw new RemoteFetchError(`fetching ${current.href} timed out after ${opts.timeoutMs} ms`, { cause: e });
+      throw new RemoteFetchError(`fetching ${current.href} failed: ${(e as Error).message}`, { cause: e });
+    }
+    if (res.status >= 300 && res.status < 400 && res.location !== undefined) {
+      await res.discard();
+      if (hop >= opts.maxRedirects) throw new RemoteFetchError(`fetching ${url} failed: more than ${opts.maxRedirects} redirects`);
+      current = new URL(res.location, current);
+      continue;
+    }
+    if (res.status < 200 || res.status >= 300) {
+      await res.discard();
+      throw new RemoteFetchError(`fetching ${current.href} failed: HTTP status ${res.status}`);
+    }
+    if (res.contentLength !== undefined && res.contentLength > opts.maxBytes) {
+      await res.discard();
+      throw new RemoteFetchError(`fetching ${current.href} failed: the template is larger than ${opts.maxBytes} bytes`);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        size += chunk.byteLength;
+        if (size > opts.maxBytes) {
+          await res.discard();
+          throw new RemoteFetchError(`fetching ${current.href} failed: the template is larger than ${opts.maxBytes} bytes`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (e) {
+      if (e instanceof RemoteFetchError) throw e;
+      if (signal.aborted) throw new RemoteFetchError(`fetching ${current.href} timed out after ${opts.timeoutMs} ms`, { cause: e });
+      throw new RemoteFetchError(`fetching ${current.href} failed: ${(e as Error).message}`, { cause: e });
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+interface RawResponse {
+  status: number;
+  location?: string;
+  contentLength?: number;
+  body: AsyncIterable<Uint8Array>;
+  discard(): Promise<void>;
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+function viaNodeHttp(url: URL, guard: boolean, signal: AbortSignal): Promise<RawResponse> {
+  const host = hostOf(url);
+  if (guard && isIP(host) && isNonPublicAddress(host)) return Promise.reject(refused(host, host));
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<RawResponse>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        signal,
+        headers: { accept: 'text/plain, text/html, */*', 'accept-encoding': 'identity' },
+        agent: false,
+        ...(guard ? { lookup: guardedLookup } : {}),
+      },
+      (res: IncomingMessage) => {
+        const len = res.headers['content-length'];
+        resolve({
+          status: res.statusCode ?? 0,
+          location: res.headers.location,
+          contentLength: len === undefined ? undefined : Number(len),
+          body: res,
+          discard: async () => {
+            res.destroy();
+          },
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** A dns.lookup for sockets that fails when any address of the name is not public. */
+function guardedLookup(hostname: string, options: { family?: number | string; all?: boolean }, callback: LookupCallback): void {
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : typeof options.family === 'number' ? options.family : 0;
+  dnsLookup(hostname, { all: true, family }, (err, addresses) => {
+    if (err) return callback(err, '');
+    const bad = addresses.find((a) => isNonPublicAddress(a.address));
+    if (bad) return callback(refused(hostname, bad.address) as NodeJS.ErrnoException, '');
+    if (addresses.length === 0) return callback(new Error(`no addresses for ${hostname}`) as NodeJS.ErrnoException, '');
+    if (options.all) return callback(null, addresses);
+    callback(null, addresses[0].address, addresses[0].family);
+  });
+}
+
+async function checkResolved(host: string): Promise<void> {
+  if (isIP(host)) {
+    if (isNonPublicAddress(host)) throw refused(host, host);
+    return;
+  }
+  const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, a) => (err ? reject(err) : resolve(a))),
+  );
+  const bad = addresses.find((a) => isNonPublicAddress(a.address));
+  if (bad) throw refused(host, bad.address);
+}
+
+async function viaFetch(fetchFn: FetchLike, url: URL, guard: boolean, signal: AbortSignal): Promise<RawResponse> {
+  if (guard) await checkResolved(hostOf(url));
+  const res = await fetchFn(url.href, { signal, redirect: 'manual' });
+  const len = res.headers.get('content-length');
+  const body = res.body;
+  return {
+    status: res.status,
+    location: res.headers.get('location') ?? undefined,
+    contentLength: len === null ? undefined : Number(len),
+    body: body ? (body as unknown as AsyncIterable<Uint8Array>) : emptyBody(),
+    discard: async () => {
+      await body?.cancel().catch(() => undefined);
+    },
+  };
+}
+
+async function* emptyBody(): AsyncIterable<Uint8Array> {
+  // no body
+}
