@@ -164,10 +164,17 @@ export function evaluate(e: Expr, env: Env): Value {
       return x instanceof Thunk ? forceThunk(x, e.loc) : x;
     }
     case 'self': case 'dollar': return up(env, e.depth)[OBJ_SELF] as JObject;
-    case 'index': return evalIndex(e, env);
+    case 'index': {
+      const target = evaluate(e.target, env);
+      const idx = e.index.k === 'lit' ? e.index.v : evaluate(e.index, env);
+      if (target === stdObject && idx === 'thisFile') return e.loc.src.name;
+      return indexValue(target, idx, e.loc);
+    }
     case 'apply': return evalApply(e, env);
     case 'object': return evalObject(e, env);
-    case 'binary': return evalBinary(e, env);
+    case 'binary':
+      if (e.op === '&&' || e.op === '||') return evalBinary(e, env);
+      return binary(e.op, evaluate(e.l, env), evaluate(e.r, env), e.loc);
     case 'local': return evaluate(e.body, bindLocals(e, env));
     case 'if': return evaluate(pickBranch(e, env), env);
     case 'array': return evalArray(e, env);
@@ -255,13 +262,6 @@ function evalImport(e: ExprOf<'import'>): Value {
 let stdObject: JObject | null = null;
 export function setStdObject(o: JObject): void {
   stdObject = o;
-}
-
-function evalIndex(e: ExprOf<'index'>, env: Env): Value {
-  const target = evaluate(e.target, env);
-  const idx = e.index.k === 'lit' ? e.index.v : evaluate(e.index, env);
-  if (target === stdObject && idx === 'thisFile') return e.loc.src.name;
-  return indexValue(target, idx as Value, e.loc);
 }
 
 export function indexValue(target: Value, idx: Value, loc: Loc | null): Value {
