@@ -5,7 +5,7 @@
  * arrays, nested objects and `$ref`s alike), in validation order.
  */
 import { isEmail, toE164 } from './formats.js';
-import { goQuoteAny } from './go-format.js';
+import { goQuoteAny } from '../text/go-format.js';
 import { validationGeneric, type UiText } from './text.js';
 
 export type AddressVia = 'email' | 'sms';

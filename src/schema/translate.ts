@@ -6,7 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { ExtensionError } from './extension.js';
-import { goQuote, goQuoteAny, goSharpV } from './go-format.js';
+import { goQuote, goQuoteAny, goSharpV } from '../text/go-format.js';
 import { escapePointerToken } from './meta.js';
 import {
   validationConst,

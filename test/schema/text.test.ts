@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as text from '../../src/schema/text.js';
-import { goFloat, goQuote, goSharpV } from '../../src/schema/go-format.js';
+import { goFloat, goQuote, goSharpV } from '../../src/text/go-format.js';
 
 // The message catalogue clients know: id -> text template with {placeholders}.
 const catalogue = new Map<number, string>();
