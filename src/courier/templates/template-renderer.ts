@@ -231,14 +231,14 @@ export function createTemplateRenderer(cfg: TemplateRendererConfig, opts: Templa
         const missing = html === undefined ? 'email.body.gotmpl' : 'email.body.plaintext.gotmpl';
         const setKey = configKeyFor(layout, html === undefined ? 'email.body.plaintext.gotmpl' : 'email.body.gotmpl');
         const missingKey = configKeyFor(layout, missing);
-        throw fail(type, missing, `invalid configuration: ${setKey} is set but ${missingKey} is not; set both the html and the plaintext body`);
+        throw fail(type, missing, `courier template ${type}: invalid configuration: ${setKey} is set but ${missingKey} is not; set both the html and the plaintext body`);
       }
       for (const file of [...EMAIL_FILES, SMS_FILE] as const) {
         const uri = configuredUri(templates, layout, file);
         if (uri === undefined || seen.has(`${type}\0${file}`)) continue;
         seen.add(`${type}\0${file}`);
         if (!SUPPORTED_SCHEMES.some((s) => uri.startsWith(s))) {
-          throw fail(type, file, `invalid configuration: ${configKeyFor(layout, file)}: unsupported URI ${describeUri(uri)} (use http://, https://, file:// or base64://)`);
+          throw fail(type, file, `courier template ${type}: invalid configuration: ${configKeyFor(layout, file)}: unsupported URI ${describeUri(uri)} (use http://, https://, file:// or base64://)`);
         }
         // Inline templates are parsed now, so a broken one stops the start rather than a delivery.
         if (uri.startsWith('base64://')) resolve(type, layout, file);
