@@ -267,7 +267,8 @@ function codeValue(code: string, name: string): Value {
       /* not plain JSON: evaluate it as Jsonnet */
     }
   }
-  return evalIn(parseCached(code, name), rootEnv);
+  // not cached: inputs change from call to call and would push programs out of the cache
+  return evalIn(parse(new SourceFile(name, code)), rootEnv);
 }
 
 function applyTla(fn: JFunction, options: EvaluateOptions): Value {

@@ -1,5 +1,6 @@
 /** Turning values into text: the command line's JSON, std.toString, and the std.manifest* family. */
 import { checkAsserts, checkString, fmtNumber, force, getField, rtError, visibleFields } from './evaluator.js';
+import type { Loc } from './errors.js';
 import { JArray, JFunction, JObject, type Value } from './value.js';
 
 /** JSON string literal with the reference's escapes (control chars and U+007F..U+009F as \u00XX). */
@@ -32,6 +33,15 @@ export function escapeJson(s: string): string {
     }
   }
   return out + '"';
+}
+
+/** Where the top-most definition of field `k` of `o` is written, if it was written in Jsonnet. */
+function fieldLoc(o: JObject, k: string): Loc | null {
+  for (let i = o.layers.length - 1; i >= 0; i--) {
+    const f = o.layers[i].fields.get(k);
+    if (f !== undefined) return f.expr ? f.expr.loc : null;
+  }
+  return null;
 }
 
 function fnError(): never {
@@ -80,7 +90,13 @@ export function manifestJson(v: Value, indent = '   '): string {
       for (let i = 0; i < keys.length; i++) {
         if (i > 0) parts.push(',\n');
         parts.push(inner, escapeJson(keys[i]), ': ');
-        aux(getField(v, keys[i], null), inner);
+        const fv = getField(v, keys[i], null);
+        if (fv instanceof JFunction) {
+          const err = rtError("couldn't manifest function in JSON output.", fieldLoc(v, keys[i]));
+          err.unwind('object <anonymous>', null);
+          throw err;
+        }
+        aux(fv, inner);
       }
       parts.push('\n', cur, '}');
     } else fnError();
