@@ -417,7 +417,7 @@ const courier = group({
     items: obj(
       {
         id: str({ minLength: 1 }),
-        type: str({ enum: ['http', 'smtp'], default: 'http' }),
+        type: str({ enum: ['http', 'smtp', 'msgraph'], default: 'http' }),
         request_config: httpRequestConfig(),
         smtp_config: obj({
           connection_uri: str({ pattern: '^smtps?://', format: 'uri' }),
@@ -428,12 +428,30 @@ const courier = group({
           headers: headers(),
           local_name: str(),
         }, { required: ['connection_uri'] }),
+        // Tessera: email through Microsoft Graph sendMail with OAuth2 client credentials.
+        msgraph_config: obj(
+          {
+            mail_endpoint: str({ format: 'http-url' }),
+            from: str({ format: 'email' }),
+            client_id: str({ minLength: 1 }),
+            client_secret: str({ minLength: 1 }),
+            client_secret_path: str({ minLength: 1 }),
+            token_endpoint: str({ format: 'http-url' }),
+            scope: strList({ minItems: 1, default: ['https://graph.microsoft.com/.default'] }),
+            scope_delimiter: str({ default: ' ' }),
+          },
+          {
+            required: ['mail_endpoint', 'client_id', 'token_endpoint'],
+            anyOf: [{ required: ['client_secret'] }, { required: ['client_secret_path'] }],
+          },
+        ),
       },
       {
         required: ['id'],
         allOf: [
           { if: { properties: { type: { const: 'http' } } }, then: { required: ['request_config'] } },
           { if: { properties: { type: { const: 'smtp' } }, required: ['type'] }, then: { required: ['smtp_config'] } },
+          { if: { properties: { type: { const: 'msgraph' } }, required: ['type'] }, then: { required: ['msgraph_config'] } },
         ],
       },
     ),

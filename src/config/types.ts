@@ -208,11 +208,27 @@ export interface SmtpConfig {
   local_name: string;
 }
 
+/** Tessera: `courier.channels[].msgraph_config` (Microsoft Graph sendMail, OAuth2 client credentials). */
+export interface MsGraphConfig {
+  /** `https://graph.microsoft.com/v1.0/users/{sender}/sendMail`. */
+  mail_endpoint: string;
+  from?: string;
+  client_id: string;
+  /** client_secret or client_secret_path (which wins when both are set). */
+  client_secret?: string;
+  /** Read whenever a token is fetched, so a rotated secret needs no restart. */
+  client_secret_path?: string;
+  token_endpoint: string;
+  scope: string[];
+  scope_delimiter: string;
+}
+
 export interface CourierChannelConfig {
   id: string;
-  type: 'http' | 'smtp';
+  type: 'http' | 'smtp' | 'msgraph';
   request_config?: HttpRequestConfig;
   smtp_config?: Partial<SmtpConfig> & { connection_uri: string };
+  msgraph_config?: MsGraphConfig;
 }
 
 export interface CourierConfig {
