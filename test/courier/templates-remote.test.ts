@@ -135,6 +135,11 @@ describe('remote courier templates', () => {
       createTemplateRenderer({ templates: loginTemplates(srv.base, path) }, { allowPrivateNetworks: true, ...opts }).renderEmail('login_code_valid', DATA);
 
     await assert.rejects(render('/nothing-here'), isTemplateError(/HTTP status 404/));
+    const withPassword = srv.base.replace('http://', 'http://courier:s3cret@');
+    await assert.rejects(
+      createTemplateRenderer({ templates: loginTemplates(withPassword, '/nothing-here') }, { allowPrivateNetworks: true }).renderEmail('login_code_valid', DATA),
+      (e: unknown) => e instanceof TemplateError && /HTTP status 404/.test(e.message) && !e.message.includes('s3cret') && e.message.includes('REDACTED@127.0.0.1'),
+    );
 
     srv.text('/big', 'x'.repeat(2000));
     await assert.rejects(render('/big', { maxTemplateBytes: 1000 }), isTemplateError(/larger than 1000 bytes/));

@@ -69,36 +69,50 @@ function refused(host: string, address: string): RemoteFetchError {
   return new RemoteFetchError(`refusing to fetch from ${host}: ${address} is not a public address (private networks are not allowed)`);
 }
 
-/** Fetches `url` and returns its body as UTF-8 text. Throws RemoteFetchError. */
+/** A URL as shown in errors and logs: any user name and password are replaced. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return u.href;
+    u.username = 'REDACTED';
+    u.password = '';
+    return u.href;
+  } catch {
+    return String(url).replace(/\/\/[^/@]*@/, '//REDACTED@');
+  }
+}
+
+/** Fetches `url` and returns its body as UTF-8 text. Throws RemoteFetchError (URLs in messages are redacted). */
 export async function fetchRemoteText(url: string, opts: RemoteFetchOptions): Promise<string> {
   let current = new URL(url);
+  const exceptions = new Set(opts.privateIpExceptionUrls.map(normalizeUrl));
   const signal = AbortSignal.timeout(opts.timeoutMs);
   for (let hop = 0; ; hop++) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') {
-      throw new RemoteFetchError(`unsupported URL scheme ${current.protocol} in ${current.href}`);
+      throw new RemoteFetchError(`unsupported URL scheme ${current.protocol} in ${redactUrl(current)}`);
     }
-    const guard = !opts.allowPrivateNetworks && !opts.privateIpExceptionUrls.includes(current.href);
+    const guard = !opts.allowPrivateNetworks && !exceptions.has(current.href);
     let res: RawResponse;
     try {
       res = opts.fetch ? await viaFetch(opts.fetch, current, guard, signal) : await viaNodeHttp(current, guard, signal);
     } catch (e) {
       if (e instanceof RemoteFetchError) throw e;
-      if (signal.aborted) throw new RemoteFetchError(`fetching ${current.href} timed out after ${opts.timeoutMs} ms`, { cause: e });
-      throw new RemoteFetchError(`fetching ${current.href} failed: ${(e as Error).message}`, { cause: e });
+      if (signal.aborted) throw new RemoteFetchError(`fetching ${redactUrl(current)} timed out after ${opts.timeoutMs} ms`, { cause: e });
+      throw new RemoteFetchError(`fetching ${redactUrl(current)} failed: ${(e as Error).message}`, { cause: e });
     }
     if (res.status >= 300 && res.status < 400 && res.location !== undefined) {
       await res.discard();
-      if (hop >= opts.maxRedirects) throw new RemoteFetchError(`fetching ${url} failed: more than ${opts.maxRedirects} redirects`);
+      if (hop >= opts.maxRedirects) throw new RemoteFetchError(`fetching ${redactUrl(url)} failed: more than ${opts.maxRedirects} redirects`);
       current = new URL(res.location, current);
       continue;
     }
     if (res.status < 200 || res.status >= 300) {
       await res.discard();
-      throw new RemoteFetchError(`fetching ${current.href} failed: HTTP status ${res.status}`);
+      throw new RemoteFetchError(`fetching ${redactUrl(current)} failed: HTTP status ${res.status}`);
     }
     if (res.contentLength !== undefined && res.contentLength > opts.maxBytes) {
       await res.discard();
-      throw new RemoteFetchError(`fetching ${current.href} failed: the template is larger than ${opts.maxBytes} bytes`);
+      throw new RemoteFetchError(`fetching ${redactUrl(current)} failed: the template is larger than ${opts.maxBytes} bytes`);
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -107,16 +121,24 @@ export async function fetchRemoteText(url: string, opts: RemoteFetchOptions): Pr
         size += chunk.byteLength;
         if (size > opts.maxBytes) {
           await res.discard();
-          throw new RemoteFetchError(`fetching ${current.href} failed: the template is larger than ${opts.maxBytes} bytes`);
+          throw new RemoteFetchError(`fetching ${redactUrl(current)} failed: the template is larger than ${opts.maxBytes} bytes`);
         }
         chunks.push(chunk);
       }
     } catch (e) {
       if (e instanceof RemoteFetchError) throw e;
-      if (signal.aborted) throw new RemoteFetchError(`fetching ${current.href} timed out after ${opts.timeoutMs} ms`, { cause: e });
-      throw new RemoteFetchError(`fetching ${current.href} failed: ${(e as Error).message}`, { cause: e });
+      if (signal.aborted) throw new RemoteFetchError(`fetching ${redactUrl(current)} timed out after ${opts.timeoutMs} ms`, { cause: e });
+      throw new RemoteFetchError(`fetching ${redactUrl(current)} failed: ${(e as Error).message}`, { cause: e });
     }
     return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+function normalizeUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
   }
 }
 

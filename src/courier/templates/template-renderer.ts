@@ -9,7 +9,7 @@ import { newHTMLTemplate, newTemplate, sprigHermeticFuncMap, type FuncMap, type 
 import type { CourierConfig } from '../../config/types.js';
 import type { TemplateData, TemplateType } from '../message.js';
 import { TEMPLATE_TYPES } from '../message.js';
-import { fetchRemoteText, RemoteFetchError, type FetchLike } from './remote-fetch.js';
+import { fetchRemoteText, redactUrl, RemoteFetchError, type FetchLike } from './remote-fetch.js';
 import { TemplateError, type RenderedEmail, type RenderedSms, type TemplateRenderer } from './renderer.js';
 import { configKeyFor, configuredUri, isHtmlFile, TEMPLATE_LAYOUTS, type TemplateFileName, type TemplateLayout } from './template-files.js';
 
@@ -123,7 +123,7 @@ export function createTemplateRenderer(cfg: TemplateRendererConfig, opts: Templa
   }
 
   function loadUri(type: TemplateType, file: TemplateFileName, uri: string): Resolved {
-    if (uri.startsWith('http://') || uri.startsWith('https://')) return { kind: 'remote', url: uri, source: uri };
+    if (uri.startsWith('http://') || uri.startsWith('https://')) return { kind: 'remote', url: uri, source: redactUrl(uri) };
     const source = describeUri(uri);
     try {
       if (uri.startsWith('base64://')) {
@@ -196,11 +196,11 @@ export function createTemplateRenderer(cfg: TemplateRendererConfig, opts: Templa
     } catch (e) {
       if (entry) {
         entry.freshUntil = Date.now() + retryAfter;
-        opts.logger?.warn({ template_type: type, file, url, err: (e as Error).message }, 'refreshing a remote courier template failed; using the copy fetched before');
+        opts.logger?.warn({ template_type: type, file, url: redactUrl(url), err: (e as Error).message }, 'refreshing a remote courier template failed; using the copy fetched before');
         return entry.template;
       }
       const why = e instanceof RemoteFetchError ? e.message : `parsing failed: ${(e as Error).message}`;
-      throw fail(type, file, `courier template ${type} (${file}) from ${url}: ${why}`, e);
+      throw fail(type, file, `courier template ${type} (${file}) from ${redactUrl(url)}: ${why}`, e);
     }
   }
 
@@ -281,5 +281,6 @@ function decodeBase64(uri: string): string {
 /** A URI as shown in messages: inline base64 templates are shortened. */
 function describeUri(uri: string): string {
   if (uri.startsWith('base64://') && uri.length > 48) return `${uri.slice(0, 40)}… (${uri.length} characters)`;
+  if (uri.startsWith('http://') || uri.startsWith('https://')) return redactUrl(uri);
   return uri;
 }
