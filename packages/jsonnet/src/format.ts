@@ -113,7 +113,14 @@ function padRight(s: string, w: number, ch: string): string {
 function digits(mag: number, radix: number): string {
   if (mag === 0) return '0';
   if (mag < 9007199254740992) return mag.toString(radix);
-  return BigInt(mag).toString(radix);
+  // Beyond 2^53 the reference extracts digits with floating-point division; so do we, for the same text.
+  let out = '';
+  let n = mag;
+  while (n !== 0) {
+    out = (n % radix).toString(radix) + out;
+    n = Math.floor(n / radix);
+  }
+  return out;
 }
 
 function renderInt(neg: boolean, mag: number, minChars: number, minDigits: number, blank: boolean, plus: boolean, radix: number, zeroPrefix: string): string {
@@ -206,16 +213,17 @@ export function format(fmt: string, vals: Value, loc: Loc | null): string {
         out += c;
         continue;
       }
-      if (c.mkey === null) throw rtError('Mapping keys required.', loc);
-      if (c.fw === '*') throw rtError('Cannot use * field width with object.', loc);
-      if (c.prec === '*') throw rtError('Cannot use * precision with object.', loc);
       let s: string;
       if (c.ctype === '%') s = '%';
       else {
+        if (c.mkey === null) throw rtError('Mapping keys required.', loc);
+        if (c.fw === '*') throw rtError('Cannot use * field width with object.', loc);
+        if (c.prec === '*') throw rtError('Cannot use * precision with object.', loc);
         if (!vals.has(c.mkey)) throw rtError(`No such field: ${c.mkey}`, loc);
         s = formatCode(getField(vals, c.mkey, loc), c, c.fw, c.prec, 0, loc);
       }
-      out += c.left ? padRight(s, c.fw, ' ') : padLeft(s, c.fw, ' ');
+      const fw = typeof c.fw === 'number' ? c.fw : 0;
+      out += c.left ? padRight(s, fw, ' ') : padLeft(s, fw, ' ');
       if (out.length > 1 << 20) checkString(out);
     }
     return checkString(out);

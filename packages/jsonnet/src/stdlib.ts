@@ -283,10 +283,10 @@ def('makeArray', 'sz,func', (a, l) => {
   const sz = num('makeArray', a[0], l);
   const f = func('makeArray', a[1], l);
   if (sz < 0) throw rtError(`makeArray requires size >= 0, got ${fmtNumber(sz)}`, l);
-  if (!Number.isInteger(sz)) throw rtError(`makeArray requires an integer size, got ${fmtNumber(sz)}`, l);
-  checkArrayLength(sz);
-  const items: Lazy[] = new Array(sz);
-  for (let i = 0; i < sz; i++) items[i] = lazyCall(f, [i], l);
+  const n = Math.trunc(sz);
+  checkArrayLength(n);
+  const items: Lazy[] = new Array(n);
+  for (let i = 0; i < n; i++) items[i] = lazyCall(f, [i], l);
   return new JArray(items);
 });
 
@@ -665,9 +665,10 @@ def('manifestToml', 'value', (a) => manifestTomlEx(force(a[0]), '  '));
 
 // ------------------------------------------------------------------ arrays
 def('range', 'from,to', (a, l) => {
-  const from = num('range', a[0], l);
-  const to = num('range', a[1], l);
-  const n = Math.max(0, Math.floor(to) - Math.ceil(from) + 1);
+  // the reference converts both bounds to integers by truncation
+  const from = Math.trunc(num('range', a[0], l));
+  const to = Math.trunc(num('range', a[1], l));
+  const n = Math.max(0, to - from + 1);
   checkArrayLength(n);
   const out: number[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = from + i;
@@ -675,8 +676,9 @@ def('range', 'from,to', (a, l) => {
 });
 def('repeat', 'what,count', (a, l) => {
   const what = force(a[0]);
-  const count = num('repeat', a[1], l);
-  if (count < 0 || !Number.isInteger(count)) throw rtError(`std.repeat count must be a non-negative integer, got ${fmtNumber(count)}`, l);
+  const c0 = num('repeat', a[1], l);
+  if (c0 < 0) throw rtError(`makeArray requires size >= 0, got ${fmtNumber(c0)}`, l);
+  const count = Math.trunc(c0);
   if (typeof what === 'string') {
     const total = what.length * count;
     if (total > ctx.limits.maxStringLength) throw sizeError('string', total, ctx.limits.maxStringLength);
