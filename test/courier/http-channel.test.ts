@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { JsonnetWorkerPool } from '../../packages/jsonnet/src/index.js';
 import { createHttpChannel, legacySmsChannelConfig, snakeCaseKey } from '../../src/courier/channels/http.js';
 import { isNonPublicAddress } from '../../src/courier/channels/outbound-request.js';
 import { DeliveryError } from '../../src/courier/message.js';
@@ -412,5 +413,83 @@ describe('courier HTTP channel', () => {
     assert.equal(snakeCaseKey('ExpiresInMinutes'), 'expires_in_minutes');
     assert.equal(snakeCaseKey('To'), 'to');
     assert.equal(snakeCaseKey('TransientPayload'), 'transient_payload');
+  });
+
+  it('reaches a private URL listed in private_ip_exception_urls, and only that one', async () => {
+    reset();
+    const listed = `${peer.url}/listed`;
+    const ok = createHttpChannel(
+      { id: 'email', type: 'email', request_config: { url: listed, body: b64('{}') } },
+      { privateIpExceptionUrls: [listed] },
+    );
+    const other = createHttpChannel(
+      { id: 'email', type: 'email', request_config: { url: `${peer.url}/other`, body: b64('{}') } },
+      { privateIpExceptionUrls: [listed] },
+    );
+    try {
+      await ok.send(email());
+      await assert.rejects(other.send(email()), /not a public address/);
+    } finally {
+      await Promise.all([ok.close(), other.close()]);
+    }
+    assert.deepEqual(peer.seen.map((s) => s.url), ['/listed']);
+  });
+
+  it('sends through a caller-supplied fetch, still refusing private names', async () => {
+    reset();
+    let calls = 0;
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const allowed = createHttpChannel(
+      { id: 'sms', type: 'sms', request_config: { url: `${peer.url}/via-fetch`, body: b64('function(ctx) { to: ctx.to }') } },
+      { fetch: counting, allowPrivateNetworks: true },
+    );
+    const guarded = createHttpChannel(
+      { id: 'sms', type: 'sms', request_config: { url: `http://localhost:${new URL(peer.url).port}/x`, body: b64('{}') } },
+      { fetch: counting },
+    );
+    try {
+      await allowed.send(sms());
+      await assert.rejects(guarded.send(sms()), (err: unknown) => err instanceof DeliveryError && /not a public address/.test(err.message));
+    } finally {
+      await Promise.all([allowed.close(), guarded.close()]);
+    }
+    assert.equal(calls, 1);
+    assert.deepEqual(JSON.parse(peer.seen[0]!.body), { to: '+15550100' });
+  });
+
+  it('evaluates templates on a Jsonnet worker pool when given one', async () => {
+    reset();
+    const pool = new JsonnetWorkerPool({ size: 1 });
+    const ch = createHttpChannel(
+      { id: 'email', type: 'email', request_config: { url: `${peer.url}/pool`, body: b64('function(ctx) { to: ctx.recipient, n: std.length(ctx.body) }') } },
+      { allowPrivateNetworks: true, jsonnetPool: pool },
+    );
+    const broken = createHttpChannel(
+      { id: 'email', type: 'email', request_config: { url: `${peer.url}/pool`, body: b64('function(ctx) error "no"') } },
+      { allowPrivateNetworks: true, jsonnetPool: pool },
+    );
+    try {
+      await ch.send(email());
+      await assert.rejects(broken.send(email()), (err: unknown) => err instanceof DeliveryError && err.permanent && /RUNTIME ERROR: no/.test(err.message));
+    } finally {
+      await Promise.all([ch.close(), broken.close()]);
+      await pool.close();
+    }
+    assert.deepEqual(JSON.parse(peer.seen[0]!.body), { to: 'ada@example.org', n: 19 });
+    assert.equal(peer.seen.length, 1);
+  });
+
+  it('rejects header names or values that cannot be sent', () => {
+    assert.throws(
+      () => createHttpChannel({ id: 'e', type: 'email', request_config: { url: 'https://x.example/', headers: { 'Bad Header': 'v' } } }),
+      /invalid header "Bad Header"/,
+    );
+    assert.throws(
+      () => createHttpChannel({ id: 'e', type: 'email', request_config: { url: 'https://x.example/', headers: { 'X-A': 'line\r\nInjected: 1' } } }),
+      /invalid header "X-A"/,
+    );
   });
 });

@@ -1,10 +1,20 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+
 import type { JsonnetWorkerPool, JsonValue } from '../../../packages/jsonnet/src/index.js';
 import type { HttpAuthConfig } from '../../config/types.js';
 import type { Channel } from '../channel.js';
 import { DeliveryError } from '../message.js';
 import type { MessageType, OutgoingMessage, TemplateData } from '../message.js';
 import { JsonnetBodyTemplate } from './jsonnet-body.js';
-import { bodyExcerpt, createNodeRequester, OutboundRequestError, requesterFromFetch } from './outbound-request.js';
+import {
+  bodyExcerpt,
+  createNodeRequester,
+  exceptionSet,
+  OutboundRequestError,
+  privateGuardExempt,
+  redactUrl,
+  requesterFromFetch,
+} from './outbound-request.js';
 import type { OutboundRequester } from './outbound-request.js';
 
 // An email or SMS channel that POSTs (or PUTs, ...) one request per message to an HTTP API, the
@@ -43,6 +53,8 @@ export interface HttpChannelOptions {
   timeoutMs?: number;
   /** Allow loopback, private and link-local destinations (`clients.http.disallow_private_ip_ranges: false`). Default false. */
   allowPrivateNetworks?: boolean;
+  /** URLs reached even when private (`clients.http.private_ip_exception_urls`; exact match). */
+  privateIpExceptionUrls?: readonly string[];
   logger?: ChannelLogger;
   /** Base of relative file:// template paths (default: the working directory). */
   cwd?: string;
@@ -153,8 +165,11 @@ export function createHttpChannel(cfg: HttpChannelConfig, opts: HttpChannelOptio
   const rc = cfg.request_config;
   const url = validateUrl(rc.url, `courier channel "${cfg.id}" request_config.url`);
   const method = (rc.method ?? 'POST').toUpperCase();
+  const exceptions = exceptionSet(opts.privateIpExceptionUrls);
   const allowPrivateNetworks = opts.allowPrivateNetworks ?? false;
+  const sendAllowPrivate = privateGuardExempt(url, allowPrivateNetworks, exceptions);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const server = redactUrl(url.origin);
 
   const node = opts.fetch === undefined ? createNodeRequester() : null;
   const requester: OutboundRequester = node !== null ? node.request : requesterFromFetch(opts.fetch!);
@@ -189,10 +204,19 @@ export function createHttpChannel(cfg: HttpChannelConfig, opts: HttpChannelOptio
       throw new Error(`courier channel "${cfg.id}": unsupported auth type ${(auth as { type: string }).type}`);
     }
   }
+  for (const [k, v] of Object.entries(headers)) {
+    try {
+      validateHeaderName(k);
+      validateHeaderValue(k, v);
+    } catch (err) {
+      throw new Error(`courier channel "${cfg.id}" request_config: invalid header ${JSON.stringify(k)}: ${(err as Error).message}`);
+    }
+  }
 
   const template = new JsonnetBodyTemplate(rc.body ?? DEFAULT_BODY_URI, {
     requester,
     allowPrivateNetworks,
+    privateIpExceptions: exceptions,
     fetchTimeoutMs: timeoutMs,
     ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     ...(opts.jsonnetPool !== undefined ? { pool: opts.jsonnetPool } : {}),
@@ -218,13 +242,13 @@ export function createHttpChannel(cfg: HttpChannelConfig, opts: HttpChannelOptio
           headers,
           ...(body !== undefined ? { body } : {}),
           timeoutMs,
-          allowPrivateNetworks,
+          allowPrivateNetworks: sendAllowPrivate,
           maxResponseBytes: EXCERPT_BYTES,
           onOverflow: 'truncate',
         });
       } catch (err) {
         if (err instanceof OutboundRequestError) {
-          opts.logger?.warn({ channel: cfg.id, message_id: message.id, http_server: url.origin, reason: err.code }, 'courier HTTP request failed');
+          opts.logger?.warn({ channel: cfg.id, message_id: message.id, http_server: server, reason: err.code }, 'courier HTTP request failed');
           throw new DeliveryError(`courier channel "${cfg.id}": ${err.message}`, { cause: err });
         }
         throw err;
@@ -234,7 +258,7 @@ export function createHttpChannel(cfg: HttpChannelConfig, opts: HttpChannelOptio
         return;
       }
       const excerpt = bodyExcerpt(res.body, res.truncated, EXCERPT_BYTES);
-      opts.logger?.warn({ channel: cfg.id, message_id: message.id, http_server: url.origin, status: res.status }, 'courier HTTP request refused');
+      opts.logger?.warn({ channel: cfg.id, message_id: message.id, http_server: server, status: res.status }, 'courier HTTP request refused');
       throw new DeliveryError(
         `courier channel "${cfg.id}": upstream server replied with status code ${res.status}` + (excerpt === '' ? '' : `: ${excerpt}`),
       );

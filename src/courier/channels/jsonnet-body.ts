@@ -4,7 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { compile, JsonnetError, RuntimeError, WorkerEvaluationError } from '../../../packages/jsonnet/src/index.js';
 import type { JsonnetWorkerPool, JsonValue, Limits, Program } from '../../../packages/jsonnet/src/index.js';
 import { DeliveryError } from '../message.js';
-import { OutboundRequestError } from './outbound-request.js';
+import { OutboundRequestError, privateGuardExempt, redactUrl } from './outbound-request.js';
 import type { OutboundRequester } from './outbound-request.js';
 
 // A request body template (`request_config.body`): a Jsonnet program found by URI, loaded and
@@ -16,6 +16,8 @@ export interface JsonnetBodyOptions {
   /** Fetches http(s):// templates. */
   requester: OutboundRequester;
   allowPrivateNetworks: boolean;
+  /** Normalised `clients.http.private_ip_exception_urls`. */
+  privateIpExceptions?: ReadonlySet<string>;
   /** Deadline for fetching an http(s):// template. */
   fetchTimeoutMs: number;
   /** Largest template accepted (default 1 MiB). */
@@ -102,7 +104,7 @@ export class JsonnetBodyTemplate {
   }
 
   private describe(): string {
-    return this.uri.startsWith('base64://') ? '(base64)' : this.uri;
+    return this.uri.startsWith('base64://') ? '(base64)' : redactUrl(this.uri);
   }
 
   private async fetchSource(): Promise<{ source: string; filename: string }> {
@@ -115,24 +117,25 @@ export class JsonnetBodyTemplate {
     }
     if (uri.startsWith('http://') || uri.startsWith('https://')) {
       let res;
+      const url = new URL(uri);
       try {
         res = await this.opts.requester({
-          url: new URL(uri),
+          url,
           method: 'GET',
           headers: { Accept: '*/*' },
           timeoutMs: this.opts.fetchTimeoutMs,
-          allowPrivateNetworks: this.opts.allowPrivateNetworks,
+          allowPrivateNetworks: privateGuardExempt(url, this.opts.allowPrivateNetworks, this.opts.privateIpExceptions ?? new Set()),
           maxResponseBytes: max,
           onOverflow: 'error',
         });
       } catch (err) {
         const msg = err instanceof OutboundRequestError ? err.message : String(err);
-        throw new DeliveryError(`could not fetch the request body template ${uri}: ${msg}`, { cause: err });
+        throw new DeliveryError(`could not fetch the request body template ${redactUrl(url)}: ${msg}`, { cause: err });
       }
       if (res.status < 200 || res.status > 299) {
-        throw new DeliveryError(`could not fetch the request body template ${uri}: status ${res.status}`);
+        throw new DeliveryError(`could not fetch the request body template ${redactUrl(url)}: status ${res.status}`);
       }
-      return { source: res.body.toString('utf8'), filename: uri };
+      return { source: res.body.toString('utf8'), filename: redactUrl(url) };
     }
     // file:///abs, file://relative, or (legacy, as Kratos still accepts) a bare path.
     const path = uri.startsWith('file://') ? uri.slice('file://'.length) : uri;

@@ -4,7 +4,7 @@ import type { Channel } from '../channel.js';
 import { DeliveryError } from '../message.js';
 import type { OutgoingMessage } from '../message.js';
 import type { ChannelLogger } from './http.js';
-import { bodyExcerpt, createNodeRequester, OutboundRequestError, requesterFromFetch } from './outbound-request.js';
+import { bodyExcerpt, createNodeRequester, exceptionSet, OutboundRequestError, privateGuardExempt, requesterFromFetch } from './outbound-request.js';
 import type { OutboundRequester, OutboundResponse } from './outbound-request.js';
 
 // Email through Microsoft Graph's `sendMail` (a Tessera channel type, `msgraph`; Kratos has none):
@@ -38,6 +38,8 @@ export interface MsGraphChannelOptions {
   timeoutMs?: number;
   /** Allow loopback, private and link-local destinations (default false). */
   allowPrivateNetworks?: boolean;
+  /** URLs reached even when private (`clients.http.private_ip_exception_urls`; exact match). */
+  privateIpExceptionUrls?: readonly string[];
   logger?: ChannelLogger;
   /** Clock in ms (tests). */
   now?: () => number;
@@ -91,6 +93,7 @@ export function createMsGraphChannel(cfg: MsGraphChannelConfig, opts: MsGraphCha
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const allowPrivateNetworks = opts.allowPrivateNetworks ?? false;
+  const exceptions = exceptionSet(opts.privateIpExceptionUrls);
   const now = opts.now ?? Date.now;
   const marginMs = opts.refreshMarginMs ?? DEFAULT_MARGIN_MS;
   const node = opts.fetch === undefined ? createNodeRequester() : null;
@@ -101,7 +104,16 @@ export function createMsGraphChannel(cfg: MsGraphChannelConfig, opts: MsGraphCha
 
   const call = async (url: URL, headers: Record<string, string>, body: string, max: number, onOverflow: 'error' | 'truncate', label: string): Promise<OutboundResponse> => {
     try {
-      return await requester({ url, method: 'POST', headers, body, timeoutMs, allowPrivateNetworks, maxResponseBytes: max, onOverflow });
+      return await requester({
+        url,
+        method: 'POST',
+        headers,
+        body,
+        timeoutMs,
+        allowPrivateNetworks: privateGuardExempt(url, allowPrivateNetworks, exceptions),
+        maxResponseBytes: max,
+        onOverflow,
+      });
     } catch (err) {
       if (err instanceof OutboundRequestError) {
         opts.logger?.warn({ channel: cfg.id, endpoint: url.origin, reason: err.code }, `${label} failed`);

@@ -336,6 +336,40 @@ export function requesterFromFetch(fetchFn: typeof fetch): OutboundRequester {
   };
 }
 
+/** A URL fit for messages and logs: user name and password replaced. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return u.href;
+    u.username = 'REDACTED';
+    u.password = '';
+    return u.href;
+  } catch {
+    return String(url).replace(/\/\/[^/@]*@/, '//REDACTED@');
+  }
+}
+
+/**
+ * Whether the private-address guard applies to `url`: not when private networks are allowed, nor
+ * for URLs listed exactly in `clients.http.private_ip_exception_urls` (compared once normalised).
+ */
+export function privateGuardExempt(url: URL, allowPrivateNetworks: boolean, exceptions: ReadonlySet<string>): boolean {
+  return allowPrivateNetworks || exceptions.has(url.href);
+}
+
+/** Normalised exception set for privateGuardExempt. */
+export function exceptionSet(urls: readonly string[] | undefined): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const u of urls ?? []) {
+    try {
+      out.add(new URL(u).href);
+    } catch {
+      out.add(u);
+    }
+  }
+  return out;
+}
+
 /** A printable excerpt of a response body: at most `max` bytes, control characters escaped. */
 export function bodyExcerpt(body: Buffer, truncated: boolean, max = 512): string {
   const cut = body.length > max;
