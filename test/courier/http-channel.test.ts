@@ -381,6 +381,12 @@ describe('courier HTTP channel', () => {
     assert.equal(isNonPublicAddress('fd12::1'), true);
     assert.equal(isNonPublicAddress('93.184.215.14'), false);
     assert.equal(isNonPublicAddress('2606:4700::1111'), false);
+    assert.equal(isNonPublicAddress('::ffff:10.0.0.1'), true);
+    assert.equal(isNonPublicAddress('::ffff:8.8.8.8'), false);
+    assert.equal(isNonPublicAddress('64:ff9b::192.168.1.1'), true);
+    assert.equal(isNonPublicAddress('fe80::1%eth0'), true);
+    assert.equal(isNonPublicAddress('100.64.0.1'), true);
+    assert.equal(isNonPublicAddress('172.32.0.1'), false);
   });
 
   it('maps legacy courier.sms to an sms channel whose template sees from, to and body', async () => {
