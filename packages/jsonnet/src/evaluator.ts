@@ -716,7 +716,7 @@ export function binary(op: string, l: Value, r: Value, loc: Loc | null): Value {
   }
   const tl = typeOf(l);
   const tr = typeOf(r);
-  if (tl === tr) throw rtError(`binary operator ${op} does not operate on ${tl}s.`, loc);
+  if (tl === tr) throw rtError(`binary operator ${op} does not operate on ${tl === 'null' ? tl : tl + 's'}.`, loc);
   throw rtError(`binary operator ${op} requires matching types, got ${tl} and ${tr}.`, loc);
 }
 
@@ -750,7 +750,7 @@ export function plus(l: Value, r: Value, loc: Loc | null): Value {
   }
   const tl = typeOf(l);
   const tr = typeOf(r);
-  if (tl === tr) throw rtError(`binary operator + does not operate on ${tl}s.`, loc);
+  if (tl === tr) throw rtError(`binary operator + does not operate on ${tl === 'null' ? tl : tl + 's'}.`, loc);
   throw rtError(`binary operator + requires matching types, got ${tl} and ${tr}.`, loc);
 }
 

@@ -245,7 +245,7 @@ class Parser {
         this.next();
         def = this.parseExpr(0);
       }
-      if (seen.has(id.value)) throw new StaticError(`duplicate parameter: ${id.value}`, this.loc(id.b, id.b), true);
+      if (seen.has(id.value)) throw new StaticError(`Duplicate function parameter: ${id.value}`, this.loc(id.b, id.b), true);
       seen.add(id.value);
       params.push({ name: id.value, def, loc: this.loc(id.b, id.e) });
       if (this.isPunct(',')) this.next();
@@ -299,7 +299,7 @@ class Parser {
           cur = null;
           colons++;
         }
-        if (colons > 2) this.fail('Invalid slice: too many colons', t);
+        if (colons > 2) this.fail(`expected token "]" but got ":"`, t);
         continue;
       }
       if (cur !== null) this.fail(`Expected token "]" but got ${describe(t)}`, t);
@@ -324,7 +324,6 @@ class Parser {
         this.next();
         this.next();
         const expr = this.parseExpr(0);
-        if (named.has(t.value)) throw new StaticError(`Argument ${t.value} already provided`, this.loc(t.b, t.e));
         named.add(t.value);
         args.push({ name: t.value, expr });
       } else {
@@ -383,10 +382,10 @@ class Parser {
           case 'import': case 'importstr': case 'importbin': {
             this.next();
             const p = this.peek();
-            if (p.kind === 'block') this.fail('Cannot use text blocks in import statements.', p);
-            if (p.kind !== 'str' && p.kind !== 'vstr') this.fail('Computed imports are not allowed.', p);
-            this.next();
-            return { k: 'import', kind: t.value, path: p.value, loc: this.loc(t.b, p.e) };
+            const arg = this.parseExpr(0);
+            if (arg.k !== 'lit' || typeof arg.v !== 'string') throw new StaticError('computed imports are not allowed.', arg.loc);
+            if (p.kind === 'block') throw new StaticError('Cannot use text blocks in import statements.', arg.loc);
+            return { k: 'import', kind: t.value, path: arg.v, loc: this.loc(t.b, this.lastEnd) };
           }
           case 'local': case 'if': case 'function': case 'assert': case 'error':
             return this.parseUnary();
@@ -406,6 +405,7 @@ class Parser {
         }
         break;
     }
+    if (t.kind === 'kw') throw new StaticError(`unexpected: ${t.value} while parsing terminal`, this.loc(t.b, t.e));
     return this.fail(`unexpected: ${JSON.stringify(t.value)} while parsing terminal`, t);
   }
 
@@ -499,9 +499,11 @@ class Parser {
           comma = true;
         }
         if (this.isKw('for')) {
-          if (fields.length !== 1 || compField === null || compField.nameExpr === null || asserts.length > 0) {
-            this.fail('Object comprehension can only have one field', this.peek());
+          const ft = this.peek();
+          if (fields.length !== 1 || compField === null || asserts.length > 0) {
+            throw new StaticError('object comprehension can only have one field.', this.loc(ft.b, ft.e));
           }
+          if (compField.nameExpr === null) throw new StaticError('object comprehensions can only have [e] fields.', this.loc(ft.b, ft.e));
           const cf = compField as FieldNode;
           if (cf.hide !== 0) this.fail('Object comprehensions cannot have hidden fields.', this.peek());
           const specs = this.parseCompSpecs('}');
@@ -597,7 +599,10 @@ function checkStatic(src: SourceFile, root: Expr): void {
             if (e.k === 'self') break;
           }
         }
-        if (found < 0) throw new StaticError(`Can't use ${e.k === 'self' ? 'self' : '$'} outside of an object.`, e.loc);
+        if (found < 0) {
+          if (e.k === 'dollar') throw new StaticError('No top-level object found.', { src: e.loc.src, b: e.loc.b, e: e.loc.b }, true);
+          throw new StaticError("Can't use self outside of an object.", e.loc);
+        }
         e.depth = found;
         return;
       }

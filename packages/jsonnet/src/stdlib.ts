@@ -27,7 +27,8 @@ const SIGNATURES: Record<string, [string, string[]]> = {
   extVar: ['extVar', ['string']], filter: ['filter', ['function', 'array']], makeArray: ['makeArray', ['number', 'function']],
   md5: ['md5', ['string']], modulo: ['modulo', ['number', 'number']], native: ['native', ['string']],
   objectFieldsEx: ['objectFieldsEx', ['object', 'boolean']], objectFields: ['objectFieldsEx', ['object']],
-  objectFieldsAll: ['objectFieldsEx', ['object']], parseJson: ['parseJson', ['string']], parseYaml: ['parseYaml', ['string']],
+  objectFieldsAll: ['objectFieldsEx', ['object']], objectHas: ['objectHasEx', ['object', 'string']],
+  objectHasAll: ['objectHasEx', ['object', 'string']], objectHasEx: ['objectHasEx', ['object', 'string', 'boolean']], parseJson: ['parseJson', ['string']], parseYaml: ['parseYaml', ['string']],
   pow: ['pow', ['number', 'number']], range: ['range', ['number', 'number']], splitLimit: ['splitLimit', ['string', 'string', 'number']],
   strReplace: ['strReplace', ['string', 'string', 'string']], substr: ['substr', ['string', 'number', 'number']],
 };
@@ -36,12 +37,13 @@ function withSignature(name: string, impl: Impl): Impl {
   if (!Object.hasOwn(SIGNATURES, name)) return impl;
   const sig = SIGNATURES[name];
   const [shown, types] = sig;
-  const expected = shown === 'objectFieldsEx' ? ['object', 'boolean'] : types;
+  const implicitBool = (shown === 'objectFieldsEx' || shown === 'objectHasEx') && !types.includes('boolean');
+  const expected = implicitBool ? [...types, 'boolean'] : types;
   return (a, l) => {
     for (let i = 0; i < types.length; i++) {
       if (typeOf(force(a[i])) !== types[i]) {
         const got = types.map((_, j) => typeOf(force(a[j])));
-        if (shown === 'objectFieldsEx' && types.length === 1) got.push('boolean');
+        if (implicitBool) got.push('boolean');
         throw rtError(`Builtin function ${shown} expected (${expected.join(', ')}) but got (${got.join(', ')})`, l);
       }
     }
@@ -375,7 +377,7 @@ def('codepoint', 'str', (a, l) => {
 def('char', 'n', (a, l) => {
   const n = num('char', a[0], l);
   if (n < 0) throw rtError(`codepoints must be >= 0, got ${fmtNumber(n)}`, l);
-  if (n > 0x10ffff) throw rtError(`Invalid unicode codepoint, got ${fmtNumber(n)}`, l);
+  if (n > 0x10ffff) throw rtError(`invalid unicode codepoint, got ${fmtNumber(n)}`, l);
   return String.fromCodePoint(Math.floor(n));
 });
 def('substr', 'str,from,len', (a, l) => {
@@ -560,6 +562,10 @@ def('base64', 'input', (a, l) => {
       bytes[i] = n;
     });
   } else if (v instanceof JArray) {
+    for (const x of v.items) {
+      const n = force(x);
+      if (typeof n !== 'number' || n < 0 || n > 255 || !Number.isInteger(n)) throw rtError('Can only base64 encode strings / arrays of single bytes.', l);
+    }
     bytes = bytesOf('base64', v, l);
   } else throw rtError(`base64 can only base64 encode strings / arrays of single bytes, got ${typeOf(v)}`, l);
   return checkString(Buffer.from(bytes).toString('base64'));
@@ -578,7 +584,9 @@ hash('sha512', 'sha512');
 hash('sha3', 'sha3-512');
 def('join', 'sep,arr', (a, l) => {
   const sep = force(a[0]);
-  const items = arr('join', a[1], l).items;
+  const av = force(a[1]);
+  if (!(av instanceof JArray)) throw rtError(`join second parameter should be array, got ${typeOf(av)}`, l);
+  const items = av.items;
   charge(items.length);
   if (typeof sep === 'string') {
     const parts: string[] = [];
@@ -785,7 +793,7 @@ def('member', 'arr,x', (a, l) => {
     return codepoints(v).includes(x);
   }
   if (v instanceof JArray) return v.items.some((y) => equals(force(y), x, l));
-  throw rtError(`std.member first argument must be an array or a string, got ${typeOf(v)}`, l);
+  throw rtError('std.member first argument must be an array or a string', l);
 });
 def('contains', 'arr,elem', (a, l) => {
   const x = force(a[1]);
