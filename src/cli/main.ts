@@ -3,6 +3,7 @@ import { VERSION } from '../lib/version.js';
 import { registerServe } from './serve.js';
 import { registerMigrate } from './migrate.js';
 import { registerIdentities } from './identities.js';
+import { registerCourier } from './courier.js';
 
 const program = new Command()
   .name('tessera')
@@ -14,6 +15,7 @@ const program = new Command()
 registerServe(program);
 registerMigrate(program);
 registerIdentities(program);
+registerCourier(program);
 program
   .command('version')
   .description('Print the version')

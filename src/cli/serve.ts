@@ -3,12 +3,14 @@ import { createRegistry } from '../registry/registry.js';
 import { startServers } from '../http/server.js';
 import { redactDsn } from '../persistence/dsn.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
+import { startCourier } from './courier.js';
 
 export function registerServe(program: Command): void {
   withConfigOption(program.command('serve'))
     .description('Run the public and admin APIs')
     .option('--dev', 'development mode: embedded SQLite, default schema, relaxed cookies, migrations applied automatically', false)
-    .action(async (opts: { config: string[]; dev: boolean }) => {
+    .option('--watch-courier', 'also run a courier worker in this process', false)
+    .action(async (opts: { config: string[]; dev: boolean; watchCourier: boolean }) => {
       const config = await loadOrExit(opts.config, { dev: opts.dev });
       const r = createRegistry(config);
       const log = r.logger;
@@ -30,6 +32,7 @@ export function registerServe(program: Command): void {
       }
 
       const servers = await startServers(r);
+      const courier = opts.watchCourier ? startCourier(r) : null;
       log.info({ dsn: redactDsn(config.values.dsn) }, 'database');
       process.stdout.write(`Public API listening on ${config.publicBaseUrl().toString()} (bound to ${servers.publicUrl})\n`);
       process.stdout.write(`Admin API listening on ${config.adminBaseUrl().toString()} (bound to ${servers.adminUrl})\n`);
@@ -45,6 +48,7 @@ export function registerServe(program: Command): void {
         }, 25_000);
         force.unref();
         await servers.close();
+        await courier?.stop();
         await r.close();
         process.exit(0);
       };

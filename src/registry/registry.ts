@@ -11,6 +11,7 @@ import { Csrf } from '../http/csrf.js';
 import { SessionManager } from '../session/manager.js';
 import { identityToJson, type Identity } from '../identity/identity.js';
 import { FlowService } from '../selfservice/flow/service.js';
+import { Courier, DEFAULT_ABUSE_LIMIT } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
 
 /**
@@ -30,6 +31,7 @@ export interface Registry {
   readonly csrf: Csrf;
   readonly flows: FlowService;
   readonly passwordPolicy: PasswordPolicy;
+  readonly courier: Courier;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -95,11 +97,13 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   const passwordPolicy = passwordPolicyFromConfig(config, {
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
+  const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: DEFAULT_ABUSE_LIMIT });
   return {
     sessions,
     csrf,
     flows,
     passwordPolicy,
+    courier,
     schemaUrl,
     renderIdentity: (identity, admin) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false }),
     config,

@@ -7,7 +7,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isNonPublicAddress } from '../../lib/private-address.js';
 
 export type FetchLike = (input: string, init: { signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
 
@@ -30,40 +31,7 @@ export class RemoteFetchError extends Error {
   }
 }
 
-const NON_PUBLIC = buildBlockList();
-
-function buildBlockList(): BlockList {
-  const b = new BlockList();
-  const v4: Array<[string, number]> = [
-    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-    ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-  ];
-  for (const [net, prefix] of v4) b.addSubnet(net, prefix, 'ipv4');
-  const v6: Array<[string, number]> = [
-    ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
-    ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-  ];
-  for (const [net, prefix] of v6) b.addSubnet(net, prefix, 'ipv6');
-  return b;
-}
-
-/** Whether an IP address (v4 or v6, IPv4-mapped included) is loopback, private, link-local or otherwise not public. */
-export function isNonPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return NON_PUBLIC.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const lower = address.toLowerCase();
-  const mapped = /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return NON_PUBLIC.check(mapped[1], 'ipv4');
-  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hexMapped) {
-    const hi = parseInt(hexMapped[1], 16);
-    const lo = parseInt(hexMapped[2], 16);
-    return NON_PUBLIC.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, 'ipv4');
-  }
-  return NON_PUBLIC.check(address, 'ipv6');
-}
+export { isNonPublicAddress };
 
 function refused(host: string, address: string): RemoteFetchError {
   return new RemoteFetchError(`refusing to fetch from ${host}: ${address} is not a public address (private networks are not allowed)`);
