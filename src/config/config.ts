@@ -276,6 +276,12 @@ export class Config {
     return b ? withTrailingSlash(new URL(b)) : this.publicBaseUrl();
   }
 
+  /** `courier.rate_limit`: messages of one template type to one recipient per window. */
+  courierAbuseLimit(): { maxPerWindow: number; windowMs: number } {
+    const r = this.values.courier.rate_limit;
+    return { maxPerWindow: r.max_messages, windowMs: parseDuration(r.window) };
+  }
+
   courierWorker(): { pullCount: number; pullWaitMs: number; concurrency: number; messageRetries: number } {
     const c = this.values.courier;
     return {

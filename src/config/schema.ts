@@ -407,7 +407,12 @@ const courier = group({
   worker: group({
     pull_count: int({ minimum: 1, default: 10 }),
     pull_wait: duration('1s'),
-    concurrency: int({ minimum: 1, default: 1 }),
+    concurrency: int({ minimum: 1, default: 4 }),
+  }),
+  // Tessera's own: at most max_messages of one template type to one recipient per window (0 = no limit).
+  rate_limit: group({
+    max_messages: int({ minimum: 0, default: 10 }),
+    window: duration('1h'),
   }),
   delivery_strategy: str({ enum: ['smtp', 'http'], default: 'smtp' }),
   http: obj({ request_config: httpRequestConfig() }, { required: ['request_config'] }),

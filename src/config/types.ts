@@ -238,6 +238,7 @@ export interface CourierConfig {
     Partial<Record<'login_code' | 'registration_code', Pick<CourierTemplateConfig, 'valid'>>>;
   message_retries: number;
   worker: { pull_count: number; pull_wait: string; concurrency: number };
+  rate_limit: { max_messages: number; window: string };
   delivery_strategy: 'smtp' | 'http';
   http?: { request_config: HttpRequestConfig };
   channels: CourierChannelConfig[];

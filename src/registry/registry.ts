@@ -11,7 +11,7 @@ import { Csrf } from '../http/csrf.js';
 import { SessionManager } from '../session/manager.js';
 import { identityToJson, type Identity } from '../identity/identity.js';
 import { FlowService } from '../selfservice/flow/service.js';
-import { Courier, DEFAULT_ABUSE_LIMIT } from '../courier/courier.js';
+import { Courier } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
 
 /**
@@ -97,7 +97,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   const passwordPolicy = passwordPolicyFromConfig(config, {
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
-  const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: DEFAULT_ABUSE_LIMIT });
+  const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
   return {
     sessions,
     csrf,
