@@ -30,6 +30,11 @@ export class Courier {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** The same courier writing through another queue, e.g. one bound to the caller's transaction. */
+  withQueue(queue: CourierQueue): Courier {
+    return new Courier({ ...this.deps, queue });
+  }
+
   async queueEmail(recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
     return this.queue('email', 'email', recipient, templateType, data);
   }

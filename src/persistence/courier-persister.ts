@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { inTransaction, type Db } from './tx.js';
 import type { CourierQueue, ListMessagesParams, MessageDispatch, NewMessage, QueuedMessage } from '../courier/queue.js';
 import type { MessageStatus, MessageType, TemplateData, TemplateType } from '../courier/message.js';
 import { newId } from '../lib/ids.js';
@@ -9,7 +10,7 @@ type Row = Tables['courier_messages'];
 
 export class SqlCourierPersister implements CourierQueue {
   constructor(
-    private readonly db: Kysely<Tables>,
+    private readonly db: Db,
     private readonly dialect: SqlDialect,
   ) {}
 
@@ -43,7 +44,7 @@ export class SqlCourierPersister implements CourierQueue {
   async recordSuppressed(m: NewMessage, reason: string, now: Date): Promise<QueuedMessage> {
     const row = this.row(m, 'abandoned', now);
     const t = this.dialect.toTime;
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx.insertInto('courier_messages').values(row).execute();
       await trx
         .insertInto('courier_message_dispatches')
@@ -74,7 +75,7 @@ export class SqlCourierPersister implements CourierQueue {
     const t = this.dialect.toTime;
     const nowDb = t(now) as never;
     const leaseUntil = t(new Date(now.getTime() + leaseMs));
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       let q = trx
         .selectFrom('courier_messages')
         .select('id')
@@ -107,7 +108,7 @@ export class SqlCourierPersister implements CourierQueue {
 
   async markSent(id: string, rendered: { subject: string; body: string }, now: Date): Promise<void> {
     const t = this.dialect.toTime;
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx
         .updateTable('courier_messages')
         .set({ status: 'sent', subject: rendered.subject, body: rendered.body, send_count: sql`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) })
@@ -119,7 +120,7 @@ export class SqlCourierPersister implements CourierQueue {
 
   async markFailed(id: string, error: Record<string, unknown>, retryAt: Date | null, rendered: { subject: string; body: string } | null, now: Date): Promise<void> {
     const t = this.dialect.toTime;
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx
         .updateTable('courier_messages')
         .set({

@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Db } from './tx.js';
 import type { ErrorPool, Flow, FlowKind, FlowPool, StoredError } from '../selfservice/flow/flow.js';
 import { fromTime, type SqlDialect } from './dialects/sql-dialect.js';
 import type { Tables } from './tables.js';
 
 export class SqlFlowPersister implements FlowPool, ErrorPool {
   constructor(
-    private readonly db: Kysely<Tables>,
+    private readonly db: Db,
     private readonly dialect: SqlDialect,
   ) {}
 

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { inTransaction } from './tx.js';
 import { UniqueViolationError } from '../errors/storage.js';
 import type { Credentials, CredentialsType, Identity, IdentityState, RecoveryAddress, VerifiableAddress, AddressVia, VerifiableStatus } from '../identity/identity.js';
 import type { IdentityPool, ListIdentitiesParams, ListIdentitiesResult } from '../identity/pool.js';
@@ -16,13 +17,13 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class SqlIdentityPersister implements IdentityPool {
   constructor(
-    private readonly db: Kysely<Tables>,
+    private readonly db: Kysely<Tables> | Transaction<Tables>,
     private readonly dialect: SqlDialect,
   ) {}
 
   private async inTransaction<T>(fn: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute(fn);
+      return await inTransaction(this.db, fn);
     } catch (err) {
       if (this.dialect.isUniqueViolation(err)) throw new UniqueViolationError(undefined, { cause: err });
       throw err;

@@ -6,6 +6,10 @@ import type { SessionPool } from '../session/pool.js';
 import { SqlFlowPersister } from './flow-persister.js';
 import { SqlCourierPersister } from './courier-persister.js';
 import type { CourierQueue } from '../courier/queue.js';
+import { SqlOneTimeSecretPersister } from './code-persister.js';
+import type { OneTimeSecretPool } from '../selfservice/strategies/code/one-time-secret.js';
+import type { Transaction } from 'kysely';
+import type { Tables } from './tables.js';
 import type { ErrorPool, FlowPool } from '../selfservice/flow/flow.js';
 
 /** All repositories over one database; what the registry hands to the domains. */
@@ -16,6 +20,28 @@ export interface Persister {
   readonly flows: FlowPool;
   readonly errors: ErrorPool;
   readonly courier: CourierQueue;
+  readonly secrets: OneTimeSecretPool;
+  /**
+   * Runs `fn` with repositories bound to one transaction: a flow change, the one-time secret it
+   * issues, the message that carries it and any identity change commit or roll back together.
+   */
+  transaction<T>(fn: (tx: TransactionalRepositories) => Promise<T>): Promise<T>;
+}
+
+export interface TransactionalRepositories {
+  readonly identities: IdentityPool;
+  readonly flows: FlowPool & ErrorPool;
+  readonly courier: CourierQueue;
+  readonly secrets: OneTimeSecretPool;
+}
+
+function repositories(db: Transaction<Tables>, dialect: Database['dialect']): TransactionalRepositories {
+  return {
+    identities: new SqlIdentityPersister(db, dialect),
+    flows: new SqlFlowPersister(db, dialect),
+    courier: new SqlCourierPersister(db, dialect),
+    secrets: new SqlOneTimeSecretPersister(db, dialect),
+  };
 }
 
 export function createPersister(database: Database): Persister {
@@ -27,6 +53,8 @@ export function createPersister(database: Database): Persister {
     flows,
     errors: flows,
     courier: new SqlCourierPersister(database.db, database.dialect),
+    secrets: new SqlOneTimeSecretPersister(database.db, database.dialect),
+    transaction: (fn) => database.db.transaction().execute((trx) => fn(repositories(trx, database.dialect))),
     sessions: new SqlSessionPersister(database.db, database.dialect, identities),
   };
 }

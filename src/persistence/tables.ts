@@ -139,7 +139,22 @@ export interface CourierMessageDispatchesTable {
   updated_at: unknown;
 }
 
+export interface SelfServiceCodesTable {
+  id: string;
+  kind: string;
+  flow_id: string | null;
+  identity_id: string | null;
+  address: string | null;
+  digest: string;
+  attempts: number;
+  expires_at: unknown;
+  used_at: unknown | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
 export interface Tables {
+  selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;
   courier_message_dispatches: CourierMessageDispatchesTable;
   selfservice_flows: SelfServiceFlowsTable;

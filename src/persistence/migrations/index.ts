@@ -4,6 +4,7 @@ import * as m0001 from './0001-identities.js';
 import * as m0002 from './0002-sessions.js';
 import * as m0003 from './0003-selfservice-flows.js';
 import * as m0004 from './0004-courier.js';
+import * as m0005 from './0005-selfservice-codes.js';
 
 interface MigrationModule {
   name: string;
@@ -12,7 +13,7 @@ interface MigrationModule {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
-export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005];
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {

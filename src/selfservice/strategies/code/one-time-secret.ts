@@ -1,0 +1,51 @@
+import { createHmac, randomInt } from 'node:crypto';
+import { randomAlnum } from '../../../lib/ids.js';
+
+/** The kinds of one-time secrets, each checked only against its own kind. */
+export type OneTimeSecretKind = 'recovery_code' | 'verification_code' | 'recovery_link' | 'verification_link' | 'login_code' | 'registration_code';
+
+export interface OneTimeSecret {
+  id: string;
+  kind: OneTimeSecretKind;
+  flow_id: string | null;
+  identity_id: string | null;
+  /** The address the secret was sent to (verification marks exactly this address). */
+  address: string | null;
+  digest: string;
+  attempts: number;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * Storage of one-time codes and link tokens. Codes are looked up by flow (and compared by digest in
+ * constant time by the caller); link tokens by digest.
+ */
+export interface OneTimeSecretPool {
+  createSecret(s: OneTimeSecret): Promise<void>;
+  /** The newest unused secret of a kind for a flow. */
+  activeSecretForFlow(flowId: string, kind: OneTimeSecretKind): Promise<OneTimeSecret | null>;
+  findByDigest(kind: OneTimeSecretKind, digest: string): Promise<OneTimeSecret | null>;
+  /** Counts a wrong guess; returns the new attempt count. */
+  recordAttempt(id: string): Promise<number>;
+  /** Marks a secret used; true only for the one caller that used it (concurrent uses lose). */
+  useSecret(id: string, now: Date): Promise<boolean>;
+  /** Voids every unused secret of a kind for a flow (a re-sent code replaces the old one). */
+  invalidateForFlow(flowId: string, kind: OneTimeSecretKind, now: Date): Promise<void>;
+}
+
+/** Six digits, uniformly random. */
+export const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
+
+/** A link token: 32 alphanumerics (190 bits). */
+export const newLinkToken = (): string => randomAlnum(32);
+
+/**
+ * Keyed digest of a code or token (HMAC-SHA256 with the server secret): a database dump reveals
+ * no usable code, and six-digit codes cannot be brute-forced offline without the secret.
+ */
+export function secretDigest(secret: string, key: string): string {
+  return createHmac('sha256', key).update(secret).digest('hex');
+}
