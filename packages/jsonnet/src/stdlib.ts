@@ -222,23 +222,24 @@ def('prune', 'a', (a, l) => {
   return prune(force(a[0]));
 });
 def('mergePatch', 'target,patch', (a, l) => {
+  // RFC 7396; values stay lazy (only the patch's values are looked at, to find nulls)
   const merge = (target: Value, patch: Value): Value => {
     if (!(patch instanceof JObject)) return patch;
     const t = target instanceof JObject ? target : null;
     const tf = t ? visibleFields(t) : [];
     const pf = visibleFields(patch);
+    const inPatch = new Set(pf);
+    const inTarget = new Set(tf);
     const out: [string, Lazy][] = [];
     const keys = [...new Set([...tf, ...pf])].sort(compareStrings);
     for (const k of keys) {
-      const inPatch = pf.includes(k);
-      if (!inPatch) {
-        out.push([k, getField(t as JObject, k, l)]);
+      if (!inPatch.has(k)) {
+        const tt = t as JObject;
+        out.push([k, new Thunk(null, null, () => getField(tt, k, l))]);
         continue;
       }
-      const pv = getField(patch, k, l);
-      if (pv === null) continue;
-      const tv = t !== null && tf.includes(k) ? getField(t, k, l) : null;
-      out.push([k, merge(tv, pv)]);
+      if (getField(patch, k, l) === null) continue;
+      out.push([k, new Thunk(null, null, () => merge(t !== null && inTarget.has(k) ? getField(t, k, l) : null, getField(patch, k, l)))]);
     }
     return objFrom(out);
   };

@@ -122,7 +122,17 @@ export function generated(count: number, seed = 20261123): string[] {
   };
   const str = (d: number): string => {
     if (d <= 0) return pick(strs);
-    switch (int(12)) {
+    switch (int(22)) {
+      case 12: return `std.join('', std.stringChars(${str(d - 1)})[1::2])`;
+      case 13: return `std.manifestPython(${any(d - 1)})`;
+      case 14: return `std.base64(${str(d - 1)})`;
+      case 15: return `std.md5(${str(d - 1)})`;
+      case 16: return `std.manifestJsonMinified(${any(d - 1)})`;
+      case 17: return `std.char(65 + std.length(${str(d - 1)}) % 50)`;
+      case 18: return `std.join('/', std.split(${str(d - 1)}, 'l'))`;
+      case 19: return `std.format('%(a)s-%(b)05.1f', { a: ${any(d - 1)}, b: ${num(d - 1)} })`;
+      case 20: return `std.escapeStringBash(${str(d - 1)})`;
+      case 21: return `std.manifestYamlStream([${any(d - 1)}, ${any(d - 1)}])`;
       case 0: return `(${str(d - 1)} + ${str(d - 1)})`;
       case 1: return `std.toString(${any(d - 1)})`;
       case 2: return `std.join(${pick(["','", "''", "' - '"])}, [${str(d - 1)}, ${str(d - 1)}])`;
@@ -151,7 +161,13 @@ export function generated(count: number, seed = 20261123): string[] {
   };
   const arr = (d: number): string => {
     if (d <= 0) return pick(['[]', '[1, 2, 3]', "['b', 'a']", '[null, true]', '[[1], [2, 3]]']);
-    switch (int(10)) {
+    switch (int(16)) {
+      case 10: return `std.sort(${arr(d - 1)}, function(x) std.toString(x))`;
+      case 11: return `std.setUnion(std.set([${num(d - 1)}, ${num(d - 1)}]), std.set([${num(d - 1)}, 2]))`;
+      case 12: return `std.flattenArrays([${arr(d - 1)}, ${arr(d - 1)}])`;
+      case 13: return `std.filter(function(x) std.isNumber(x), ${arr(d - 1)})`;
+      case 14: return `std.stringChars(${str(d - 1)})`;
+      case 15: return `std.makeArray(${int(4)}, function(i) ${any(d - 1)})`;
       case 0: return `[${any(d - 1)}, ${any(d - 1)}]`;
       case 1: return `std.range(${int(3)}, ${int(6)})`;
       case 2: return `[x * 2 for x in std.range(1, ${1 + int(5)}) if x != ${int(4)}]`;
@@ -166,7 +182,11 @@ export function generated(count: number, seed = 20261123): string[] {
   };
   const obj = (d: number): string => {
     if (d <= 0) return pick(['{}', '{ a: 1 }', "{ b: 'x', a:: 2 }", '{ a: null, c: [] }']);
-    switch (int(8)) {
+    switch (int(12)) {
+      case 8: return `std.prune(${obj(d - 1)})`;
+      case 9: return `({ local l = ${any(d - 1)}, a: l, [if ${bool(d - 1)} then 'b']: $.a })`;
+      case 10: return `std.parseJson(std.manifestJsonEx(${obj(d - 1)}, ' '))`;
+      case 11: return `(${obj(d - 1)} { z:: 1, y+: [1] })`;
       case 0: return `{ a: ${any(d - 1)}, b: ${any(d - 1)} }`;
       case 1: return `(${obj(d - 1)} + ${obj(d - 1)})`;
       case 2: return `({ a: ${num(d - 1)}, b: self.a * 2 } + { a: ${num(d - 1)} })`;

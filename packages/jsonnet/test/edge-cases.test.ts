@@ -140,4 +140,7 @@ runCases("edge cases: inheritance, formatting, numbers, unicode, errors", [
   { code: "'%d' % ['x']", err: "RUNTIME ERROR: Format required number at 0, got string" },
   { code: "{ [if false then 'a']: 1 }", out: "{ }" },
   { code: "local x = [1, 2, 3]; x[1] + x[-1]", err: "RUNTIME ERROR: array bounds error: -1 not within [0, 3)" },
+  { code: "std.objectHas(std.mergePatch({ a: 1, b: error 'lazy' }, { c: 2 }), 'b')", out: "true" },
+  { code: "std.mergePatch({ a: { x: error 'deep' } }, { a: { y: 1 } }).a.y", out: "1" },
+  { code: "std.length(std.mergePatch({}, { a: error 'patch value is looked at' }))", err: "RUNTIME ERROR: patch value is looked at" },
 ]);
