@@ -10,6 +10,7 @@ import { SMTPServer } from 'smtp-server';
 import type { SMTPServerOptions } from 'smtp-server';
 import { createSmtpChannel, parseSmtpConnectionUri, SmtpConfigError } from '../../src/courier/channels/smtp.js';
 import type { SmtpChannelConfig, SmtpChannelOptions } from '../../src/courier/channels/smtp.js';
+import { secretVariants, toDeliveryError } from '../../src/courier/channels/smtp/delivery-failure.js';
 import type { Channel } from '../../src/courier/channel.js';
 import { DeliveryError } from '../../src/courier/message.js';
 import type { OutgoingMessage } from '../../src/courier/message.js';
@@ -120,12 +121,18 @@ async function startServer(options: SMTPServerOptions = {}): Promise<TestServer>
       else if (address.address.startsWith('defer')) cb(Object.assign(new Error('4.2.1 Mailbox busy, try later'), { responseCode: 450 }));
       else cb();
     },
+    onMailFrom(address, _session, cb) {
+      if (address.address.startsWith('blocked')) cb(Object.assign(new Error('5.7.1 Sender not allowed'), { responseCode: 550 }));
+      else cb();
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        if (/^Subject: SPAM/m.test(raw)) return cb(Object.assign(new Error('5.7.1 Message content rejected'), { responseCode: 554 }));
         received.push({
-          raw: Buffer.concat(chunks).toString('utf8'),
+          raw,
           ehlo: session.hostNameAppearsAs,
           secure: session.secure,
           servername: session.servername || undefined,
@@ -256,6 +263,24 @@ describe('parseSmtpConnectionUri', () => {
   });
 });
 
+describe('SMTP delivery failures', () => {
+  test('a password echoed in any form is scrubbed from the message', () => {
+    const uri = `smtp://${CREDS}@mail.example.com:587/`;
+    const secrets = [...secretVariants(USER, PASSWORD), uri];
+    const plain = Buffer.from(`\u0000${USER}\u0000${PASSWORD}`).toString('base64');
+    const echoed = Object.assign(new Error(`Invalid login: 535 bad ${plain} / ${Buffer.from(PASSWORD).toString('base64')} at ${uri} (${PASSWORD})`), {
+      code: 'EAUTH',
+      responseCode: 535,
+      command: 'AUTH PLAIN',
+    });
+    const err = toDeliveryError(echoed, secrets);
+    assert.equal(err.permanent, false);
+    assertNoSecret(err.message);
+    assert.ok(!err.message.includes(plain) && !err.message.includes(uri), err.message);
+    assert.equal(err.message, 'smtp: authentication failed: Invalid login: 535 bad *** / *** at *** (***)');
+  });
+});
+
 describe('SMTP channel', () => {
   test('cleartext with disable_starttls: AUTH PLAIN with URL-encoded credentials, headers, Message-ID, both parts, EHLO name', async () => {
     const server = await startServer({ authMethods: ['PLAIN'] });
@@ -266,7 +291,11 @@ describe('SMTP channel', () => {
           connection_uri: `smtp://${CREDS}@127.0.0.1:${server.port}/?disable_starttls=true`,
           from_address: 'no-reply@tessera.example',
           from_name: 'Tessera Accounts',
-          headers: { 'X-SES-SOURCE-ARN': 'arn:aws:ses:us-west-2:123456789012:identity/tessera.example', 'Reply-To': 'help@tessera.example' },
+          headers: {
+            'X-SES-SOURCE-ARN': 'arn:aws:ses:us-west-2:123456789012:identity/tessera.example',
+            'Reply-To': 'help@tessera.example',
+            Bcc: 'audit@tessera.example',
+          },
           local_name: 'courier.tessera.example',
         },
         (ch) => ch.send(m),
@@ -277,7 +306,9 @@ describe('SMTP channel', () => {
       assert.equal(r.user, USER);
       assert.equal(r.ehlo, 'courier.tessera.example');
       assert.equal(r.mailFrom, 'no-reply@tessera.example');
-      assert.deepEqual(r.rcptTo, ['user@example.com']);
+      // A Bcc header reaches the envelope (as in Kratos), not the message.
+      assert.deepEqual(r.rcptTo.sort(), ['audit@tessera.example', 'user@example.com']);
+      assert.equal(header(r.raw, 'Bcc'), undefined);
       assert.equal(header(r.raw, 'Message-ID'), `<${m.id}@tessera.example>`);
       assert.equal(header(r.raw, 'X-SES-SOURCE-ARN'), 'arn:aws:ses:us-west-2:123456789012:identity/tessera.example');
       assert.equal(header(r.raw, 'Reply-To'), 'help@tessera.example');
@@ -292,15 +323,17 @@ describe('SMTP channel', () => {
     }
   });
 
-  test('AUTH LOGIN; the EHLO name defaults to localhost; a re-sent message keeps its Message-ID', async () => {
+  test('AUTH LOGIN; the EHLO name defaults to localhost; a re-sent message keeps its Message-ID; no HTML, no alternative', async () => {
     const server = await startServer({ authMethods: ['LOGIN'] });
     try {
       const m = message();
       await withChannel({ connection_uri: `smtp://${CREDS}@127.0.0.1:${server.port}/?disable_starttls=true` }, async (ch) => {
         await ch.send(m);
         await ch.send(m);
+        await ch.send(message({ bodyHtml: undefined }));
       });
-      assert.equal(server.received.length, 2);
+      assert.equal(server.received.length, 3);
+      assert.match(header(server.received[2].raw, 'Content-Type') ?? '', /^text\/plain; charset=utf-8/);
       assert.equal(server.received[0].user, USER);
       assert.equal(server.received[0].ehlo, 'localhost');
       assert.equal(header(server.received[0].raw, 'Message-ID'), header(server.received[1].raw, 'Message-ID'));
@@ -337,7 +370,7 @@ describe('SMTP channel', () => {
       await withChannel({ connection_uri: `smtp://${CREDS}@127.0.0.1:${without.port}/?skip_ssl_verify=true` }, async (ch) => {
         const err = await deliveryFailure(ch.send(message()));
         assert.equal(err.permanent, false);
-        assert.match(err.message, /STARTTLS|TLS/);
+        assert.match(err.message, /^smtp: STARTTLS failed/);
         assertNoSecret(err.message);
       });
       assert.equal(without.received.length, 0);
@@ -408,6 +441,7 @@ describe('SMTP channel', () => {
       await withChannel({ connection_uri: uri }, async (ch) => {
         const err = await deliveryFailure(ch.send(message()));
         assert.equal(err.permanent, false);
+        assert.match(err.message, /certificate required|Connection closed|ECONNRESET/);
       }, { ca: pems.ca });
       assert.equal(server.received.length, 1);
     } finally {
@@ -435,10 +469,14 @@ describe('SMTP channel', () => {
   test('an international address goes out with SMTPUTF8 when the server offers it', async () => {
     const server = await startServer();
     try {
-      await withChannel({ connection_uri: `smtp://${CREDS}@127.0.0.1:${server.port}/?disable_starttls=true` }, (ch) =>
-        ch.send(message({ recipient: 'zoë@example.com' })),
-      );
+      await withChannel({ connection_uri: `smtp://${CREDS}@127.0.0.1:${server.port}/?skip_ssl_verify=true` }, async (ch) => {
+        await ch.send(message({ recipient: 'zoë@example.com' }));
+        const rejected = await deliveryFailure(ch.send(message({ recipient: 'rejectë@example.com' })));
+        assert.equal(rejected.permanent, true);
+        assert.match(rejected.message, /550/);
+      });
       assert.equal(server.received.length, 1);
+      assert.equal(server.received[0].secure, true);
       assert.equal(server.received[0].smtpUtf8, true);
       assert.ok(server.commands.includes('MAIL FROM:<no-reply@tessera.example> SMTPUTF8'), server.commands.join(' | '));
       assert.equal(server.received[0].user, USER);
@@ -483,6 +521,26 @@ describe('SMTP channel', () => {
         await ch.send(message());
       });
       assert.equal(server.received.length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a message refused after DATA is permanent; a sender refused at MAIL FROM is retryable (configuration)', async () => {
+    const server = await startServer();
+    try {
+      const uri = `smtp://127.0.0.1:${server.port}/?disable_starttls=true`;
+      await withChannel({ connection_uri: uri }, async (ch) => {
+        const err = await deliveryFailure(ch.send(message({ subject: 'SPAM offer' })));
+        assert.equal(err.permanent, true);
+        assert.match(err.message, /message rejected.*554/);
+      });
+      await withChannel({ connection_uri: uri, from_address: 'blocked@tessera.example' }, async (ch) => {
+        const err = await deliveryFailure(ch.send(message()));
+        assert.equal(err.permanent, false);
+        assert.match(err.message, /550 5\.7\.1 Sender not allowed/);
+      });
+      assert.equal(server.received.length, 0);
     } finally {
       await server.close();
     }

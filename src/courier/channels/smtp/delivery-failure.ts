@@ -52,18 +52,21 @@ export function secretVariants(user: string, password: string): string[] {
     b64(password),
     b64(`\u0000${user}\u0000${password}`),
   ]);
-  return [...variants].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
+  return [...variants].filter((v) => v.length > 0);
 }
 
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) out = out.split(s).join('***');
+  // Longest first, so a URI holding the password goes as a whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join('***');
   return out;
 }
 
 function describe(err: NodemailerFailure): string {
   const raw = typeof err.message === 'string' && err.message ? err.message : 'unknown error';
-  return raw.replace(/\s+/g, ' ').trim();
+  // OpenSSL's "80EC...:error:0A0000C7:SSL routines:<function>:<reason>:<file>:<line>:" keeps its reason.
+  const openssl = /^[0-9A-F]+:error:[0-9A-F]+:[^:]+:[^:]+:([^:]+):/.exec(raw);
+  return (openssl ? openssl[1] : raw).replace(/\s+/g, ' ').trim();
 }
 
 export function toDeliveryError(err: unknown, secrets: readonly string[]): DeliveryError {
@@ -80,6 +83,9 @@ export function toDeliveryError(err: unknown, secrets: readonly string[]): Deliv
 
   if (err instanceof SmtpUtf8UnsupportedError) return new DeliveryError(`smtp: ${err.message}`, { permanent: true, cause });
   if (err instanceof RecipientRejectedError) return fail('recipient rejected', true);
+  if (code === 'ETLS' || (originalCode && TLS_FAILURE_CODE.test(originalCode))) {
+    return fail(command === 'STARTTLS' ? 'STARTTLS failed (it is required unless disable_starttls=true)' : 'TLS failed', false);
+  }
   if (responseCode !== undefined && responseCode >= 500 && responseCode < 600) {
     if (code === 'EAUTH') return fail('authentication failed', false);
     if (command && PERMANENT_5XX_COMMANDS.has(command)) {
@@ -90,13 +96,10 @@ export function toDeliveryError(err: unknown, secrets: readonly string[]): Deliv
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
     return fail('temporary failure', false);
   }
-  if (originalCode && TLS_FAILURE_CODE.test(originalCode)) return fail('TLS failed', false);
   switch (code) {
     case 'EAUTH':
     case 'ENOAUTH':
       return fail('authentication failed', false);
-    case 'ETLS':
-      return fail('TLS failed', false);
     case 'ETIMEDOUT':
       return fail('timed out', false);
     case 'ECONNECTION':
