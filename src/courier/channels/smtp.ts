@@ -24,8 +24,11 @@ import { createSmtpUtf8Transport } from './smtp/smtputf8-transport.js';
 export { parseSmtpConnectionUri, SmtpConfigError } from './smtp/connection-uri.js';
 export type { SmtpConnectionSettings } from './smtp/connection-uri.js';
 
-/** `courier.smtp` (with `connection_uri` required here) plus the channel id; defaults as Kratos's. */
-export type SmtpChannelConfig = Partial<SmtpConfig> & { connection_uri?: string; id?: string };
+/**
+ * `courier.smtp` (or a channel's `smtp_config`) plus the channel id (default `email`). Only
+ * `connection_uri` is required; the other keys default as in Kratos.
+ */
+export type SmtpChannelConfig = Partial<SmtpConfig> & { id?: string };
 
 export interface SmtpTimeouts {
   /** TCP (and implicit TLS) connection set-up. */
