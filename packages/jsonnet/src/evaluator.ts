@@ -460,10 +460,11 @@ function evalObjComp(e: ExprOf<'objcomp'>, env: Env): JObject {
 }
 
 export function objectPlus(a: JObject, b: JObject): JObject {
-  const n = a.layers.length + b.layers.length;
-  charge(n);
+  const n = a.layerCount + b.layerCount;
   if (n > 100_000) throw sizeError('object inheritance chain', n, 100_000);
-  return new JObject(a.layers.concat(b.layers));
+  const top = b.layers;
+  charge(top.length);
+  return new JObject(top, a);
 }
 
 // ---------------------------------------------------------------- functions

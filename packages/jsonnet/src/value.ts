@@ -53,10 +53,47 @@ export class JObject {
   assertsChecked: boolean;
   private vis: Map<string, boolean> | null = null;
 
-  constructor(readonly layers: Layer[]) {
-    let hasAsserts = false;
-    for (const l of layers) if (l.asserts !== null && l.asserts.length > 0) hasAsserts = true;
-    this.assertsChecked = !hasAsserts;
+  private flat: Layer[] | null;
+  /** for `base + {...}` built without copying: the left operand and the right operand's layers */
+  private base: JObject | null;
+  private top: Layer[] | null;
+  /** number of layers, without flattening */
+  readonly layerCount: number;
+  readonly hasAsserts: boolean;
+
+  constructor(layers: Layer[], base: JObject | null = null) {
+    let asserts = base !== null && base.hasAsserts;
+    for (const l of layers) if (l.asserts !== null && l.asserts.length > 0) asserts = true;
+    this.hasAsserts = asserts;
+    this.assertsChecked = !asserts;
+    if (base === null) {
+      this.flat = layers;
+      this.base = null;
+      this.top = null;
+      this.layerCount = layers.length;
+    } else {
+      this.flat = null;
+      this.base = base;
+      this.top = layers;
+      this.layerCount = base.layerCount + layers.length;
+    }
+  }
+
+  /** All layers, base first. Chains built by `+` are flattened on first use, without recursion. */
+  get layers(): Layer[] {
+    if (this.flat !== null) return this.flat;
+    const tops: Layer[][] = [];
+    let o: JObject = this;
+    while (o.flat === null) {
+      tops.push(o.top as Layer[]);
+      o = o.base as JObject;
+    }
+    const out = o.flat.slice();
+    for (let i = tops.length - 1; i >= 0; i--) for (const l of tops[i]) out.push(l);
+    this.flat = out;
+    this.base = null;
+    this.top = null;
+    return out;
   }
 
   /** name → visible, over all layers. */

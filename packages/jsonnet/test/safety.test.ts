@@ -54,6 +54,19 @@ describe('hostile programs end with an error, quickly', () => {
   }
 });
 
+describe('legitimate heavy programs stay within the default budget', () => {
+  test('an object built field by field in a fold (linear, not quadratic)', () => {
+    const started = performance.now();
+    assert.equal(evaluateSnippet('std.length(std.foldl(function(acc, i) acc + { ["k" + i]: i }, std.range(1, 20000), {}))'), '20000\n');
+    assert.ok(performance.now() - started < 2000);
+  });
+
+  test('a long array fold and a big manifest', () => {
+    assert.equal(evaluateSnippet('std.foldl(function(a, b) a + b, std.range(1, 100000), 0)'), '5000050000\n');
+    assert.equal(evaluateSnippet('std.length(std.manifestJsonEx({ ["k" + i]: [i, { v: i }] for i in std.range(1, 5000) }, "  "))'), '276681\n');
+  });
+});
+
 describe('budgets are configurable', () => {
   test('a small step budget stops a long loop', () => {
     assert.throws(
