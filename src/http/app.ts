@@ -30,12 +30,14 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: opts.bodyLimit });
-  app.addHook('onSend', async (req, reply, payload) => {
+  // Callback-style hooks: they run on every request, and avoid a promise per hook per request.
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (req.method === 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
   });
   return app;
 }
