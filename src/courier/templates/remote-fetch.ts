@@ -9,6 +9,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { isNonPublicAddress } from '../../lib/private-address.js';
+import { redactUrl } from '../channels/outbound-request.js';
 
 export type FetchLike = (input: string, init: { signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
 
@@ -37,18 +38,7 @@ function refused(host: string, address: string): RemoteFetchError {
   return new RemoteFetchError(`refusing to fetch from ${host}: ${address} is not a public address (private networks are not allowed)`);
 }
 
-/** A URL as shown in errors and logs: any user name and password are replaced. */
-export function redactUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    if (u.username === '' && u.password === '') return u.href;
-    u.username = 'REDACTED';
-    u.password = '';
-    return u.href;
-  } catch {
-    return String(url).replace(/\/\/[^/@]*@/, '//REDACTED@');
-  }
-}
+export { redactUrl };
 
 /** Fetches `url` and returns its body as UTF-8 text. Throws RemoteFetchError (URLs in messages are redacted). */
 export async function fetchRemoteText(url: string, opts: RemoteFetchOptions): Promise<string> {
