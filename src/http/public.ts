@@ -6,6 +6,7 @@ import { registerLoginRoutes } from '../selfservice/flows/login/handler.js';
 import { registerRegistrationRoutes } from '../selfservice/flows/registration/handler.js';
 import { registerLogoutRoutes } from '../selfservice/flows/logout/handler.js';
 import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
+import { registerRecovery } from './recovery-wiring.js';
 import { PasswordLoginStrategy } from '../selfservice/strategies/password/login.js';
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
 import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
@@ -69,4 +70,5 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
   });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions });
   registerErrorRoutes(app, r.persister.errors);
+  registerRecovery(app, r);
 }

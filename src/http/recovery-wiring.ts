@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from '../registry/registry.js';
+import { recoveryAddressFinder } from '../persistence/recovery-address-finder.js';
+import { registerRecoveryRoutes } from '../selfservice/flows/recovery/handler.js';
+import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin-handler.js';
+import { bareSettingsFlow } from '../selfservice/flows/recovery/settings-fallback.js';
+import type { CreateSettingsFlow, RecoveryStrategy } from '../selfservice/flows/recovery/strategy.js';
+import type { RecoverySenderDeps } from '../selfservice/flows/recovery/sender.js';
+import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
+import { LinkRecoveryStrategy, recoveryLinkUrl } from '../selfservice/strategies/link/recovery.js';
+import { newCode, newLinkToken, secretDigest } from '../selfservice/strategies/code/one-time-secret.js';
+
+function senderDeps(r: Registry): RecoverySenderDeps {
+  return {
+    transaction: (fn) => r.persister.transaction(fn),
+    identities: r.persister.identities,
+    findRecoveryAddress: recoveryAddressFinder(r.database.db),
+    courier: r.courier,
+    renderIdentity: r.renderIdentity,
+    secretKey: () => r.config.secretsDefault()[0]!,
+    notifyUnknownRecipients: () => r.config.values.selfservice.flows.recovery.notify_unknown_recipients,
+  };
+}
+
+/** The recovery method `selfservice.flows.recovery.use` names. */
+export function recoveryStrategy(r: Registry): RecoveryStrategy {
+  const base = { ...senderDeps(r), secrets: r.persister.secrets, flowPool: r.persister.flows };
+  if (r.config.values.selfservice.flows.recovery.use === 'link') {
+    return new LinkRecoveryStrategy({ ...base, lifespanMs: () => r.config.linkLifespanMs(), linkBaseUrl: () => r.config.linkBaseUrl() });
+  }
+  return new CodeRecoveryStrategy({ ...base, lifespanMs: () => r.config.codeLifespanMs() });
+}
+
+/**
+ * Public recovery routes. `createSettingsFlow` is the settings flow's factory; until one is passed,
+ * a bare settings flow carrying the recovery message is created.
+ */
+export function registerRecovery(app: FastifyInstance, r: Registry, createSettingsFlow?: CreateSettingsFlow): void {
+  registerRecoveryRoutes(app, {
+    flows: r.flows,
+    flowPool: r.persister.flows,
+    sessions: r.sessions,
+    identities: r.persister.identities,
+    strategy: recoveryStrategy(r),
+    enabled: () => r.config.flowEnabled('recovery'),
+    afterHooks: () => r.config.hooks('recovery', 'after'),
+    privilegedSessionMaxAgeMs: () => r.config.privilegedSessionMaxAgeMs(),
+    createSettingsFlow: createSettingsFlow ?? bareSettingsFlow(r.flows),
+  });
+}
+
+/** Admin recovery routes: `POST /admin/recovery/code` and `/admin/recovery/link`. */
+export function registerRecoveryAdmin(app: FastifyInstance, r: Registry): void {
+  const key = () => r.config.secretsDefault()[0]!;
+  registerRecoveryAdminRoutes(app, {
+    flows: r.flows,
+    identities: r.persister.identities,
+    transaction: (fn) => r.persister.transaction(fn),
+    methods: {
+      code: { lifespanMs: () => r.config.codeLifespanMs(), newSecret: newCode, digest: (s) => secretDigest(s, key()), nodes: recoveryCodeNodes },
+      link: {
+        lifespanMs: () => r.config.linkLifespanMs(),
+        newSecret: newLinkToken,
+        digest: (s) => secretDigest(s, key()),
+        url: (flowId, token) => recoveryLinkUrl(r.config.publicBaseUrl(), flowId, token),
+      },
+    },
+  });
+}

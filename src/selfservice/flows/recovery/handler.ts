@@ -1,0 +1,265 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KratosError, notFound } from '../../../errors/kratos-error.js';
+import type { CredentialsType, Identity } from '../../../identity/identity.js';
+import type { IdentityPool } from '../../../identity/pool.js';
+import { isUuid } from '../../../lib/ids.js';
+import { clientInfo, type SessionManager } from '../../../session/manager.js';
+import { errorRecoveryFlowExpired, errorRecoveryNoStrategyFound, errorRecoveryRetrySuccess, successRecovery, validationGeneric, type UiText } from '../../../text/index.js';
+import { csrfNode } from '../../../ui/csrf.js';
+import { parseFlowBody, stringField } from '../../flow/body.js';
+import { browserLocationChangeRequired, flowAlreadyCompleted, flowDisabled, flowTypeMismatch } from '../../flow/errors.js';
+import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
+import { browserResponseMode, looksLikeBrowser } from '../../flow/request.js';
+import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
+import { ui } from '../../flow/ui-json.js';
+import { toJson } from '../../strategies/password/nodes.js';
+import type { CreateSettingsFlow, RecoveryFlowData, RecoveryStrategy, RecoverySubmitResult } from './strategy.js';
+
+export interface RecoveryHandlerDeps {
+  flows: FlowService;
+  /** Raw flow storage, for flows an administrator created (they carry no anti-CSRF token). */
+  flowPool: FlowPool;
+  sessions: SessionManager;
+  identities: IdentityPool;
+  /** The method `selfservice.flows.recovery.use` names. */
+  strategy: RecoveryStrategy;
+  enabled(): boolean;
+  /** After-recovery hooks (`revoke_active_sessions`). */
+  afterHooks(): Array<{ hook: string }>;
+  privilegedSessionMaxAgeMs(): number;
+  /** Creates the settings flow a recovered user continues in (the settings flow provides it). */
+  createSettingsFlow: CreateSettingsFlow;
+  now?: () => Date;
+}
+
+export function recoveryFlowJson(flow: Flow, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...baseFlowJson(flow), ...extra };
+}
+
+/** 400 for starting or submitting recovery while signed in. */
+export const recoverySessionAlreadyAvailable = () =>
+  new KratosError(400, {
+    id: 'session_already_available',
+    message: 'you are already logged in',
+    reason: 'A valid session was detected and thus recovery is not possible.',
+  });
+
+/** The session method a recovery records, as Kratos names it. */
+const SESSION_METHOD: Record<RecoveryStrategy['id'], string> = { code: 'code_recovery', link: 'link_recovery' };
+
+type Query = Record<string, string | undefined>;
+
+export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandlerDeps): void {
+  const { flows, sessions, strategy } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function newRecoveryFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: UiText[] = []): Promise<Flow> {
+    return flows.create(req, reply, {
+      kind: 'recovery',
+      type,
+      state: 'choose_method',
+      returnTo,
+      data: {} satisfies RecoveryFlowData,
+      nodes: (csrf) => [toJson(csrfNode(csrf)), ...strategy.initialNodes()],
+      messages,
+    });
+  }
+
+  const signedInUrl = () => flows.config.defaultBrowserReturnUrl().toString();
+
+  async function init(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, type: FlowType) {
+    const mode: ClientMode = type === 'api' ? 'api' : browserResponseMode(req);
+    try {
+      if (!deps.enabled()) throw flowDisabled('recovery');
+      const returnTo = flows.returnTo(req);
+      if (await sessions.fromRequest(req)) {
+        if (mode === 'browser') return flows.redirect(reply, returnTo ?? signedInUrl());
+        throw recoverySessionAlreadyAvailable();
+      }
+      const flow = await newRecoveryFlow(req, reply, type, returnTo);
+      flow.active = strategy.id;
+      await flows.save(flow);
+      return flows.respondWithFlow(req, reply, flow, recoveryFlowJson(flow));
+    } catch (err) {
+      return flows.respondError(req, reply, err, mode);
+    }
+  }
+
+  app.get('/self-service/recovery/browser', (req: FastifyRequest<{ Querystring: Query }>, reply) => init(req, reply, 'browser'));
+  app.get('/self-service/recovery/api', (req: FastifyRequest<{ Querystring: Query }>, reply) => init(req, reply, 'api'));
+
+  /** A flow an administrator created: no anti-CSRF binding, so it is looked up here. */
+  async function adminFlow(id: unknown): Promise<Flow | null> {
+    const flow = typeof id === 'string' && isUuid(id) ? await deps.flowPool.getFlow(id.toLowerCase(), 'recovery') : null;
+    return flow && (flow.data as RecoveryFlowData).skip_csrf ? flow : null;
+  }
+
+  app.get('/self-service/recovery/flows', async (req) => {
+    if (!deps.enabled()) throw flowDisabled('recovery');
+    const q = req.query as Query;
+    const admin = await adminFlow(q.id);
+    if (admin && !flows.isExpired(admin)) return recoveryFlowJson(admin);
+    return recoveryFlowJson(await flows.fetchForRead(req, 'recovery', '/self-service/recovery/browser'));
+  });
+
+  /** Loads a flow for a POST: admin-created flows skip the anti-CSRF check, as in Kratos. */
+  async function loadForSubmit(req: FastifyRequest, csrfField: unknown): Promise<Flow> {
+    const q = req.query as Query;
+    const admin = await adminFlow(q.flow);
+    if (!admin) return flows.fetchForSubmit(req, 'recovery', csrfField);
+    if (admin.state === 'passed_challenge') throw flowAlreadyCompleted();
+    if (admin.type === 'api' && looksLikeBrowser(req)) throw flowTypeMismatch('api');
+    return admin;
+  }
+
+  /** Replaces a flow that cannot go on with a new one carrying `message`. */
+  async function retry(req: FastifyRequest, reply: FastifyReply, old: Flow, mode: ClientMode, message: UiText) {
+    const replacement = await newRecoveryFlow(req, reply, old.type, old.return_to, [message]);
+    replacement.active = strategy.id;
+    await flows.save(replacement);
+    if (mode === 'browser') return flows.redirect(reply, flows.uiUrl('recovery', replacement.id));
+    // Kratos sends JSON clients to the new flow (they follow the redirect and read it).
+    const u = new URL('self-service/recovery/flows', flows.config.publicBaseUrl());
+    u.searchParams.set('id', replacement.id);
+    return flows.redirect(reply, u);
+  }
+
+  async function expired(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode) {
+    const replacement = await newRecoveryFlow(req, reply, flow.type, flow.return_to, [errorRecoveryFlowExpired(flow.expires_at, now())]);
+    replacement.active = strategy.id;
+    await flows.save(replacement);
+    if (mode === 'browser') return flows.redirect(reply, flows.uiUrl('recovery', replacement.id));
+    throw flows.expired(flow, replacement);
+  }
+
+  /** The user proved control of the account: a privileged session and a settings flow to set new credentials. */
+  async function recovered(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: Extract<RecoverySubmitResult, { kind: 'recovered' }>) {
+    const identity = await deps.identities.getIdentity(result.identityId, { withCredentials: true });
+    if (!identity) return retry(req, reply, flow, mode, errorRecoveryRetrySuccess());
+    if (identity.state !== 'active') return retry(req, reply, flow, mode, validationGeneric('This account was disabled.'));
+    if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
+    (flow.data as RecoveryFlowData).recovered_identity_id = identity.id;
+    ui.resetMessages(flow.ui);
+    await flows.save(flow);
+    if (result.address) await markVerified(identity, result.address);
+
+    const issued = await sessions.issue(identity, SESSION_METHOD[strategy.id] as CredentialsType, clientInfo(req));
+    for (const h of deps.afterHooks()) {
+      if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(identity.id, issued.session.id);
+    }
+    const at = now();
+    const settings = await deps.createSettingsFlow(req, reply, {
+      identity,
+      session: issued.session,
+      type: flow.type,
+      returnTo: flow.return_to,
+      messages: [successRecovery(new Date(at.getTime() + deps.privilegedSessionMaxAgeMs()), at)],
+    });
+    if (flow.type === 'api') {
+      return reply.code(200).send(
+        recoveryFlowJson(flow, {
+          continue_with: [
+            { action: 'set_ory_session_token', ory_session_token: issued.token },
+            { action: 'show_settings_ui', flow: { id: settings.id, url: settings.url } },
+          ],
+        }),
+      );
+    }
+    sessions.setCookie(reply, issued.token, issued.session);
+    flows.rotateCsrf(reply);
+    if (mode === 'browser') return flows.redirect(reply, settings.url);
+    throw browserLocationChangeRequired(settings.url);
+  }
+
+  /** Receiving the secret at an address proves the address: it becomes verified, as Kratos does. */
+  async function markVerified(identity: Identity, address: string) {
+    let changed = false;
+    const at = now();
+    for (const a of identity.verifiable_addresses) {
+      if (a.value === address && !a.verified) {
+        a.verified = true;
+        a.verified_at = at;
+        a.status = 'completed';
+        a.updated_at = at;
+        changed = true;
+      }
+    }
+    if (changed) await deps.identities.updateIdentity(identity);
+  }
+
+  async function handle(req: FastifyRequest, reply: FastifyReply, run: (flow: Flow, mode: ClientMode) => Promise<unknown>, csrfField: unknown) {
+    let mode: ClientMode = browserResponseMode(req);
+    try {
+      if (!deps.enabled()) throw flowDisabled('recovery');
+      const flow = await loadForSubmit(req, csrfField);
+      mode = flows.clientMode(req, flow.type);
+      if (flows.isExpired(flow)) return await expired(req, reply, flow, mode);
+      return await run(flow, mode);
+    } catch (err) {
+      return flows.respondError(req, reply, err, mode);
+    }
+  }
+
+  async function outcome(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: RecoverySubmitResult) {
+    if (result.kind === 'retry') return retry(req, reply, flow, mode, result.message);
+    if (result.kind === 'recovered') return recovered(req, reply, flow, mode, result);
+    return flows.respondWithFlow(req, reply, flow, recoveryFlowJson(flow), result.status);
+  }
+
+  app.post('/self-service/recovery', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
+    let fields: Record<string, unknown> = {};
+    let parseError: unknown = null;
+    try {
+      fields = parseFlowBody(req).fields;
+    } catch (err) {
+      parseError = err;
+    }
+    return handle(
+      req,
+      reply,
+      async (flow, mode) => {
+        if (parseError) throw parseError;
+        const method = stringField(fields, 'method');
+        const email = stringField(fields, 'email') ?? '';
+        // Typing a code does not need a signed-out browser; asking for one does (as Kratos orders the checks).
+        const usingSecret = flow.state !== 'choose_method' && email === '';
+        if (!usingSecret && (await sessions.fromRequest(req))) {
+          if (mode === 'browser') return flows.redirect(reply, signedInUrl());
+          throw recoverySessionAlreadyAvailable();
+        }
+        if (method !== strategy.id) {
+          ui.resetMessages(flow.ui);
+          ui.addMessage(flow.ui, errorRecoveryNoStrategyFound());
+          return flows.respondInvalid(req, reply, flow, recoveryFlowJson(flow));
+        }
+        return outcome(req, reply, flow, mode, await strategy.submit(req, flow, fields));
+      },
+      fields.csrf_token,
+    );
+  });
+
+  // A recovery link opened in the browser. Only the link method issues them.
+  app.get('/self-service/recovery', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
+    const q = req.query;
+    let mode: ClientMode = browserResponseMode(req);
+    try {
+      if (!deps.enabled()) throw flowDisabled('recovery');
+      if (!strategy.useLinkToken || typeof q.token !== 'string') throw notFound('The requested resource could not be found');
+      const id = q.flow;
+      const flow = typeof id === 'string' && isUuid(id) ? await deps.flowPool.getFlow(id.toLowerCase(), 'recovery') : null;
+      if (!flow) {
+        const replacement = await newRecoveryFlow(req, reply, 'browser', null, [errorRecoveryNoStrategyFound()]);
+        return flows.redirect(reply, flows.uiUrl('recovery', replacement.id));
+      }
+      mode = flows.clientMode(req, 'browser');
+      if (flow.state === 'passed_challenge') return await retry(req, reply, { ...flow, type: 'browser' }, mode, errorRecoveryRetrySuccess());
+      if (flows.isExpired(flow)) return await expired(req, reply, { ...flow, type: 'browser' }, mode);
+      const result = await strategy.useLinkToken(flow, q.token);
+      if (result.kind === 'retry') return await retry(req, reply, { ...flow, type: 'browser' }, mode, result.message);
+      // Links are opened by browsers: the flow completes as a browser flow whatever started it.
+      return await outcome(req, reply, { ...flow, type: 'browser' }, mode, result);
+    } catch (err) {
+      return flows.respondError(req, reply, err, mode);
+    }
+  });
+}

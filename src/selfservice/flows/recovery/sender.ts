@@ -1,0 +1,82 @@
+import { newId } from '../../../lib/ids.js';
+import type { Courier } from '../../../courier/courier.js';
+import type { CourierQueue } from '../../../courier/queue.js';
+import type { TemplateType } from '../../../courier/message.js';
+import type { Identity } from '../../../identity/identity.js';
+import type { IdentityPool } from '../../../identity/pool.js';
+import type { Flow, FlowPool } from '../../flow/flow.js';
+import type { OneTimeSecretKind, OneTimeSecretPool } from '../../strategies/code/one-time-secret.js';
+import { normaliseRecoveryAddress } from './strategy.js';
+
+/** Repositories bound to one transaction, as the persister hands them out. */
+export interface RecoveryTransaction {
+  readonly flows: FlowPool;
+  readonly secrets: OneTimeSecretPool;
+  readonly courier: CourierQueue;
+}
+
+export interface RecoverySenderDeps {
+  transaction<T>(fn: (tx: RecoveryTransaction) => Promise<T>): Promise<T>;
+  identities: IdentityPool;
+  findRecoveryAddress(via: 'email', value: string): Promise<{ identityId: string; value: string } | null>;
+  courier: Courier;
+  renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  /** secrets.default[0]: the key secrets are digested with. */
+  secretKey(): string;
+  notifyUnknownRecipients(): boolean;
+  now?: () => Date;
+}
+
+export interface RecoveryMail {
+  kind: OneTimeSecretKind;
+  validTemplate: TemplateType;
+  invalidTemplate: TemplateType;
+  lifespanMs: number;
+  /** The template fields carrying the secret (`RecoveryCode`, `RecoveryURL`). */
+  fields(secret: string): Record<string, unknown>;
+  newSecret(): string;
+  digest(secret: string): string;
+}
+
+/**
+ * Sends a recovery secret to an address, in one transaction with the flow change: the previous
+ * secret of the flow is voided, a new one is stored (as a digest) and the message is queued. An
+ * unknown address gets the "invalid" message only when `notify_unknown_recipients` is on; the flow
+ * change is the same either way, so the caller's answer does not tell the two apart.
+ */
+export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, rawAddress: string, mail: RecoveryMail): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))();
+  const address = normaliseRecoveryAddress(rawAddress);
+  const found = await deps.findRecoveryAddress('email', address);
+  const identity = found ? await deps.identities.getIdentity(found.identityId) : null;
+  await deps.transaction(async (tx) => {
+    await tx.secrets.invalidateForFlow(flow.id, mail.kind, now);
+    const courier = deps.courier.withQueue(tx.courier);
+    if (identity && found) {
+      const secret = mail.newSecret();
+      await tx.secrets.createSecret({
+        id: newId(),
+        kind: mail.kind,
+        flow_id: flow.id,
+        identity_id: identity.id,
+        address: found.value,
+        digest: mail.digest(secret),
+        attempts: 0,
+        expires_at: new Date(now.getTime() + mail.lifespanMs),
+        used_at: null,
+        created_at: now,
+        updated_at: now,
+      });
+      await courier.queueEmail(found.value, mail.validTemplate, {
+        ...mail.fields(secret),
+        Identity: deps.renderIdentity(identity, false),
+        RequestURL: flow.request_url,
+        ExpiresInMinutes: Math.round(mail.lifespanMs / 60_000),
+      });
+    } else if (deps.notifyUnknownRecipients()) {
+      await courier.queueEmail(address, mail.invalidTemplate, { RequestURL: flow.request_url });
+    }
+    flow.updated_at = now;
+    await tx.flows.updateFlow(flow);
+  });
+}

@@ -1,0 +1,53 @@
+import type { FastifyRequest } from 'fastify';
+import type { Identity } from '../../../identity/identity.js';
+import type { UiText } from '../../../text/index.js';
+import type { Flow, FlowType } from '../../flow/flow.js';
+import type { UiNodeJson } from '../../flow/ui-json.js';
+
+/** The recovery methods Kratos knows; `selfservice.flows.recovery.use` picks one. */
+export type RecoveryMethod = 'code' | 'link';
+
+/** Flow data a recovery flow keeps. */
+export interface RecoveryFlowData extends Record<string, unknown> {
+  /** Set on flows an administrator created: they are submitted without the anti-CSRF token, as Kratos does. */
+  skip_csrf?: boolean;
+  /** The identity the flow recovered, once it did. */
+  recovered_identity_id?: string;
+}
+
+/** What a strategy made of a submission. */
+export type RecoverySubmitResult =
+  /** The flow changed (and was saved by the strategy): answer with it, with this status (browsers go to the UI). */
+  | { kind: 'flow'; status: 200 | 400 }
+  /** The user proved control of the account: the flow signs them in. `address` is set for self-service secrets. */
+  | { kind: 'recovered'; identityId: string; address: string | null }
+  /** The flow cannot go on: a new flow carrying the message replaces it. */
+  | { kind: 'retry'; message: UiText };
+
+/** A recovery method, as the recovery flow asks it to take part. */
+export interface RecoveryStrategy {
+  readonly id: RecoveryMethod;
+  /** The method's inputs on a new flow (the flow adds the CSRF token). */
+  initialNodes(): UiNodeJson[];
+  /** A POST to the flow naming this method. The strategy saves the flow when it changes it. */
+  submit(req: FastifyRequest, flow: Flow, fields: Record<string, unknown>): Promise<RecoverySubmitResult>;
+  /** A recovery link opened in a browser (`GET /self-service/recovery?flow=&token=`); only the link method has them. */
+  useLinkToken?(flow: Flow, token: string): Promise<RecoverySubmitResult>;
+}
+
+/** What a recovery flow creates for a recovered identity: the settings flow the user continues in. */
+export interface NewSettingsFlowOptions {
+  identity: Identity;
+  /** The privileged session recovery just issued. */
+  session: { id: string; identity_id: string };
+  type: FlowType;
+  returnTo: string | null;
+  /** Shown on the settings flow (the "you recovered your account" message). */
+  messages: UiText[];
+}
+
+/** Creates a settings flow for a recovered identity; provided by the settings flow. */
+export type CreateSettingsFlow = (req: FastifyRequest, reply: import('fastify').FastifyReply, o: NewSettingsFlowOptions) => Promise<{ id: string; url: string }>;
+
+/** Normalises an address as recovery addresses are stored (emails trimmed and lower-cased). */
+export const normaliseRecoveryAddress = (value: string): string => value.trim().toLowerCase();

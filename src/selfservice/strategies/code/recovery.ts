@@ -1,0 +1,126 @@
+import type { FastifyRequest } from 'fastify';
+import { safeEqual } from '../../../lib/safe-compare.js';
+import {
+  errorRecoveryCodeInvalidOrAlreadyUsed,
+  errorRecoveryFlowExpired,
+  infoNodeLabelContinue,
+  infoNodeLabelEmail,
+  infoNodeLabelRecoveryCode,
+  infoNodeLabelResendCode,
+  infoRecoveryEmailWithCodeSent,
+  validationGeneric,
+  validationRequired,
+} from '../../../text/index.js';
+import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
+import { stringField } from '../../flow/body.js';
+import type { Flow, FlowPool } from '../../flow/flow.js';
+import { ui, type UiNodeJson } from '../../flow/ui-json.js';
+import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
+import type { RecoveryStrategy, RecoverySubmitResult } from '../../flows/recovery/strategy.js';
+import { toJson } from '../password/nodes.js';
+import { newCode, secretDigest, type OneTimeSecretPool } from './one-time-secret.js';
+
+/** Submissions a recovery code takes (right or wrong) before the flow is spent, as Kratos's default `max_submissions`. */
+export const RECOVERY_CODE_MAX_SUBMISSIONS = 5;
+
+export interface CodeRecoveryDeps extends RecoverySenderDeps {
+  secrets: OneTimeSecretPool;
+  flowPool: FlowPool;
+  /** selfservice.methods.code.config.lifespan */
+  lifespanMs(): number;
+}
+
+/** The code input, the submit button and the hidden method, as a flow waiting for a recovery code shows them. */
+export function recoveryCodeNodes(): UiNodeJson[] {
+  return [
+    toJson(
+      inputNode(UiNodeGroup.Code, 'code', undefined, UiNodeInputType.Text, {
+        required: true,
+        pattern: '[0-9]+',
+        maxlength: 6,
+        autocomplete: UiNodeAutocomplete.OneTimeCode,
+        label: infoNodeLabelRecoveryCode(),
+      }),
+    ),
+    toJson(inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Hidden)),
+    toJson(inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Submit, { label: infoNodeLabelContinue() })),
+  ];
+}
+
+const emailNode = (value?: string) =>
+  toJson(inputNode(UiNodeGroup.Code, 'email', value, UiNodeInputType.Email, { required: true, label: infoNodeLabelEmail() }));
+
+/**
+ * Recovery with a one-time code sent by email (Kratos's `code` method): the user asks for a code,
+ * then types it into the same flow. Codes are stored as keyed digests, work once, in their own flow
+ * only, for `lifespan`, and a flow takes a bounded number of tries.
+ */
+export class CodeRecoveryStrategy implements RecoveryStrategy {
+  readonly id = 'code' as const;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CodeRecoveryDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  initialNodes(): UiNodeJson[] {
+    return [emailNode(), toJson(inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Submit, { label: infoNodeLabelContinue() }))];
+  }
+
+  private digest(code: string): string {
+    return secretDigest(code, this.deps.secretKey());
+  }
+
+  async submit(_req: FastifyRequest, flow: Flow, fields: Record<string, unknown>): Promise<RecoverySubmitResult> {
+    const email = stringField(fields, 'email') ?? '';
+    if (flow.state !== 'choose_method' && email === '') return this.useCode(flow, stringField(fields, 'code') ?? '');
+    if (email === '') {
+      ui.resetMessages(flow.ui);
+      const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
+      flow.ui.nodes = [...csrf, ...this.initialNodes()];
+      ui.addMessage(flow.ui, validationRequired('email'), 'email');
+      await this.deps.flowPool.updateFlow(flow);
+      return { kind: 'flow', status: 400 };
+    }
+
+    const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
+    flow.ui.nodes = [...csrf, ...recoveryCodeNodes(), toJson(inputNode(UiNodeGroup.Code, 'email', email, UiNodeInputType.Submit, { label: infoNodeLabelResendCode() }))];
+    flow.ui.messages = [infoRecoveryEmailWithCodeSent()];
+    flow.state = 'sent_email';
+    flow.active = 'code';
+    const lifespanMs = this.deps.lifespanMs();
+    await sendRecoverySecret(this.deps, flow, email, {
+      kind: 'recovery_code',
+      validTemplate: 'recovery_code_valid',
+      invalidTemplate: 'recovery_code_invalid',
+      lifespanMs,
+      newSecret: newCode,
+      digest: (c) => this.digest(c),
+      fields: (code) => ({ RecoveryCode: code }),
+    });
+    return { kind: 'flow', status: 200 };
+  }
+
+  private async useCode(flow: Flow, code: string): Promise<RecoverySubmitResult> {
+    const invalid = async (): Promise<RecoverySubmitResult> => {
+      ui.resetMessages(flow.ui);
+      ui.addMessage(flow.ui, errorRecoveryCodeInvalidOrAlreadyUsed());
+      ui.setValue(flow.ui, 'code', undefined);
+      await this.deps.flowPool.updateFlow(flow);
+      return { kind: 'flow', status: 200 };
+    };
+    const secret = await this.deps.secrets.activeSecretForFlow(flow.id, 'recovery_code');
+    if (!secret) return invalid();
+    // Every submission counts, the right one included, so guessing stops after a handful of tries.
+    const attempts = await this.deps.secrets.recordAttempt(secret.id);
+    if (attempts > RECOVERY_CODE_MAX_SUBMISSIONS) {
+      return { kind: 'retry', message: validationGeneric('The request was submitted too often. Please request another code.') };
+    }
+    if (!safeEqual(this.digest(code), secret.digest)) return invalid();
+    const now = this.now();
+    if (secret.expires_at.getTime() <= now.getTime()) return { kind: 'retry', message: errorRecoveryFlowExpired(secret.expires_at, now) };
+    if (!(await this.deps.secrets.useSecret(secret.id, now))) return invalid();
+    if (!secret.identity_id) return invalid();
+    return { kind: 'recovered', identityId: secret.identity_id, address: secret.address };
+  }
+}
