@@ -58,6 +58,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    this.dialect.close?.();
     await this.db.destroy();
   }
 }

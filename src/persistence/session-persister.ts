@@ -78,8 +78,9 @@ export class SqlSessionPersister implements SessionPool {
   async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
     // Built and compiled once: on the hot path only the parameter changes.
     this.byTokenQuery ??= this.compileByTokenQuery();
-    const { rows } = await this.db.executeQuery<ByTokenRow>({ ...this.byTokenQuery, parameters: [tokenHash] });
-    const row = rows[0];
+    const row = this.dialect.fastRead
+      ? (this.dialect.fastRead(this.byTokenQuery.sql, [tokenHash])[0] as ByTokenRow | undefined)
+      : (await this.db.executeQuery<ByTokenRow>({ ...this.byTokenQuery, parameters: [tokenHash] })).rows[0];
     if (!row) return null;
     return this.sessionWithIdentity(row);
   }

@@ -22,6 +22,14 @@ export interface SqlDialect {
   toTime(d: Date): unknown;
   toBool(b: boolean): unknown;
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * Runs a compiled read-only statement outside Kysely's connection handling, when the dialect has
+   * a cheaper way (SQLite: a separate read connection, which WAL lets read committed data while the
+   * writer works). Undefined: use Kysely.
+   */
+  readonly fastRead?: (sql: string, parameters: readonly unknown[]) => unknown[];
+  /** Releases what the dialect opened besides Kysely's pool. */
+  close?(): void;
   /** Child rows as one JSON array column (each database spells JSON aggregation differently). */
   jsonChildren(q: JsonChildrenQuery): RawBuilder<unknown>;
 }

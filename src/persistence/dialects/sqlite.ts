@@ -9,7 +9,23 @@ import { jsonChildrenWith } from './sql-dialect.js';
 export function createSqliteDialect(dsn: ParsedDsn): SqlDialect {
   const file = dsn.file ?? ':memory:';
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let reader: Database.Database | null = null;
+  const fastRead =
+    file === ':memory:'
+      ? undefined
+      : (source: string, parameters: readonly unknown[]): unknown[] => {
+          if (!reader) {
+            reader = withStatementCache(new Database(file, { readonly: true, fileMustExist: true }));
+            reader.pragma('busy_timeout = 5000');
+          }
+          return reader.prepare(source).all(...(parameters as unknown[]));
+        };
   return {
+    fastRead,
+    close: () => {
+      reader?.close();
+      reader = null;
+    },
     name: 'sqlite',
     kysely: new SqliteDialect({
       database: async () => {
