@@ -252,8 +252,8 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
         return flows.redirect(reply, flows.uiUrl('recovery', replacement.id));
       }
       mode = flows.clientMode(req, 'browser');
-      if (flow.state === 'passed_challenge') return await retry(req, reply, { ...flow, type: 'browser' }, mode, errorRecoveryRetrySuccess());
       if (flows.isExpired(flow)) return await expired(req, reply, { ...flow, type: 'browser' }, mode);
+      // The token is checked first: a used link says so whatever state its flow is in.
       const result = await strategy.useLinkToken(flow, q.token);
       if (result.kind === 'retry') return await retry(req, reply, { ...flow, type: 'browser' }, mode, result.message);
       // Links are opened by browsers: the flow completes as a browser flow whatever started it.
