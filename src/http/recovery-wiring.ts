@@ -39,6 +39,7 @@ export function registerRecovery(app: FastifyInstance, r: Registry, createSettin
   registerRecoveryRoutes(app, {
     flows: r.flows,
     flowPool: r.persister.flows,
+    verifyCsrf: (req, submitted, token) => r.csrf.verify(req, submitted, token),
     sessions: r.sessions,
     identities: r.persister.identities,
     strategy: recoveryStrategy(r),

@@ -106,7 +106,16 @@ for (const factory of testDatabases()) {
 
       // Single use: the code does nothing more, the flow is done.
       const again = await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', code });
-      assert.equal(again.status, 400);
+      assert.equal(again.status, 200);
+      assert.deepEqual(messageIds(again.body), [4060006]);
+      assert.equal(again.body.continue_with, undefined);
+      // Asking a completed flow for another code starts a new flow that says the last one succeeded.
+      const restart = await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', email: addr }, { unchecked: true });
+      assert.equal(restart.status, 303);
+      const next = new URL(restart.headers.get('location')!);
+      const fresh = await s.publicApi.get(next.pathname + next.search);
+      assert.notEqual(fresh.body.id, flowId);
+      assert.deepEqual(messageIds(fresh.body), [4060001]);
     });
 
     test('wrong codes: message 4060006, then the flow is spent after five tries', async () => {
@@ -129,6 +138,31 @@ for (const factory of testDatabases()) {
       assert.notEqual(fresh.body.id, flowId);
       assert.deepEqual(messageIds(fresh.body), [4000001]);
       assert.equal(fresh.body.state, 'choose_method');
+    });
+
+    test('a malformed address is a 400 with the email message; a re-sent code gives no extra tries', async () => {
+      const flow = await s.publicApi.get('/self-service/recovery/api');
+      const bad = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code', email: 'not an address' });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(messageIds(bad.body, 'email'), [4000040]);
+      const missing = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code' });
+      assert.equal(missing.status, 400);
+      assert.deepEqual(messageIds(missing.body, 'email'), [4000002]);
+
+      const addr = email('resend');
+      await createIdentity(addr);
+      const { flowId } = await requestCode(addr);
+      const first = codeIn(await mailbox.waitFor(addr));
+      const wrong = first === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 4; i++) await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', code: wrong });
+      await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', email: addr });
+      await mailbox.waitFor(addr, () => mailsTo(addr).length >= 2);
+      const second = codeIn(mailsTo(addr)[1]!);
+      const wrong2 = second === '000000' ? '111111' : '000000';
+      const fifth = await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', code: wrong2 });
+      assert.deepEqual(messageIds(fifth.body), [4060006]);
+      const sixth = await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', code: second }, { unchecked: true });
+      assert.equal(sixth.status, 303);
     });
 
     test('a code works only in its own flow, and a resend voids the previous code', async () => {

@@ -4,7 +4,7 @@ import type { CredentialsType, Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import { isUuid } from '../../../lib/ids.js';
 import { clientInfo, type SessionManager } from '../../../session/manager.js';
-import { errorRecoveryFlowExpired, errorRecoveryNoStrategyFound, errorRecoveryRetrySuccess, successRecovery, validationGeneric, type UiText } from '../../../text/index.js';
+import { errorRecoveryCodeInvalidOrAlreadyUsed, errorRecoveryFlowExpired, errorRecoveryNoStrategyFound, errorRecoveryRetrySuccess, successRecovery, validationGeneric, type UiText } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { parseFlowBody, stringField } from '../../flow/body.js';
 import { browserLocationChangeRequired, flowAlreadyCompleted, flowDisabled, flowTypeMismatch } from '../../flow/errors.js';
@@ -19,6 +19,8 @@ export interface RecoveryHandlerDeps {
   flows: FlowService;
   /** Raw flow storage, for flows an administrator created (they carry no anti-CSRF token). */
   flowPool: FlowPool;
+  /** The anti-CSRF check (the same one FlowService applies), for submissions to completed flows. */
+  verifyCsrf(req: FastifyRequest, submitted: unknown, flowToken: string): void;
   sessions: SessionManager;
   identities: IdentityPool;
   /** The method `selfservice.flows.recovery.use` names. */
@@ -98,18 +100,26 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
     if (!deps.enabled()) throw flowDisabled('recovery');
     const q = req.query as Query;
     const admin = await adminFlow(q.id);
-    if (admin && !flows.isExpired(admin)) return recoveryFlowJson(admin);
+    if (admin) {
+      if (flows.isExpired(admin)) throw flows.expired(admin, null);
+      return recoveryFlowJson(admin);
+    }
     return recoveryFlowJson(await flows.fetchForRead(req, 'recovery', '/self-service/recovery/browser'));
   });
 
   /** Loads a flow for a POST: admin-created flows skip the anti-CSRF check, as in Kratos. */
   async function loadForSubmit(req: FastifyRequest, csrfField: unknown): Promise<Flow> {
-    const q = req.query as Query;
-    const admin = await adminFlow(q.flow);
-    if (!admin) return flows.fetchForSubmit(req, 'recovery', csrfField);
-    if (admin.state === 'passed_challenge') throw flowAlreadyCompleted();
-    if (admin.type === 'api' && looksLikeBrowser(req)) throw flowTypeMismatch('api');
-    return admin;
+    const id = (req.query as Query).flow;
+    const flow = typeof id === 'string' && isUuid(id) ? await deps.flowPool.getFlow(id.toLowerCase(), 'recovery') : null;
+    const skipCsrf = flow !== null && (flow.data as RecoveryFlowData).skip_csrf === true;
+    // Completed flows are answered by the recovery flow (as Kratos does), after the same checks.
+    if (!flow || (!skipCsrf && flow.state !== 'passed_challenge')) return flows.fetchForSubmit(req, 'recovery', csrfField);
+    if (flow.type === 'api') {
+      if (looksLikeBrowser(req)) throw flowTypeMismatch('api');
+    } else if (!skipCsrf) {
+      deps.verifyCsrf(req, csrfField, flow.csrf_token);
+    }
+    return flow;
   }
 
   /** Replaces a flow that cannot go on with a new one carrying `message`. */
@@ -133,7 +143,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
   }
 
   /** The user proved control of the account: a privileged session and a settings flow to set new credentials. */
-  async function recovered(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: Extract<RecoverySubmitResult, { kind: 'recovered' }>) {
+  async function recovered(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: Extract<RecoverySubmitResult, { kind: 'recovered' }>, viaLink = false) {
     const identity = await deps.identities.getIdentity(result.identityId, { withCredentials: true });
     if (!identity) return retry(req, reply, flow, mode, errorRecoveryRetrySuccess());
     if (identity.state !== 'active') return retry(req, reply, flow, mode, validationGeneric('This account was disabled.'));
@@ -151,11 +161,12 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
     const settings = await deps.createSettingsFlow(req, reply, {
       identity,
       session: issued.session,
-      type: flow.type,
+      type: viaLink ? 'browser' : flow.type,
       returnTo: flow.return_to,
       messages: [successRecovery(new Date(at.getTime() + deps.privilegedSessionMaxAgeMs()), at)],
     });
-    if (flow.type === 'api') {
+    // A link is opened by a browser: it gets the cookie whatever started the flow.
+    if (flow.type === 'api' && !viaLink) {
       return reply.code(200).send(
         recoveryFlowJson(flow, {
           continue_with: [
@@ -200,9 +211,9 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
     }
   }
 
-  async function outcome(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: RecoverySubmitResult) {
+  async function outcome(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: RecoverySubmitResult, viaLink = false) {
     if (result.kind === 'retry') return retry(req, reply, flow, mode, result.message);
-    if (result.kind === 'recovered') return recovered(req, reply, flow, mode, result);
+    if (result.kind === 'recovered') return recovered(req, reply, flow, mode, result, viaLink);
     return flows.respondWithFlow(req, reply, flow, recoveryFlowJson(flow), result.status);
   }
 
@@ -223,6 +234,16 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
         const email = stringField(fields, 'email') ?? '';
         // Typing a code does not need a signed-out browser; asking for one does (as Kratos orders the checks).
         const usingSecret = flow.state !== 'choose_method' && email === '';
+        if (flow.state === 'passed_challenge') {
+          // A code typed into a completed flow is simply not valid any more; anything else starts over.
+          if (usingSecret && method === strategy.id && strategy.id === 'code') {
+            ui.resetMessages(flow.ui);
+            ui.addMessage(flow.ui, errorRecoveryCodeInvalidOrAlreadyUsed());
+            await flows.save(flow);
+            return flows.respondWithFlow(req, reply, flow, recoveryFlowJson(flow));
+          }
+          return retry(req, reply, flow, mode, errorRecoveryRetrySuccess());
+        }
         if (!usingSecret && (await sessions.fromRequest(req))) {
           if (mode === 'browser') return flows.redirect(reply, signedInUrl());
           throw recoverySessionAlreadyAvailable();
@@ -252,12 +273,13 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
         return flows.redirect(reply, flows.uiUrl('recovery', replacement.id));
       }
       mode = flows.clientMode(req, 'browser');
-      if (flows.isExpired(flow)) return await expired(req, reply, { ...flow, type: 'browser' }, mode);
+      const asBrowser: Flow = { ...flow, type: 'browser' };
+      if (flows.isExpired(flow)) return await expired(req, reply, asBrowser, mode);
       // The token is checked first: a used link says so whatever state its flow is in.
       const result = await strategy.useLinkToken(flow, q.token);
-      if (result.kind === 'retry') return await retry(req, reply, { ...flow, type: 'browser' }, mode, result.message);
+      if (result.kind === 'retry') return await retry(req, reply, asBrowser, mode, result.message);
       // Links are opened by browsers: the flow completes as a browser flow whatever started it.
-      return await outcome(req, reply, { ...flow, type: 'browser' }, mode, result);
+      return await outcome(req, reply, flow, mode, result, true);
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }

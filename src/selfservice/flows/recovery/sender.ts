@@ -50,6 +50,8 @@ export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, r
   const found = await deps.findRecoveryAddress('email', address);
   const identity = found ? await deps.identities.getIdentity(found.identityId) : null;
   await deps.transaction(async (tx) => {
+    // Tries made against the code being replaced carry over, so re-sending does not buy more guesses.
+    const previous = await tx.secrets.activeSecretForFlow(flow.id, mail.kind);
     await tx.secrets.invalidateForFlow(flow.id, mail.kind, now);
     const courier = deps.courier.withQueue(tx.courier);
     if (identity && found) {
@@ -61,7 +63,7 @@ export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, r
         identity_id: identity.id,
         address: found.value,
         digest: mail.digest(secret),
-        attempts: 0,
+        attempts: previous?.attempts ?? 0,
         expires_at: new Date(now.getTime() + mail.lifespanMs),
         used_at: null,
         created_at: now,

@@ -51,3 +51,18 @@ export type CreateSettingsFlow = (req: FastifyRequest, reply: import('fastify').
 
 /** Normalises an address as recovery addresses are stored (emails trimmed and lower-cased). */
 export const normaliseRecoveryAddress = (value: string): string => value.trim().toLowerCase();
+
+const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]+$/u;
+const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
+
+/**
+ * A lenient, header-safe email check (what Kratos's `email_loose` format accepts): a local part of
+ * letters, digits and RFC 5322 atext, one `@`, a host name; at most 320 characters.
+ */
+export function isRecoveryEmail(s: string): boolean {
+  if (s.length === 0 || s.length > 320) return false;
+  const at = s.indexOf('@');
+  if (at <= 0 || at !== s.lastIndexOf('@') || at === s.length - 1) return false;
+  const labels = s.slice(at + 1).split('.');
+  return LOCAL_PART.test(s.slice(0, at)) && labels.every((l) => DOMAIN_LABEL.test(l));
+}

@@ -9,6 +9,7 @@ import {
   infoNodeLabelResendCode,
   infoRecoveryEmailWithCodeSent,
   validationGeneric,
+  validationEmail,
   validationRequired,
 } from '../../../text/index.js';
 import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
@@ -16,7 +17,7 @@ import { stringField } from '../../flow/body.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
-import type { RecoveryStrategy, RecoverySubmitResult } from '../../flows/recovery/strategy.js';
+import { isRecoveryEmail, type RecoveryStrategy, type RecoverySubmitResult } from '../../flows/recovery/strategy.js';
 import { toJson } from '../password/nodes.js';
 import { newCode, secretDigest, type OneTimeSecretPool } from './one-time-secret.js';
 
@@ -74,11 +75,11 @@ export class CodeRecoveryStrategy implements RecoveryStrategy {
   async submit(_req: FastifyRequest, flow: Flow, fields: Record<string, unknown>): Promise<RecoverySubmitResult> {
     const email = stringField(fields, 'email') ?? '';
     if (flow.state !== 'choose_method' && email === '') return this.useCode(flow, stringField(fields, 'code') ?? '');
-    if (email === '') {
+    if (email === '' || !isRecoveryEmail(email)) {
       ui.resetMessages(flow.ui);
       const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
-      flow.ui.nodes = [...csrf, ...this.initialNodes()];
-      ui.addMessage(flow.ui, validationRequired('email'), 'email');
+      flow.ui.nodes = [...csrf, emailNode(email || undefined), ...this.initialNodes().slice(1)];
+      ui.addMessage(flow.ui, email === '' ? validationRequired('email') : validationEmail(email), 'email');
       await this.deps.flowPool.updateFlow(flow);
       return { kind: 'flow', status: 400 };
     }

@@ -5,6 +5,7 @@ import {
   infoNodeLabelEmail,
   infoNodeLabelSubmit,
   infoRecoveryEmailSent,
+  validationEmail,
   validationRequired,
 } from '../../../text/index.js';
 import { inputNode, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
@@ -12,7 +13,7 @@ import { stringField } from '../../flow/body.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
-import type { RecoveryStrategy, RecoverySubmitResult } from '../../flows/recovery/strategy.js';
+import { isRecoveryEmail, type RecoveryStrategy, type RecoverySubmitResult } from '../../flows/recovery/strategy.js';
 import { toJson } from '../password/nodes.js';
 import { newLinkToken, secretDigest, type OneTimeSecretPool } from '../code/one-time-secret.js';
 
@@ -62,9 +63,9 @@ export class LinkRecoveryStrategy implements RecoveryStrategy {
     const email = stringField(fields, 'email') ?? '';
     const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
     ui.resetMessages(flow.ui);
-    if (email === '') {
-      flow.ui.nodes = [...csrf, ...this.initialNodes()];
-      ui.addMessage(flow.ui, validationRequired('email'), 'email');
+    if (email === '' || !isRecoveryEmail(email)) {
+      flow.ui.nodes = [...csrf, emailNode(email || undefined), submitNode()];
+      ui.addMessage(flow.ui, email === '' ? validationRequired('email') : validationEmail(email), 'email');
       await this.deps.flowPool.updateFlow(flow);
       return { kind: 'flow', status: 400 };
     }
