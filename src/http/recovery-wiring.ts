@@ -46,6 +46,7 @@ export function registerRecovery(app: FastifyInstance, r: Registry, createSettin
     enabled: () => r.config.flowEnabled('recovery'),
     afterHooks: () => r.config.hooks('recovery', 'after'),
     privilegedSessionMaxAgeMs: () => r.config.privilegedSessionMaxAgeMs(),
+    continueWithTransitions: () => r.config.values.feature_flags.use_continue_with_transitions,
     createSettingsFlow: createSettingsFlow ?? bareSettingsFlow(r.flows),
   });
 }

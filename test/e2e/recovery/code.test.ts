@@ -284,6 +284,29 @@ for (const factory of testDatabases()) {
       assert.equal((await s.adminApi.post('/admin/recovery/code', { identity_id: id, flow_type: 'phone' }, { unchecked: true })).status, 400);
     });
 
+    test('signed in: asking for a code is refused; a disabled identity is not signed in by a code', async () => {
+      const addr = email('signedin');
+      const id = await createIdentity(addr);
+      const session = await login(addr, PASSWORD);
+      const flow = await s.publicApi.get('/self-service/recovery/api');
+      const res = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code', email: addr }, { headers: { 'x-session-token': session.body.session_token } });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.id, 'session_already_available');
+      const init = await s.publicApi.get('/self-service/recovery/api', { headers: { 'x-session-token': session.body.session_token } });
+      assert.equal(init.status, 400);
+      assert.equal(init.body.error.id, 'session_already_available');
+
+      const admin = await s.adminApi.post('/admin/recovery/code', { identity_id: id, flow_type: 'api' });
+      const cur = await s.adminApi.get(`/admin/identities/${id}`);
+      await s.adminApi.put(`/admin/identities/${id}`, { schema_id: 'default', traits: cur.body.traits, state: 'inactive' });
+      const flowId = new URL(admin.body.recovery_link).searchParams.get('flow')!;
+      const used = await s.publicApi.post(`/self-service/recovery?flow=${flowId}`, { method: 'code', code: admin.body.recovery_code }, { unchecked: true });
+      assert.equal(used.status, 303);
+      const next = new URL(used.headers.get('location')!);
+      const fresh = await s.publicApi.get(next.pathname + next.search);
+      assert.deepEqual(messageIds(fresh.body), [4000001]);
+    });
+
     test('an expired flow answers 410 with a replacement (API) and a new flow (browser)', async () => {
       const addr = email('expired');
       await createIdentity(addr);

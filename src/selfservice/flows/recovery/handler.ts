@@ -29,6 +29,8 @@ export interface RecoveryHandlerDeps {
   /** After-recovery hooks (`revoke_active_sessions`). */
   afterHooks(): Array<{ hook: string }>;
   privilegedSessionMaxAgeMs(): number;
+  /** `feature_flags.use_continue_with_transitions`: SPAs get the flow with `continue_with` instead of a 422. */
+  continueWithTransitions(): boolean;
   /** Creates the settings flow a recovered user continues in (the settings flow provides it). */
   createSettingsFlow: CreateSettingsFlow;
   now?: () => Date;
@@ -179,6 +181,9 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
     sessions.setCookie(reply, issued.token, issued.session);
     flows.rotateCsrf(reply);
     if (mode === 'browser') return flows.redirect(reply, settings.url);
+    if (deps.continueWithTransitions()) {
+      return reply.code(200).send(recoveryFlowJson(flow, { continue_with: [{ action: 'show_settings_ui', flow: { id: settings.id, url: settings.url } }] }));
+    }
     throw browserLocationChangeRequired(settings.url);
   }
 
