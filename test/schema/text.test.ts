@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { kratosReference } from '../testkit/reference.js';
 import * as text from '../../src/schema/text.js';
 import { goFloat, goQuote, goSharpV } from '../../src/text/go-format.js';
 
 // The message catalogue clients know: id -> text template with {placeholders}.
 const catalogue = new Map<number, string>();
-const tsv = readFileSync(fileURLToPath(new URL('../../../shared/reference/kratos/ui-text-messages.tsv', import.meta.url)), 'utf8');
+const tsv = readFileSync(kratosReference('ui-text-messages.tsv'), 'utf8');
 for (const line of tsv.split('\n').slice(1)) {
   const [id, , , template] = line.split('\t');
   if (id) catalogue.set(Number(id), template ?? '');

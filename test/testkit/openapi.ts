@@ -17,6 +17,7 @@
 import { AssertionError } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { kratosReference } from './reference.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -63,7 +64,7 @@ export interface AssertMatchesApiArgs {
 export function apiSpecPath(): string {
   const fromEnv = process.env.TESSERA_KRATOS_API_JSON;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return fileURLToPath(new URL('../../../shared/reference/kratos/api.json', import.meta.url));
+  return kratosReference('api.json');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +159,7 @@ export function kratosApi(): ApiContract {
   if (defaultContract === undefined) {
     const file = apiSpecPath();
     if (!existsSync(file)) {
-      throw new Error(`Kratos API spec not found at ${file}; set TESSERA_KRATOS_API_JSON to its path`);
+      throw new Error(`Kratos API spec not found at ${file}; set TESSERA_KRATOS_REFERENCE to its folder (or TESSERA_KRATOS_API_JSON to the file)`);
     }
     defaultContract = new ApiContract(JSON.parse(readFileSync(file, 'utf8')), { errata: KRATOS_SPEC_ERRATA });
   }

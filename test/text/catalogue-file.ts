@@ -1,7 +1,7 @@
 // Reads Kratos's UI text catalogue (../shared/reference/kratos/ui-text-messages.tsv beside the
 // checkout; TESSERA_KRATOS_UI_TEXT overrides), the reference the text builders are checked against.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { kratosReference } from '../testkit/reference.js';
 
 export interface CatalogueRow {
   id: number;
@@ -16,7 +16,7 @@ export interface CatalogueRow {
 export function uiTextCataloguePath(): string {
   const fromEnv = process.env.TESSERA_KRATOS_UI_TEXT;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return fileURLToPath(new URL('../../../shared/reference/kratos/ui-text-messages.tsv', import.meta.url));
+  return kratosReference('ui-text-messages.tsv');
 }
 
 export function readCatalogue(): CatalogueRow[] {

@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Template, sprigHermeticFuncMap } from '../src/index.js';
 
-const ROOT = '/work/shared/reference/kratos/templates';
+// Kratos's built-in templates: beside the Tessera checkout, or where TESSERA_KRATOS_REFERENCE points.
+const ROOT = join(process.env.TESSERA_KRATOS_REFERENCE || fileURLToPath(new URL('../../../../shared/reference/kratos', import.meta.url)), 'templates');
 
 function templateFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {

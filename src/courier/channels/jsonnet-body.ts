@@ -24,14 +24,14 @@ export interface JsonnetBodyOptions {
   maxTemplateBytes?: number;
   /** Base of relative `file://` paths (default: the process's working directory). */
   cwd?: string;
-  /** Limits per evaluation (default: 100 ms, 1,000,000 steps: templates need a few hundred). */
+  /** Limits per evaluation (default: 1 s, 1,000,000 steps: templates need a few hundred steps; the time bound is generous so a cold worker on a busy machine is not mistaken for a runaway program). */
   limits?: Partial<Limits>;
   /** When given, templates are evaluated on its threads instead of the calling one. */
   pool?: JsonnetWorkerPool;
 }
 
 const DEFAULT_MAX_TEMPLATE_BYTES = 1024 * 1024;
-const DEFAULT_LIMITS: Partial<Limits> = { timeoutMs: 100, maxSteps: 1_000_000 };
+const DEFAULT_LIMITS: Partial<Limits> = { timeoutMs: 1000, maxSteps: 1_000_000 };
 
 interface Loaded {
   source: string;
