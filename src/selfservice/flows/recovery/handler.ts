@@ -273,10 +273,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
       if (!strategy.useLinkToken || typeof q.token !== 'string') throw notFound('The requested resource could not be found');
       const id = q.flow;
       const flow = typeof id === 'string' && isUuid(id) ? await deps.flowPool.getFlow(id.toLowerCase(), 'recovery') : null;
-      if (!flow) {
-        const replacement = await newRecoveryFlow(req, reply, 'browser', null, [errorRecoveryNoStrategyFound()]);
-        return flows.redirect(reply, flows.uiUrl('recovery', replacement.id));
-      }
+      if (!flow) throw notFound('The recovery request could not be found. Please restart the flow.');
       mode = flows.clientMode(req, 'browser');
       const asBrowser: Flow = { ...flow, type: 'browser' };
       if (flows.isExpired(flow)) return await expired(req, reply, asBrowser, mode);

@@ -3,7 +3,7 @@ import {
   errorRecoveryFlowExpired,
   errorRecoveryTokenInvalidOrAlreadyUsed,
   infoNodeLabelEmail,
-  infoNodeLabelSubmit,
+  infoNodeLabelContinue,
   infoRecoveryEmailSent,
   validationEmail,
   validationRequired,
@@ -36,7 +36,7 @@ export function recoveryLinkUrl(base: URL, flowId: string, token: string): strin
 
 const emailNode = (value?: string) =>
   toJson(inputNode(UiNodeGroup.Link, 'email', value, UiNodeInputType.Email, { required: true, label: infoNodeLabelEmail() }));
-const submitNode = () => toJson(inputNode(UiNodeGroup.Link, 'method', 'link', UiNodeInputType.Submit, { label: infoNodeLabelSubmit() }));
+const submitNode = () => toJson(inputNode(UiNodeGroup.Link, 'method', 'link', UiNodeInputType.Submit, { label: infoNodeLabelContinue() }));
 
 /**
  * Recovery with a link sent by email (Kratos's `link` method): opening the link in a browser proves
