@@ -319,6 +319,22 @@ for (const factory of testDatabases()) {
       assert.equal(res.body.error.id, 'self_service_flow_expired');
       const next = await s.publicApi.get(`/self-service/recovery/flows?id=${res.body.use_flow_id}`);
       assert.deepEqual(messageIds(next.body), [4060005]);
+
+      // A browser is sent to a new flow carrying the same message.
+      const b = new TestBrowser();
+      const init = await b.get(`${s.publicUrl}self-service/recovery/browser`);
+      const flowId = new URL(init.location!).searchParams.get('flow')!;
+      const bf = await b.get(`${s.publicUrl}self-service/recovery/flows?id=${flowId}`, { accept: 'application/json' });
+      const old = (await s.registry.persister.flows.getFlow(flowId, 'recovery'))!;
+      old.expires_at = new Date(Date.now() - 60_000);
+      await s.registry.persister.flows.updateFlow(old);
+      const csrf = bf.body.ui.nodes.find((n: { attributes: { name: string } }) => n.attributes.name === 'csrf_token').attributes.value;
+      const posted = await b.postForm(`${s.publicUrl}self-service/recovery?flow=${flowId}`, { csrf_token: csrf, method: 'code', email: addr });
+      assert.equal(posted.status, 303);
+      const replacement = new URL(posted.location!).searchParams.get('flow')!;
+      assert.notEqual(replacement, flowId);
+      const shown = await b.get(`${s.publicUrl}self-service/recovery/flows?id=${replacement}`, { accept: 'application/json' });
+      assert.deepEqual(messageIds(shown.body), [4060005]);
     });
   });
 }
