@@ -120,6 +120,9 @@ export async function applyDevDefaults(data: Record<string, unknown>, sources: S
     const p = getAt(data, ['serve', api, 'port']);
     return typeof p === 'number' && Number.isInteger(p) ? p : def;
   };
+  // A development server listens on loopback only: the admin API has no authentication of its own.
+  fill(data, ['serve', 'public', 'host'], '127.0.0.1', sources);
+  fill(data, ['serve', 'admin', 'host'], '127.0.0.1', sources);
   fill(data, ['serve', 'public', 'base_url'], `http://127.0.0.1:${port('public', 4433)}/`, sources);
   fill(data, ['serve', 'admin', 'base_url'], `http://127.0.0.1:${port('admin', 4434)}/`, sources);
   const publicBase = validUrl(getAt(data, ['serve', 'public', 'base_url'])) ?? `http://127.0.0.1:${port('public', 4433)}/`;
