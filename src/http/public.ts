@@ -12,6 +12,11 @@ import { PasswordRegistrationStrategy } from '../selfservice/strategies/password
 import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
 import type { RegistrationStrategy } from '../selfservice/flows/registration/strategy.js';
 import { createApp } from './app.js';
+import { registerVerificationRoutes } from '../selfservice/flows/verification/handler.js';
+import { createVerificationServices, verificationStrategies } from '../selfservice/hooks/verification-services.js';
+import { sendVerificationForAddresses } from '../selfservice/hooks/verification.js';
+import { requireVerifiedAddress } from '../selfservice/hooks/verification-required.js';
+import { SqlVerifiableAddressFinder } from '../persistence/verifiable-address-finder.js';
 import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health.js';
 
@@ -51,12 +56,14 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     );
     registrationStrategies.push(new PasswordRegistrationStrategy({ schemas: r.schemas, identities: r.identityManager, policy: r.passwordPolicy }));
   }
+  const verificationServices = createVerificationServices(r);
   registerLoginRoutes(app, {
     flows: r.flows,
     sessions: r.sessions,
     strategies: loginStrategies,
     renderIdentity: r.renderIdentity,
     afterHooks: (method) => c.hooks('login', 'after', method),
+    requireVerifiedAddress,
   });
   registerRegistrationRoutes(app, {
     flows: r.flows,
@@ -67,8 +74,22 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
     renderIdentity: r.renderIdentity,
     afterHooks: (method) => c.hooks('registration', 'after', method),
+    rotateCsrf: (reply) => r.csrf.rotate(reply),
+    afterRegistration: (identity, ctx) => sendVerificationForAddresses(identity, identity.verifiable_addresses, { ...ctx, services: verificationServices }),
   });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions });
+  const addressFinder = new SqlVerifiableAddressFinder(r.database.db);
+  registerVerificationRoutes(app, {
+    flows: r.flows,
+    flowPool: r.persister.flows,
+    csrf: r.csrf,
+    strategy: verificationStrategies(r).strategy,
+    enabled: () => c.flowEnabled('verification'),
+    notifyUnknownRecipients: () => c.values.selfservice.flows.verification.notify_unknown_recipients,
+    continueUrl: (flow) => flow.return_to ?? c.flowReturnUrl('verification').toString(),
+    identityIdForAddress: (via, value) => addressFinder.identityIdForAddress(via, value),
+    transaction: (fn) => r.persister.transaction(fn),
+  });
   registerErrorRoutes(app, r.persister.errors);
   registerRecovery(app, r);
 }

@@ -3,7 +3,7 @@ import { KratosError } from '../../../errors/kratos-error.js';
 import { clientInfo, type SessionManager } from '../../../session/manager.js';
 import { sessionToJson, type Session } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
-import { errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
+import { type UiText, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
@@ -24,6 +24,8 @@ export interface LoginHandlerDeps {
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   /** After-login hooks configured for the method (`revoke_active_sessions`, ...). */
   afterHooks(method: string): Array<{ hook: string }>;
+  /** The `require_verified_address` check: a message refusing the login, or null. */
+  requireVerifiedAddress?(identity: Identity, method: string): UiText | null;
 }
 
 interface LoginData extends Record<string, unknown> {
@@ -135,6 +137,14 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
       }
 
+      if (deps.requireVerifiedAddress && deps.afterHooks(strategy.id).some((h) => h.hook === 'require_verified_address')) {
+        const refusal = deps.requireVerifiedAddress(identity, strategy.id);
+        if (refusal) {
+          ui.addMessage(flow.ui, refusal);
+          flow.active = strategy.id;
+          return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
+        }
+      }
       // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
       if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
       flow.active = strategy.id;

@@ -28,6 +28,13 @@ export interface RegistrationHandlerDeps {
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   /** After-registration hooks configured for the method (`session`, ...). */
   afterHooks(method: string): Array<{ hook: string }>;
+  /**
+   * When verification is enabled: starts verification of the new identity's addresses and returns
+   * the `continue_with` entries (`show_verification_ui`).
+   */
+  afterRegistration?(identity: Identity, ctx: { req: FastifyRequest; reply: FastifyReply; type: FlowType; returnTo: string | null; csrfToken?: string }): Promise<Array<{ action: string; flow?: { url?: string } }>>;
+  /** Replaces the anti-CSRF cookie and returns the new raw token. */
+  rotateCsrf?(reply: FastifyReply): string;
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -124,6 +131,14 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
 
       const hooks = deps.afterHooks(strategy.id).map((h) => h.hook);
       const issued = hooks.includes('session') ? await sessions.issue(identity, strategy.id, clientInfo(req)) : null;
+      // A browser signed in gets a new anti-CSRF token first, so the verification flows are bound to it.
+      let csrfToken: string | undefined;
+      if (issued && flow.type === 'browser') {
+        sessions.setCookie(reply, issued.token, issued.session);
+        if (deps.rotateCsrf) csrfToken = deps.rotateCsrf(reply);
+        else flows.rotateCsrf(reply);
+      }
+      const verificationContinue = deps.afterRegistration ? await deps.afterRegistration(identity, { req, reply, type: flow.type, returnTo: flow.return_to, csrfToken }) : [];
       const identityJson = deps.renderIdentity(identity, false);
 
       if (flow.type === 'api') {
@@ -133,17 +148,14 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
             ? {
                 session: sessionToJson(issued.session, identityJson),
                 session_token: issued.token,
-                continue_with: [{ action: 'set_ory_session_token', ory_session_token: issued.token }],
+                continue_with: [...verificationContinue, { action: 'set_ory_session_token', ory_session_token: issued.token }],
               }
-            : { continue_with: [] }),
+            : { continue_with: verificationContinue }),
         };
       }
-      if (issued) {
-        sessions.setCookie(reply, issued.token, issued.session);
-        flows.rotateCsrf(reply);
-      }
-      if (mode === 'browser') return flows.redirect(reply, afterUrl(flow.return_to, strategy.id));
-      return { identity: identityJson, ...(issued ? { session: sessionToJson(issued.session, identityJson) } : {}), continue_with: [] };
+      const verificationUi = hooks.includes('show_verification_ui') ? verificationContinue.find((c) => c.action === 'show_verification_ui' && c.flow?.url)?.flow?.url : undefined;
+      if (mode === 'browser') return flows.redirect(reply, verificationUi ?? afterUrl(flow.return_to, strategy.id));
+      return { identity: identityJson, ...(issued ? { session: sessionToJson(issued.session, identityJson) } : {}), continue_with: verificationContinue };
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }

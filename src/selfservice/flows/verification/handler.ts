@@ -1,0 +1,192 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorVerificationCodeInvalidOrAlreadyUsed, errorVerificationFlowExpired, errorVerificationTokenInvalidOrAlreadyUsed, validationRequired } from '../../../text/index.js';
+import { TextId } from '../../../text/ids.js';
+import { error, type UiText } from '../../../text/message.js';
+import { csrfNode } from '../../../ui/csrf.js';
+import { isUuid } from '../../../lib/ids.js';
+import { parseFlowBody, stringField } from '../../flow/body.js';
+import { flowDisabled } from '../../flow/errors.js';
+import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
+import { browserResponseMode } from '../../flow/request.js';
+import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
+import { ui, type UiNodeJson } from '../../flow/ui-json.js';
+import { toJson } from '../../strategies/password/nodes.js';
+import { completeVerification } from './complete.js';
+import type { VerificationRepositories, VerificationStrategy } from './strategy.js';
+
+export interface VerificationHandlerDeps {
+  flows: FlowService;
+  /** Plain flow storage, for reads outside a transaction. */
+  flowPool: FlowPool;
+  /** The anti-CSRF cookie: a link opened in another browser binds the flow to that browser. */
+  csrf: { ensureToken(req: FastifyRequest, reply: FastifyReply): string; mask(token: string): string };
+  /** The strategy `selfservice.flows.verification.use` selects. */
+  strategy(): VerificationStrategy;
+  enabled(): boolean;
+  notifyUnknownRecipients(): boolean;
+  /** Where the user continues after verifying: the flow's return_to or the configured return URL. */
+  continueUrl(flow: Flow): string;
+  /** The identity owning a verifiable address, if any. */
+  identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null>;
+  transaction<T>(fn: (repos: VerificationRepositories) => Promise<T>): Promise<T>;
+  now?: () => Date;
+}
+
+export const verificationFlowJson = (flow: Flow): Record<string, unknown> => baseFlowJson(flow);
+
+const noStrategy = (): UiText => error(TextId.ErrorValidationVerificationNoStrategyFound, 'Could not find a strategy to verify your account with. Did you fill out the form correctly?');
+
+type Query = Record<string, string | undefined>;
+
+/** Normal form of an address a user typed: emails trimmed and lower-cased. */
+export const normalizeAddress = (v: string): string => (v.trim().includes('@') ? v.trim().toLowerCase() : v.trim());
+
+export function registerVerificationRoutes(app: FastifyInstance, deps: VerificationHandlerDeps): void {
+  const { flows } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function newVerificationFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: UiText[] = []): Promise<Flow> {
+    const strategy = deps.strategy();
+    return flows.create(req, reply, {
+      kind: 'verification',
+      type,
+      state: 'choose_method',
+      returnTo,
+      nodes: (csrf) => [...(type === 'browser' ? [toJson(csrfNode(csrf))] : []), ...strategy.chooseMethodNodes()],
+      messages,
+    });
+  }
+
+  async function init(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, type: FlowType) {
+    const mode: ClientMode = type === 'api' ? 'api' : browserResponseMode(req);
+    try {
+      if (!deps.enabled()) throw flowDisabled('verification');
+      const flow = await newVerificationFlow(req, reply, type, flows.returnTo(req));
+      return flows.respondWithFlow(req, reply, flow, verificationFlowJson(flow));
+    } catch (err) {
+      return flows.respondError(req, reply, err, mode);
+    }
+  }
+
+  app.get('/self-service/verification/browser', (req: FastifyRequest<{ Querystring: Query }>, reply) => init(req, reply, 'browser'));
+  app.get('/self-service/verification/api', (req: FastifyRequest<{ Querystring: Query }>, reply) => init(req, reply, 'api'));
+  app.get('/self-service/verification/flows', async (req) => {
+    if (!deps.enabled()) throw flowDisabled('verification');
+    return verificationFlowJson(await flows.fetchForRead(req, 'verification', '/self-service/verification/browser'));
+  });
+
+  /** Answers after a submission handled the flow: browsers go to the UI, others get the flow. */
+  const answer = (req: FastifyRequest, reply: FastifyReply, flow: Flow, status = 200) => flows.respondWithFlow(req, reply, flow, verificationFlowJson(flow), status);
+
+  /** A new flow carrying `message`, for a link that cannot be used; the browser is sent to it. */
+  async function retryWithMessage(req: FastifyRequest, reply: FastifyReply, returnTo: string | null, message: UiText) {
+    const replacement = await newVerificationFlow(req, reply, 'browser', returnTo, [message]);
+    return flows.redirect(reply, flows.uiUrl('verification', replacement.id));
+  }
+
+  async function verifyCode(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, code: string) {
+    const secret = strategy.checkCode ? await strategy.checkCode(flow, code) : null;
+    const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: 'code' })) : null;
+    if (!done) {
+      ui.resetMessages(flow.ui);
+      ui.addMessage(flow.ui, errorVerificationCodeInvalidOrAlreadyUsed());
+      await flows.save(flow);
+    }
+    // Kratos answers a wrong code with the flow and 200, as it does a right one.
+    return answer(req, reply, flow);
+  }
+
+  async function requestMessage(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, typed: string) {
+    const address = normalizeAddress(typed);
+    const via = address.includes('@') ? 'email' : 'sms';
+    const identityId = await deps.identityIdForAddress(via, address);
+    await deps.transaction(async (repos) => {
+      await strategy.invalidate(repos, flow);
+      const identity = identityId ? await repos.identities.getIdentity(identityId, { withCredentials: true }) : null;
+      const known = identity?.verifiable_addresses.find((a) => a.value === address);
+      if (identity && known) await strategy.sendTo(repos, flow, identity, known);
+      else if (deps.notifyUnknownRecipients()) await strategy.sendUnknown(repos, flow, address);
+      // The flow looks the same whether the address is known or not.
+      strategy.markSent(flow, typed.trim());
+      flow.active = strategy.id;
+      flow.updated_at = now();
+      await repos.flows.updateFlow(flow);
+    });
+    return answer(req, reply, flow);
+  }
+
+  app.post('/self-service/verification', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
+    let mode: ClientMode = browserResponseMode(req);
+    try {
+      if (!deps.enabled()) throw flowDisabled('verification');
+      const body = parseFlowBody(req);
+      const flow = await flows.fetchForSubmit(req, 'verification', body.fields.csrf_token);
+      mode = flows.clientMode(req, flow.type);
+      if (flows.isExpired(flow)) {
+        const replacement = await newVerificationFlow(req, reply, flow.type, flow.return_to, [errorVerificationFlowExpired(flow.expires_at, now())]);
+        if (mode === 'browser') return flows.redirect(reply, flows.uiUrl('verification', replacement.id));
+        throw flows.expired(flow, replacement);
+      }
+      const strategy = deps.strategy();
+      const code = stringField(body.fields, 'code');
+      const method = stringField(body.fields, 'method') ?? (code ? 'code' : undefined);
+      ui.resetMessages(flow.ui);
+      if (method !== strategy.id) {
+        ui.addMessage(flow.ui, noStrategy());
+        return flows.respondInvalid(req, reply, flow, verificationFlowJson(flow));
+      }
+      if (code && strategy.id === 'code') return await verifyCode(req, reply, flow, strategy, code);
+      const email = stringField(body.fields, 'email');
+      if (!email || email.trim() === '') {
+        ui.addMessage(flow.ui, validationRequired('email'), 'email');
+        return flows.respondInvalid(req, reply, flow, verificationFlowJson(flow));
+      }
+      return await requestMessage(req, reply, flow, strategy, email);
+    } catch (err) {
+      return flows.respondError(req, reply, err, mode);
+    }
+  });
+
+  /**
+   * A link from an email: `?flow=&code=` fills the code into the flow and shows it (the user confirms);
+   * `?flow=&token=` (link method) verifies at once. Either binds the flow to the browser that opened
+   * the link, which may not be the one that started it.
+   */
+  app.get('/self-service/verification', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
+    try {
+      if (!deps.enabled()) throw flowDisabled('verification');
+      const q = req.query;
+      const flow = typeof q.flow === 'string' && isUuid(q.flow) ? await deps.flowPool.getFlow(q.flow.toLowerCase(), 'verification') : null;
+      if (!flow) return await retryWithMessage(req, reply, null, q.token ? errorVerificationTokenInvalidOrAlreadyUsed() : errorVerificationCodeInvalidOrAlreadyUsed());
+      if (flows.isExpired(flow)) return await retryWithMessage(req, reply, flow.return_to, errorVerificationFlowExpired(flow.expires_at, now()));
+      const strategy = deps.strategy();
+      const rebind = () => {
+        if (flow.type !== 'browser') return;
+        flow.csrf_token = deps.csrf.ensureToken(req, reply);
+        const node = ui.find(flow.ui, 'csrf_token');
+        if (node) node.attributes.value = deps.csrf.mask(flow.csrf_token);
+      };
+      if (typeof q.token === 'string' && strategy.id === 'link') {
+        if (flow.state === 'passed_challenge') return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
+        const secret = strategy.checkToken ? await strategy.checkToken(flow, q.token) : null;
+        rebind();
+        const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: 'link' })) : null;
+        if (!done) return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
+        await flows.save(flow);
+        return flows.redirect(reply, flows.uiUrl('verification', flow.id));
+      }
+      if (typeof q.code === 'string' && strategy.id === 'code' && flow.state !== 'passed_challenge') {
+        ui.setValue(flow.ui, 'code', q.code);
+        rebind();
+        await flows.save(flow);
+        return flows.redirect(reply, flows.uiUrl('verification', flow.id));
+      }
+      return flows.redirect(reply, flows.uiUrl('verification', flow.id));
+    } catch (err) {
+      return flows.respondError(req, reply, err, 'browser');
+    }
+  });
+}
+
+/** Nodes kept when a strategy redraws the form: the CSRF token of browser flows. */
+export const keptNodes = (flow: Flow): UiNodeJson[] => flow.ui.nodes.filter((n) => ui.nodeName(n) === 'csrf_token');

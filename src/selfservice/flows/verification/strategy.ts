@@ -1,0 +1,67 @@
+import type { CourierQueue } from '../../../courier/queue.js';
+import type { IdentityPool } from '../../../identity/pool.js';
+import type { Identity, VerifiableAddress } from '../../../identity/identity.js';
+import type { Flow, FlowPool } from '../../flow/flow.js';
+import type { UiNodeJson } from '../../flow/ui-json.js';
+
+export type VerificationMethod = 'code' | 'link';
+
+/** Repositories a verification step writes through; either the plain ones or ones bound to one transaction. */
+export interface VerificationRepositories {
+  readonly identities: IdentityPool;
+  readonly flows: FlowPool;
+  readonly courier: CourierQueue;
+  readonly secrets: {
+    useSecret(id: string, now: Date): Promise<boolean>;
+    invalidateForFlow(flowId: string, kind: string, now: Date): Promise<void>;
+    createSecret(s: StoredSecret): Promise<void>;
+  };
+}
+
+/** A one-time secret as stored (its digest only). */
+export interface StoredSecret {
+  id: string;
+  kind: string;
+  flow_id: string | null;
+  identity_id: string | null;
+  address: string | null;
+  digest: string;
+  attempts: number;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A one-time secret a strategy accepted for a flow, as the flow needs to know it. */
+export interface AcceptedSecret {
+  id: string;
+  identity_id: string | null;
+  /** The address the secret was sent to; only this address is marked verified. */
+  address: string | null;
+}
+
+/**
+ * A way to verify an address (`code` or `link`). The verification flow asks the configured strategy
+ * for its nodes, to send a message, and to recognise what the user brings back.
+ */
+export interface VerificationStrategy {
+  readonly id: VerificationMethod;
+  /** Nodes (besides the CSRF token) of a new flow. */
+  chooseMethodNodes(): UiNodeJson[];
+  /** Voids what was sent for the flow before (a new request replaces it). */
+  invalidate(repos: VerificationRepositories, flow: Flow): Promise<void>;
+  /** Issues a secret bound to `flow` for this address of `identity` and queues the message carrying it. */
+  sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress): Promise<void>;
+  /** Queues the message telling an unknown address that someone asked to verify it. */
+  sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void>;
+  /** Puts the flow in `sent_email` with this method's nodes and message. */
+  markSent(flow: Flow, address: string): void;
+  /**
+   * Code: the secret of the flow matching `code`. A wrong code counts an attempt; after the last one
+   * the flow's code is void. Null when nothing valid matches.
+   */
+  checkCode?(flow: Flow, code: string): Promise<AcceptedSecret | null>;
+  /** Link: the unexpired, unused secret of this flow matching `token`, or null. */
+  checkToken?(flow: Flow, token: string): Promise<AcceptedSecret | null>;
+}

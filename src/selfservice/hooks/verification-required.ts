@@ -1,0 +1,17 @@
+import type { Identity } from '../../identity/identity.js';
+import { KratosError } from '../../errors/kratos-error.js';
+import { errorAddressNotVerified, type UiText } from '../../text/index.js';
+
+/**
+ * The `require_verified_address` login hook as Kratos v1.3 runs it: only password logins are
+ * checked; an identity without any verified address is refused with message 4000010 on the flow
+ * (null means the login may proceed). An identity with no verifiable address at all is a
+ * misconfiguration (500), as in Kratos.
+ */
+export function requireVerifiedAddress(identity: Identity, method: string): UiText | null {
+  if (method !== 'password') return null;
+  if (identity.verifiable_addresses.length === 0) {
+    throw new KratosError(500, { reason: 'A misconfiguration prevents login. Expected to find a verification address but this identity does not have one assigned.' });
+  }
+  return identity.verifiable_addresses.some((a) => a.verified) ? null : errorAddressNotVerified();
+}

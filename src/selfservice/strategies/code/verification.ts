@@ -1,0 +1,106 @@
+import type { Courier } from '../../../courier/courier.js';
+import type { Identity, VerifiableAddress } from '../../../identity/identity.js';
+import { newId } from '../../../lib/ids.js';
+import { safeEqual } from '../../../lib/safe-compare.js';
+import { infoNodeLabelContinue, infoNodeLabelEmail, infoNodeLabelResendCode, infoNodeLabelVerificationCode, infoVerificationCodeSent } from '../../../text/index.js';
+import { inputNode } from '../../../ui/node.js';
+import type { Flow } from '../../flow/flow.js';
+import { keptNodes } from '../../flows/verification/handler.js';
+import { markAddressSent, minutes } from '../../flows/verification/address.js';
+import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
+import { toJson } from '../password/nodes.js';
+import { newCode, secretDigest, type OneTimeSecretPool } from './one-time-secret.js';
+
+/** Submissions a code admits; after that many wrong ones it is void and a new code must be requested. */
+export const VERIFICATION_CODE_MAX_ATTEMPTS = 5;
+
+export interface CodeVerificationDeps {
+  secrets: OneTimeSecretPool;
+  courier: Courier;
+  config: { codeLifespanMs(): number; secretsDefault(): string[]; publicBaseUrl(): URL };
+  renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  now?: () => Date;
+}
+
+/** Verification by a six-digit code sent to the address (`selfservice.flows.verification.use: code`). */
+export class CodeVerificationStrategy implements VerificationStrategy {
+  readonly id = 'code' as const;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CodeVerificationDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  private digest(code: string): string {
+    return secretDigest(code, this.deps.config.secretsDefault()[0]!);
+  }
+
+  chooseMethodNodes() {
+    return [
+      toJson(inputNode('code', 'email', undefined, 'email', { required: true, label: infoNodeLabelEmail() })),
+      toJson(inputNode('code', 'method', 'code', 'submit', { label: infoNodeLabelContinue() })),
+    ];
+  }
+
+  async invalidate(repos: VerificationRepositories, flow: Flow): Promise<void> {
+    await repos.secrets.invalidateForFlow(flow.id, 'verification_code', this.now());
+  }
+
+  async sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress): Promise<void> {
+    const now = this.now();
+    const code = newCode();
+    const lifespan = this.deps.config.codeLifespanMs();
+    await repos.secrets.createSecret({
+      id: newId(),
+      kind: 'verification_code',
+      flow_id: flow.id,
+      identity_id: identity.id,
+      address: address.value,
+      digest: this.digest(code),
+      attempts: 0,
+      expires_at: new Date(Math.min(now.getTime() + lifespan, flow.expires_at.getTime())),
+      used_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+    const url = new URL('self-service/verification', this.deps.config.publicBaseUrl());
+    url.searchParams.set('flow', flow.id);
+    url.searchParams.set('code', code);
+    const courier = this.deps.courier.withQueue(repos.courier);
+    const data = { VerificationCode: code, VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) };
+    if (address.via === 'sms') await courier.queueSms(address.value, 'verification_code_valid', data);
+    else await courier.queueEmail(address.value, 'verification_code_valid', data);
+    await markAddressSent(repos, identity, address, now);
+  }
+
+  async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {
+    const courier = this.deps.courier.withQueue(repos.courier);
+    if (address.includes('@')) await courier.queueEmail(address, 'verification_code_invalid', { RequestURL: flow.request_url });
+    else await courier.queueSms(address, 'verification_code_invalid', { RequestURL: flow.request_url });
+  }
+
+  markSent(flow: Flow, address: string): void {
+    flow.state = 'sent_email';
+    flow.ui.nodes = [
+      ...keptNodes(flow),
+      toJson(inputNode('code', 'method', 'code', 'hidden')),
+      toJson(inputNode('code', 'code', undefined, 'text', { required: true, autocomplete: 'one-time-code', label: infoNodeLabelVerificationCode() })),
+      toJson(inputNode('code', 'method', 'code', 'submit', { label: infoNodeLabelContinue() })),
+      toJson(inputNode('code', 'email', address, 'submit', { label: infoNodeLabelResendCode() })),
+    ];
+    flow.ui.messages = [infoVerificationCodeSent(address.includes('@') ? 'email' : 'sms')];
+  }
+
+  async checkCode(flow: Flow, code: string): Promise<AcceptedSecret | null> {
+    const secret = await this.deps.secrets.activeSecretForFlow(flow.id, 'verification_code');
+    const now = this.now();
+    if (!secret || secret.expires_at.getTime() <= now.getTime()) return null;
+    // Counted before comparing, atomically, so concurrent guesses cannot exceed the limit.
+    const attempt = await this.deps.secrets.recordAttempt(secret.id);
+    if (attempt > VERIFICATION_CODE_MAX_ATTEMPTS) {
+      await this.deps.secrets.invalidateForFlow(flow.id, 'verification_code', now);
+      return null;
+    }
+    return safeEqual(this.digest(code.trim()), secret.digest) ? secret : null;
+  }
+}
