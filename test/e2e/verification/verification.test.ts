@@ -40,7 +40,8 @@ for (const factory of testDatabases()) {
       db = await factory.create();
       mailbox = await new TestMailbox().start();
       s = await startTestServer({ dsn: db.dsn, config: config(mailbox, { use: 'code' }) });
-      notifying = await startTestServer({ dsn: db.dsn, config: config(mailbox, { use: 'code', notify_unknown_recipients: true }) });
+      const notifyingConfig = config(mailbox, { use: 'code', notify_unknown_recipients: true });
+      notifying = await startTestServer({ dsn: db.dsn, config: { ...notifyingConfig, courier: { ...notifyingConfig.courier, rate_limit: { max_messages: 2 } } } });
       linkServer = await startTestServer({ dsn: db.dsn, config: config(mailbox, { use: 'link' }) });
       stopCourier = runCourier(s);
     });
@@ -99,9 +100,13 @@ for (const factory of testDatabases()) {
       assert.equal(a.status, 'completed');
       assert.ok(a.verified_at);
 
-      // Used codes and completed flows are refused.
+      // A verified flow is not submitted again: the client is given a new flow saying so.
       const again = await submit(flow.id, { method: 'code', code });
-      assert.equal(again.status, 400);
+      assert.equal(again.status, 410);
+      assert.equal(again.body.error.id, 'self_service_flow_replaced');
+      const replacement = await s.publicApi.get(`/self-service/verification/flows?id=${again.body.use_flow_id}`);
+      assert.deepEqual(messageIds(replacement.body), [4070002]);
+      assert.equal(replacement.body.state, 'choose_method');
     });
 
     test('browser: form posts with CSRF, redirects to the UI, code verifies', async () => {
@@ -222,6 +227,26 @@ for (const factory of testDatabases()) {
       assert.deepEqual((await queued(unknown2)).map((m) => m.template_type), ['verification_code_invalid']);
       const mail = await mailbox.waitFor(unknown2);
       assert.throws(() => codeIn(mail));
+    });
+
+    test('a request the per-recipient limit suppresses issues no code, and voids the previous one', async () => {
+      const addr = email('limited');
+      const id = await createIdentity(addr);
+      const flow = await apiFlow(notifying);
+      const answers = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await submit(flow.id, { method: 'code', email: addr }, notifying);
+        answers.push([res.status, res.body.state, messageIds(res.body)]);
+      }
+      assert.deepEqual(answers[2], answers[0]);
+      const statuses = (await queued(addr)).map((m) => (m as unknown as { status: string }).status);
+      assert.equal(statuses.filter((x) => x === 'abandoned').length, 1);
+      await mailbox.waitFor(addr, () => mailsTo(addr).length >= 2);
+      for (const m of mailsTo(addr)) {
+        const res = await submit(flow.id, { method: 'code', code: codeIn(m) }, notifying);
+        assert.deepEqual(messageIds(res.body), [4070006]);
+      }
+      assert.equal((await address(id)).verified, false);
     });
 
     test('an address changed after the code was sent is not verified', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorVerificationCodeInvalidOrAlreadyUsed, errorVerificationFlowExpired, errorVerificationTokenInvalidOrAlreadyUsed, validationRequired } from '../../../text/index.js';
+import { KratosError } from '../../../errors/kratos-error.js';
+import { errorVerificationRetrySuccess, errorVerificationCodeInvalidOrAlreadyUsed, errorVerificationFlowExpired, errorVerificationTokenInvalidOrAlreadyUsed, validationRequired } from '../../../text/index.js';
 import { TextId } from '../../../text/ids.js';
 import { error, type UiText } from '../../../text/message.js';
 import { csrfNode } from '../../../ui/csrf.js';
@@ -120,6 +121,20 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
     try {
       if (!deps.enabled()) throw flowDisabled('verification');
       const body = parseFlowBody(req);
+      const q = req.query;
+      const peek = typeof q.flow === 'string' && isUuid(q.flow) ? await deps.flowPool.getFlow(q.flow.toLowerCase(), 'verification') : null;
+      if (peek?.state === 'passed_challenge') {
+        // As Kratos: a verified flow is not submitted again; the client gets a fresh one saying so.
+        mode = flows.clientMode(req, peek.type);
+        const replacement = await newVerificationFlow(req, reply, peek.type, peek.return_to, [errorVerificationRetrySuccess()]);
+        if (mode === 'browser') return flows.redirect(reply, flows.uiUrl('verification', replacement.id));
+        throw new KratosError(410, {
+          id: 'self_service_flow_replaced',
+          message: 'self-service flow replaced',
+          reason: 'An error occured, please use the new flow.',
+          extra: { use_flow_id: replacement.id },
+        });
+      }
       const flow = await flows.fetchForSubmit(req, 'verification', body.fields.csrf_token);
       mode = flows.clientMode(req, flow.type);
       if (flows.isExpired(flow)) {

@@ -50,6 +50,16 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     const now = this.now();
     const code = newCode();
     const lifespan = this.deps.config.codeLifespanMs();
+    const url = new URL('self-service/verification', this.deps.config.publicBaseUrl());
+    url.searchParams.set('flow', flow.id);
+    url.searchParams.set('code', code);
+    const courier = this.deps.courier.withQueue(repos.courier);
+    const data = { VerificationCode: code, VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) };
+    const queued = address.via === 'sms' ? await courier.queueSms(address.value, 'verification_code_valid', data) : await courier.queueEmail(address.value, 'verification_code_valid', data);
+    await markAddressSent(repos, identity, address, now);
+    // A message the per-recipient limit suppressed issues no code: requesting codes over and over
+    // cannot buy more guesses than the limit allows.
+    if (queued.status === 'abandoned') return;
     await repos.secrets.createSecret({
       id: newId(),
       kind: 'verification_code',
@@ -63,14 +73,6 @@ export class CodeVerificationStrategy implements VerificationStrategy {
       created_at: now,
       updated_at: now,
     });
-    const url = new URL('self-service/verification', this.deps.config.publicBaseUrl());
-    url.searchParams.set('flow', flow.id);
-    url.searchParams.set('code', code);
-    const courier = this.deps.courier.withQueue(repos.courier);
-    const data = { VerificationCode: code, VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) };
-    if (address.via === 'sms') await courier.queueSms(address.value, 'verification_code_valid', data);
-    else await courier.queueEmail(address.value, 'verification_code_valid', data);
-    await markAddressSent(repos, identity, address, now);
   }
 
   async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {

@@ -50,6 +50,15 @@ export class LinkVerificationStrategy implements VerificationStrategy {
     const now = this.now();
     const token = newLinkToken();
     const lifespan = this.deps.config.linkLifespanMs();
+    const url = new URL('self-service/verification', this.deps.config.linkBaseUrl());
+    url.searchParams.set('flow', flow.id);
+    url.searchParams.set('token', token);
+    const queued = await this.deps.courier
+      .withQueue(repos.courier)
+      .queueEmail(address.value, 'verification_valid', { VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) });
+    await markAddressSent(repos, identity, address, now);
+    // A suppressed message (per-recipient limit) carries no usable token.
+    if (queued.status === 'abandoned') return;
     await repos.secrets.createSecret({
       id: newId(),
       kind: 'verification_link',
@@ -63,13 +72,6 @@ export class LinkVerificationStrategy implements VerificationStrategy {
       created_at: now,
       updated_at: now,
     });
-    const url = new URL('self-service/verification', this.deps.config.linkBaseUrl());
-    url.searchParams.set('flow', flow.id);
-    url.searchParams.set('token', token);
-    await this.deps.courier
-      .withQueue(repos.courier)
-      .queueEmail(address.value, 'verification_valid', { VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) });
-    await markAddressSent(repos, identity, address, now);
   }
 
   async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {
