@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { TestBrowser, messageIds, nodeValue } from '../../testkit/browser.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendVerificationForAddresses } from '../../../src/selfservice/hooks/verification.js';
+import { createVerificationServices } from '../../../src/selfservice/hooks/verification-services.js';
 import { TestMailbox, codeIn, linkIn, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
 
 const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -365,6 +368,69 @@ for (const factory of testDatabases()) {
       assert.equal(done.status, 303);
       const final = (await b.get(`${s.publicUrl}self-service/verification/flows?id=${vid}`, { accept: 'application/json' })).body as Flow;
       assert.equal(final.state, 'passed_challenge');
+    });
+    test('SPA: browser flows answer JSON', async () => {
+      const addr = email('spa');
+      const id = await createIdentity(addr);
+      const b = new TestBrowser({ spa: true });
+      const init = await b.get(`${s.publicUrl}self-service/verification/browser`);
+      assert.equal(init.status, 200);
+      const flow = init.body as Flow;
+      const sent = await b.postJson(`${s.publicUrl}self-service/verification?flow=${flow.id}`, { csrf_token: nodeValue(flow, 'csrf_token'), method: 'code', email: addr });
+      assert.equal(sent.status, 200);
+      assert.equal(sent.body.state, 'sent_email');
+      const code = codeIn(await mailbox.waitFor(addr));
+      const missing = await b.postJson(`${s.publicUrl}self-service/verification?flow=${flow.id}`, { method: 'code', code });
+      assert.equal(missing.status, 403);
+      const done = await b.postJson(`${s.publicUrl}self-service/verification?flow=${flow.id}`, { csrf_token: nodeValue(sent.body, 'csrf_token'), method: 'code', code });
+      assert.equal(done.status, 200);
+      assert.equal(done.body.state, 'passed_challenge');
+      assert.equal((await address(id)).verified, true);
+    });
+
+    test('a link to an expired flow starts a new flow saying so', async () => {
+      const addr = email('linkexp');
+      const id = await createIdentity(addr);
+      const flow = await apiFlow(linkServer);
+      await submit(flow.id, { method: 'link', email: addr }, linkServer);
+      const link = linkIn(await mailbox.waitFor(addr), `${linkServer.publicUrl}self-service/verification?`);
+      const stored = (await s.registry.persister.flows.getFlow(flow.id, 'verification'))!;
+      stored.expires_at = new Date(Date.now() - 1000);
+      await s.registry.persister.flows.updateFlow(stored);
+      const b = new TestBrowser();
+      const opened = await b.get(link);
+      assert.equal(opened.status, 303);
+      const retry = new URL(opened.location!).searchParams.get('flow')!;
+      assert.notEqual(retry, flow.id);
+      const shown = await b.get(`${linkServer.publicUrl}self-service/verification/flows?id=${retry}`, { accept: 'application/json' });
+      assert.deepEqual(messageIds(shown.body), [4070005]);
+      assert.equal((await address(id)).verified, false);
+    });
+
+    test('sendVerificationForAddresses inside a caller transaction (as settings use it)', async () => {
+      const addr = email('settings');
+      const id = await createIdentity(addr);
+      const services = createVerificationServices(s.registry);
+      // The request and reply stand in for a settings submission from a native app (only the URL is read).
+      const req = { url: '/self-service/settings?flow=x' } as FastifyRequest;
+      const reply = {} as FastifyReply;
+      const cont = await s.registry.persister.transaction(async (tx) => {
+        const identity = (await tx.identities.getIdentity(id, { withCredentials: true }))!;
+        return sendVerificationForAddresses(identity, identity.verifiable_addresses, { req, reply, type: 'api', services, tx });
+      });
+      assert.equal(cont.length, 1);
+      assert.equal(cont[0]!.action, 'show_verification_ui');
+      assert.equal(cont[0]!.flow.verifiable_address, addr);
+      const code = codeIn(await mailbox.waitFor(addr));
+      const done = await submit(cont[0]!.flow.id, { method: 'code', code });
+      assert.equal(done.body.state, 'passed_challenge');
+      assert.equal((await address(id)).verified, true);
+      // Verified addresses are skipped.
+      const again = await s.registry.persister.transaction(async (tx) => {
+        const identity = (await tx.identities.getIdentity(id, { withCredentials: true }))!;
+        return sendVerificationForAddresses(identity, identity.verifiable_addresses, { req, reply, type: 'api', services, tx });
+      });
+      assert.deepEqual(again, []);
     });
   });
 }
