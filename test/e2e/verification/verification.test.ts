@@ -157,6 +157,37 @@ for (const factory of testDatabases()) {
       assert.equal(nodeValue(shown.body, 'code'), codeIn(mail));
     });
 
+    test('browser: a code link opened in another browser (or by a mail scanner) leaves both able to go on', async () => {
+      const addr = email('twobrowsers');
+      const id = await createIdentity(addr);
+      const a = new TestBrowser();
+      const init = await a.get(`${s.publicUrl}self-service/verification/browser`);
+      const flowId = new URL(init.location!).searchParams.get('flow')!;
+      const flow = (await a.get(`${s.publicUrl}self-service/verification/flows?id=${flowId}`, { accept: 'application/json' })).body as Flow;
+      await a.postForm(`${s.publicUrl}self-service/verification?flow=${flowId}`, { csrf_token: String(nodeValue(flow, 'csrf_token')), method: 'code', email: addr });
+      const mail = await mailbox.waitFor(addr);
+      const link = linkIn(mail, `${s.publicUrl}self-service/verification?`);
+
+      await new TestBrowser().get(link); // a scanner
+      const b = new TestBrowser();
+      const opened = await b.get(link);
+      assert.equal(opened.status, 303);
+      const seenByB = (await b.get(`${s.publicUrl}self-service/verification/flows?id=${flowId}`, { accept: 'application/json' })).body as Flow;
+      assert.equal(nodeValue(seenByB, 'code'), codeIn(mail));
+      const seenByA = (await a.get(`${s.publicUrl}self-service/verification/flows?id=${flowId}`, { accept: 'application/json' })).body as Flow;
+      assert.equal(seenByA.state, 'sent_email');
+      // A stranger that never opened the link still cannot read or submit the flow.
+      const stranger = new TestBrowser();
+      await stranger.get(`${s.publicUrl}self-service/verification/browser`);
+      assert.equal((await stranger.get(`${s.publicUrl}self-service/verification/flows?id=${flowId}`, { accept: 'application/json' })).status, 403);
+      // B's form (CSRF masked for B) works for B only.
+      const crossed = await a.postForm(`${s.publicUrl}self-service/verification?flow=${flowId}`, { csrf_token: String(nodeValue(seenByB, 'csrf_token')), method: 'code', code: codeIn(mail) });
+      assert.match(crossed.location!, /error\?id=/);
+      const done = await b.postForm(`${s.publicUrl}self-service/verification?flow=${flowId}`, { csrf_token: String(nodeValue(seenByB, 'csrf_token')), method: 'code', code: codeIn(mail) });
+      assert.equal(done.status, 303);
+      assert.equal((await address(id)).verified, true);
+    });
+
     test('wrong codes are bounded: after five the code is spent; a new code replaces the old one', async () => {
       const addr = email('wrong');
       const id = await createIdentity(addr);

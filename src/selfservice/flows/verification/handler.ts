@@ -6,7 +6,8 @@ import { error, type UiText } from '../../../text/message.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { isUuid } from '../../../lib/ids.js';
 import { parseFlowBody, stringField } from '../../flow/body.js';
-import { flowDisabled } from '../../flow/errors.js';
+import { flowDisabled, flowExpiredError } from '../../flow/errors.js';
+import { safeEqual } from '../../../lib/safe-compare.js';
 import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
@@ -20,7 +21,12 @@ export interface VerificationHandlerDeps {
   /** Plain flow storage, for reads outside a transaction. */
   flowPool: FlowPool;
   /** The anti-CSRF cookie: a link opened in another browser binds the flow to that browser. */
-  csrf: { ensureToken(req: FastifyRequest, reply: FastifyReply): string; mask(token: string): string };
+  csrf: {
+    ensureToken(req: FastifyRequest, reply: FastifyReply): string;
+    cookieToken(req: FastifyRequest): string | null;
+    mask(token: string): string;
+    verify(req: FastifyRequest, submitted: unknown, flowToken: string): void;
+  };
   /** The strategy `selfservice.flows.verification.use` selects. */
   strategy(): VerificationStrategy;
   enabled(): boolean;
@@ -38,6 +44,10 @@ export const verificationFlowJson = (flow: Flow): Record<string, unknown> => bas
 const noStrategy = (): UiText => error(TextId.ErrorValidationVerificationNoStrategyFound, 'Could not find a strategy to verify your account with. Did you fill out the form correctly?');
 
 type Query = Record<string, string | undefined>;
+
+/** Browsers that opened a link from the flow's email, besides the one that started the flow. */
+const MAX_LINKED_BROWSERS = 5;
+const linkedTokens = (flow: Flow): string[] => (Array.isArray(flow.data.linked_csrf_tokens) ? (flow.data.linked_csrf_tokens as string[]) : []);
 
 /** Normal form of an address a user typed: emails trimmed and lower-cased. */
 export const normalizeAddress = (v: string): string => (v.trim().includes('@') ? v.trim().toLowerCase() : v.trim());
@@ -73,11 +83,38 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
   app.get('/self-service/verification/api', (req: FastifyRequest<{ Querystring: Query }>, reply) => init(req, reply, 'api'));
   app.get('/self-service/verification/flows', async (req) => {
     if (!deps.enabled()) throw flowDisabled('verification');
+    const id = (req.query as Query).id;
+    const stored = typeof id === 'string' && isUuid(id) ? await deps.flowPool.getFlow(id.toLowerCase(), 'verification') : null;
+    if (stored && linkedToken(req, stored)) {
+      if (flows.isExpired(stored)) throw flowExpiredError(stored.expires_at, null, now(), new URL('self-service/verification/browser', flows.config.publicBaseUrl()).toString());
+      return jsonFor(req, stored);
+    }
     return verificationFlowJson(await flows.fetchForRead(req, 'verification', '/self-service/verification/browser'));
   });
 
+  /**
+   * The anti-CSRF token of a browser that opened a link from this flow's email (the link may be opened
+   * in another browser than the one that started the flow, and both may go on); null for the
+   * browser that started it or any other.
+   */
+  const linkedToken = (req: FastifyRequest, flow: Flow): string | null => {
+    if (flow.type !== 'browser') return null;
+    const cookie = deps.csrf.cookieToken(req);
+    if (!cookie || safeEqual(cookie, flow.csrf_token)) return null;
+    return linkedTokens(flow).some((t) => safeEqual(t, cookie)) ? cookie : null;
+  };
+
+  /** The flow JSON for this request: a linked browser gets the CSRF field masked with its own token. */
+  const jsonFor = (req: FastifyRequest, flow: Flow): Record<string, unknown> => {
+    const json = verificationFlowJson(flow);
+    const token = linkedToken(req, flow);
+    if (!token) return json;
+    const nodes = flow.ui.nodes.map((n) => (ui.nodeName(n) === 'csrf_token' ? { ...n, attributes: { ...n.attributes, value: deps.csrf.mask(token) } } : n));
+    return { ...json, ui: { ...flow.ui, nodes } };
+  };
+
   /** Answers after a submission handled the flow: browsers go to the UI, others get the flow. */
-  const answer = (req: FastifyRequest, reply: FastifyReply, flow: Flow, status = 200) => flows.respondWithFlow(req, reply, flow, verificationFlowJson(flow), status);
+  const answer = (req: FastifyRequest, reply: FastifyReply, flow: Flow, status = 200) => flows.respondWithFlow(req, reply, flow, jsonFor(req, flow), status);
 
   /** A new flow carrying `message`, for a link that cannot be used; the browser is sent to it. */
   async function retryWithMessage(req: FastifyRequest, reply: FastifyReply, returnTo: string | null, message: UiText) {
@@ -135,7 +172,14 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
           extra: { use_flow_id: replacement.id },
         });
       }
-      const flow = await flows.fetchForSubmit(req, 'verification', body.fields.csrf_token);
+      let flow: Flow;
+      const linked = peek ? linkedToken(req, peek) : null;
+      if (peek && linked) {
+        deps.csrf.verify(req, body.fields.csrf_token, linked);
+        flow = peek;
+      } else {
+        flow = await flows.fetchForSubmit(req, 'verification', body.fields.csrf_token);
+      }
       mode = flows.clientMode(req, flow.type);
       if (flows.isExpired(flow)) {
         const replacement = await newVerificationFlow(req, reply, flow.type, flow.return_to, [errorVerificationFlowExpired(flow.expires_at, now())]);
@@ -148,13 +192,13 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
       ui.resetMessages(flow.ui);
       if (method !== strategy.id) {
         ui.addMessage(flow.ui, noStrategy());
-        return flows.respondInvalid(req, reply, flow, verificationFlowJson(flow));
+        return flows.respondInvalid(req, reply, flow, jsonFor(req, flow));
       }
       if (code && strategy.id === 'code') return await verifyCode(req, reply, flow, strategy, code);
       const email = stringField(body.fields, 'email');
       if (!email || email.trim() === '') {
         ui.addMessage(flow.ui, validationRequired('email'), 'email');
-        return flows.respondInvalid(req, reply, flow, verificationFlowJson(flow));
+        return flows.respondInvalid(req, reply, flow, jsonFor(req, flow));
       }
       return await requestMessage(req, reply, flow, strategy, email);
     } catch (err) {
@@ -175,11 +219,13 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
       if (!flow) return await retryWithMessage(req, reply, null, q.token ? errorVerificationTokenInvalidOrAlreadyUsed() : errorVerificationCodeInvalidOrAlreadyUsed());
       if (flows.isExpired(flow)) return await retryWithMessage(req, reply, flow.return_to, errorVerificationFlowExpired(flow.expires_at, now()));
       const strategy = deps.strategy();
+      // The browser opening the link may go on with the flow, and so may the one that started it
+      // (a mail scanner fetching the link must not lock the user out of their own flow).
       const rebind = () => {
         if (flow.type !== 'browser') return;
-        flow.csrf_token = deps.csrf.ensureToken(req, reply);
-        const node = ui.find(flow.ui, 'csrf_token');
-        if (node) node.attributes.value = deps.csrf.mask(flow.csrf_token);
+        const token = deps.csrf.ensureToken(req, reply);
+        if (safeEqual(token, flow.csrf_token) || linkedTokens(flow).some((t) => safeEqual(t, token))) return;
+        flow.data = { ...flow.data, linked_csrf_tokens: [...linkedTokens(flow), token].slice(-MAX_LINKED_BROWSERS) };
       };
       if (typeof q.token === 'string' && strategy.id === 'link') {
         if (flow.state === 'passed_challenge') return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
