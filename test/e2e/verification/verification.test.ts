@@ -221,6 +221,20 @@ for (const factory of testDatabases()) {
       assert.equal((await address(id)).verified, true);
     });
 
+    test('an expired code does not verify', async () => {
+      const addr = email('codeexp');
+      const id = await createIdentity(addr);
+      const flow = await apiFlow();
+      await submit(flow.id, { method: 'code', email: addr });
+      const code = codeIn(await mailbox.waitFor(addr));
+      // Time passes: the code's lifespan is over (the clock is the only thing faked).
+      const d = s.registry.database;
+      await d.db.updateTable('selfservice_codes').set({ expires_at: d.dialect.toTime(new Date(Date.now() - 1000)) as never }).where('flow_id', '=', flow.id).execute();
+      const res = await submit(flow.id, { method: 'code', code });
+      assert.deepEqual(messageIds(res.body), [4070006]);
+      assert.equal((await address(id)).verified, false);
+    });
+
     test('a code from one flow does not work in another', async () => {
       const addr = email('cross');
       const id = await createIdentity(addr);
