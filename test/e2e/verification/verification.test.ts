@@ -396,6 +396,21 @@ for (const factory of testDatabases()) {
       assert.ok(allowed.body.session_token);
     });
 
+    test('browser login of an unverified identity goes back to the login UI with 4000010', async () => {
+      const addr = email('blogin');
+      await createIdentity(addr);
+      const b = new TestBrowser();
+      const init = await b.get(`${s.publicUrl}self-service/login/browser`);
+      const flowId = new URL(init.location!).searchParams.get('flow')!;
+      const flow = (await b.get(`${s.publicUrl}self-service/login/flows?id=${flowId}`, { accept: 'application/json' })).body;
+      const res = await b.postForm(`${s.publicUrl}self-service/login?flow=${flowId}`, { csrf_token: String(nodeValue(flow, 'csrf_token')), method: 'password', identifier: addr, password: PASSWORD });
+      assert.equal(res.status, 303);
+      assert.equal(new URL(res.location!).searchParams.get('flow'), flowId);
+      assert.equal(b.cookieNamed('ory_kratos_session'), undefined);
+      const shown = (await b.get(`${s.publicUrl}self-service/login/flows?id=${flowId}`, { accept: 'application/json' })).body;
+      assert.deepEqual(messageIds(shown), [4000010]);
+    });
+
     test('browser registration is redirected to the verification UI by show_verification_ui', async () => {
       const addr = email('breg');
       const b = new TestBrowser();
