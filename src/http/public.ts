@@ -7,6 +7,7 @@ import { registerRegistrationRoutes } from '../selfservice/flows/registration/ha
 import { registerLogoutRoutes } from '../selfservice/flows/logout/handler.js';
 import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
 import { registerRecovery } from './recovery-wiring.js';
+import { registerSettings } from './settings-wiring.js';
 import { PasswordLoginStrategy } from '../selfservice/strategies/password/login.js';
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
 import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
@@ -91,5 +92,5 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     transaction: (fn) => r.persister.transaction(fn),
   });
   registerErrorRoutes(app, r.persister.errors);
-  registerRecovery(app, r);
+  registerRecovery(app, r, registerSettings(app, r, verificationServices));
 }

@@ -1,0 +1,56 @@
+import type { Identity } from '../../../identity/identity.js';
+import type { SchemaRegistry } from '../../../schema/registry.js';
+import type { Hasher } from '../../../hash/hasher.js';
+import { verifyPassword } from '../../../hash/compare.js';
+import { errorPasswordNewSameAsOld, validationRequired } from '../../../text/index.js';
+import { infoNodeLabelSave } from '../../../text/node-label.js';
+import { UiNodeAutocomplete, UiNodeGroup } from '../../../ui/node.js';
+import { methodNode, passwordNode } from '../../../ui/password-nodes.js';
+import { stringField } from '../../flow/body.js';
+import type { UiNodeJson } from '../../flow/ui-json.js';
+import { FlowValidationError } from '../../flow/validation.js';
+import type { SettingsChange, SettingsStrategy } from '../../flows/settings/strategy.js';
+import type { PasswordPolicy } from './policy.js';
+import { toJson } from './nodes.js';
+
+export interface PasswordSettingsDeps {
+  schemas: SchemaRegistry;
+  hasher: Hasher;
+  policy: PasswordPolicy;
+}
+
+/**
+ * The `password` settings method: set a new password. The password is checked (required, not the
+ * current one, the password policy with the identity's identifiers) and hashed here, so a change
+ * waiting for re-authentication keeps only the hash.
+ */
+export class PasswordSettingsStrategy implements SettingsStrategy {
+  readonly id = 'password' as const;
+
+  constructor(private readonly deps: PasswordSettingsDeps) {}
+
+  async settingsNodes(): Promise<UiNodeJson[]> {
+    return [passwordNode(UiNodeAutocomplete.NewPassword), methodNode(UiNodeGroup.Password, 'password', infoNodeLabelSave())].map(toJson);
+  }
+
+  async prepare(identity: Identity, fields: Record<string, unknown>): Promise<SettingsChange> {
+    const password = stringField(fields, 'password') ?? '';
+    if (password === '') throw new FlowValidationError([{ message: validationRequired('password'), node: 'password' }]);
+    const current = identity.credentials.password?.config.hashed_password;
+    if (typeof current === 'string' && current !== '' && (await verifyPassword(password, current).catch(() => false))) {
+      throw new FlowValidationError([{ message: errorPasswordNewSameAsOld(), node: 'password' }]);
+    }
+    const violation = await this.deps.policy.validate(identity.credentials.password?.identifiers ?? [], password);
+    if (violation) throw new FlowValidationError([{ message: violation, node: 'password' }]);
+    const hashed = await this.deps.hasher.hash(password);
+    return this.change(hashed);
+  }
+
+  async resume(_identity: Identity, pending: Record<string, unknown>): Promise<SettingsChange> {
+    return this.change(String(pending.hashed_password));
+  }
+
+  private change(hashed: string): SettingsChange {
+    return { credentials: { password: { config: { hashed_password: hashed } } }, protected: true, pending: { hashed_password: hashed } };
+  }
+}
