@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { TestBrowser, messageIds, nodeValue } from '../../testkit/browser.js';
+import { TestMailbox, codeIn, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
 
 const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 const PASSWORD = 'a sufficiently long passphrase 42';
@@ -13,13 +14,17 @@ for (const factory of testDatabases()) {
   describe(`settings flow (profile and password) on ${factory.name}`, () => {
     let db: TestDatabase;
     let s: TestServer;
+    let mailbox: TestMailbox;
+    let stopCourier: () => Promise<void>;
     const pub = (p: string) => `${s.publicUrl}${p.replace(/^\//, '')}`;
 
     before(async () => {
       db = await factory.create();
+      mailbox = await new TestMailbox().start();
       s = await startTestServer({
         dsn: db.dsn,
         config: {
+          ...mailboxConfig(mailbox),
           selfservice: {
             default_browser_return_url: `${UI}/welcome`,
             allowed_return_urls: [`${UI}/app`],
@@ -29,12 +34,16 @@ for (const factory of testDatabases()) {
               settings: { ui_url: `${UI}/settings` },
               registration: { ui_url: `${UI}/registration`, after: { password: { hooks: [{ hook: 'session' }] } } },
               error: { ui_url: `${UI}/error` },
+              verification: { enabled: true, use: 'code', ui_url: `${UI}/verification` },
             },
           },
         },
       });
+      stopCourier = runCourier(s);
     });
     after(async () => {
+      await stopCourier?.();
+      await mailbox?.stop();
       await s?.close();
       await db?.drop();
     });
@@ -119,6 +128,7 @@ for (const factory of testDatabases()) {
       assert.equal(flow.state, 'show_form');
       assert.equal(flow.identity.id, u.id);
       assert.equal(flow.identity.traits.email, u.addr);
+      assert.equal(flow.identity.credentials, undefined, 'no credentials in the public flow');
       assert.equal(flow.ui.action, `${s.publicUrl}self-service/settings?flow=${flow.id}`);
       const names = flow.ui.nodes.map((n: { group: string; attributes: { name: string } }) => `${n.group}:${n.attributes.name}`);
       assert.deepEqual(names, ['default:csrf_token', 'profile:traits.email', 'profile:traits.name.first', 'profile:traits.name.last', 'profile:traits.age', 'profile:method', 'password:password', 'password:method']);
@@ -169,6 +179,14 @@ for (const factory of testDatabases()) {
       assert.equal(stored.body.traits.email, fresh);
       assert.deepEqual(stored.body.verifiable_addresses.map((a: { value: string; verified: boolean }) => [a.value, a.verified]), [[fresh, false]]);
       assert.equal((await apiLogin(fresh, PASSWORD)).status, 200, 'the new address is the login identifier');
+      // The new address is sent a verification code, and the client is told where to enter it.
+      const verify = res.body.continue_with.find((c: { action: string }) => c.action === 'show_verification_ui');
+      assert.equal(verify.flow.verifiable_address, fresh);
+      const code = codeIn(await mailbox.waitFor(fresh));
+      const verified = await s.publicApi.post(`/self-service/verification?flow=${verify.flow.id}`, { method: 'code', code });
+      assert.equal(verified.status, 200, JSON.stringify(verified.body));
+      assert.equal(verified.body.state, 'passed_challenge');
+      assert.equal((await s.adminApi.get(`/admin/identities/${u.id}`)).body.verifiable_addresses[0].verified, true);
 
       await ageSession(u.sessionId);
       const later = email('mail-later');
@@ -325,6 +343,7 @@ for (const factory of testDatabases()) {
       const stored = await s.adminApi.get(`/admin/identities/${identityId}`);
       assert.equal(stored.body.traits.email, next);
       assert.deepEqual(stored.body.verifiable_addresses.map((a: { value: string; verified: boolean }) => [a.value, a.verified]), [[next, false]]);
+      assert.match(codeIn(await mailbox.waitFor(next)), /^\d{6}$/, 'the new address is sent a verification code');
       const shown = await b.request('GET', pub(`/self-service/settings/flows?id=${flow.id}`), { headers: { accept: 'application/json' } });
       assert.equal(shown.status, 200, JSON.stringify(shown.body));
       assert.equal(shown.body.state, 'success');
