@@ -310,6 +310,20 @@ for (const factory of testDatabases()) {
       const withMessages = await b.request('GET', pub(`/self-service/settings/flows?id=${flow.id}`), { headers: { accept: 'application/json' } });
       assert.equal(messageIds(withMessages.body, 'traits.email').length, 1);
 
+      // Signed out, the browser is sent to sign in; a JSON client gets 401.
+      const signedOut = new TestBrowser();
+      for (const [k, v] of b.cookies) if (!k.startsWith('ory_kratos_session')) signedOut.cookies.set(k, v);
+      const anonymous = await signedOut.postForm(flow.ui.action, { csrf_token: csrf, method: 'profile', 'traits.email': String(nodeValue(flow, 'traits.email')), 'traits.name.first': 'Anon' });
+      assert.equal(anonymous.status, 303);
+      assert.equal(new URL(anonymous.location!).pathname, '/self-service/login/browser');
+      const anonymousJson = await signedOut.postJson(flow.ui.action, { csrf_token: csrf, method: 'profile', traits: { email: String(nodeValue(flow, 'traits.email')) } }, { accept: 'application/json' });
+      assert.equal(anonymousJson.status, 401);
+      assert.equal((await s.adminApi.get(`/admin/identities/${identityId}`)).body.traits.name.first, 'Form');
+
+      const wellKnown = await b.get(pub('/.well-known/change-password'));
+      assert.equal(wellKnown.status, 303);
+      assert.equal(wellKnown.location, `${UI}/settings`);
+
       const back = await browserSettingsFlow(b, `?return_to=${encodeURIComponent(`${UI}/app/done`)}`);
       const done = await b.postForm(back.ui.action, { csrf_token: String(nodeValue(back, 'csrf_token')), method: 'profile', 'traits.email': String(nodeValue(back, 'traits.email')), 'traits.name.first': 'Back' });
       assert.equal(done.status, 303);
