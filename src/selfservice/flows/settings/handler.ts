@@ -169,25 +169,15 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
 
   app.get('/self-service/settings/flows', async (req) => {
     const session = await sessions.require(req);
-    const flow = await flows.fetchForRead(req, 'settings', '/self-service/settings/browser').catch(async (err: unknown) => {
-      // A foreign flow is refused before anything about it (even its expiry) is told.
-      const id = (req.query as Query).id;
-      const stored = err instanceof KratosError && err.code === 410 && id ? await loadFlowOwner(id) : null;
-      if (stored && stored !== session.identity_id) throw forbiddenOtherIdentity();
-      throw err;
-    });
+    // A flow of someone else is refused before anything about it (even its expiry) is told.
+    const id = (req.query as Query).id;
+    const owner = id ? (await flowPoolGet(id))?.identity_id : undefined;
+    if (owner && owner !== session.identity_id) throw forbiddenOtherIdentity();
+    const flow = await flows.fetchForRead(req, 'settings', '/self-service/settings/browser');
     if (flow.identity_id !== session.identity_id) throw forbiddenOtherIdentity();
     return json(flow, await loadIdentity(session.identity_id));
   });
 
-  async function loadFlowOwner(id: string): Promise<string | null> {
-    try {
-      const f = await flowPoolGet(id);
-      return f?.identity_id ?? null;
-    } catch {
-      return null;
-    }
-  }
   const flowPoolGet = (id: string) => (isUuid(id) ? deps.flowPool.getFlow(id.toLowerCase(), 'settings') : Promise.resolve(null));
 
   app.get('/.well-known/change-password', async (_req, reply) => flows.redirect(reply, flows.config.flowUiUrl('settings')));
@@ -318,7 +308,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     const mode: ClientMode = browserResponseMode(req);
     try {
       const id = req.query.flow;
-      const flow = id ? await flowPoolGet(id).catch(() => null) : null;
+      const flow = id ? await flowPoolGet(id) : null;
       if (!flow) throw flowNotFound();
       const g = await guard(req, reply, flow, mode);
       if (!('session' in g)) return g;
