@@ -98,10 +98,14 @@ for (const factory of testDatabases()) {
       assert.equal(sf?.identity_id, id);
       assert.deepEqual(sf?.ui.messages?.map((m) => m.id), [1060001]);
 
-      // New password (through the admin API), then sign in with it.
-      const cur = await s.adminApi.get(`/admin/identities/${id}`);
-      const put = await s.adminApi.put(`/admin/identities/${id}`, { schema_id: 'default', traits: cur.body.traits, state: 'active', credentials: { password: { config: { password: NEW_PASSWORD } } } });
-      assert.equal(put.status, 200, JSON.stringify(put.body));
+      // New password through the settings flow recovery opened (the recovered session is privileged), then sign in with it.
+      const token = { 'x-session-token': setToken.ory_session_token };
+      const shown = await s.publicApi.get(`/self-service/settings/flows?id=${settings.flow.id}`, { headers: token });
+      assert.equal(shown.status, 200);
+      const changed = await s.publicApi.post(`/self-service/settings?flow=${settings.flow.id}`, { method: 'password', password: NEW_PASSWORD }, { headers: token });
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      assert.equal(changed.body.state, 'success');
+      assert.equal((await login(addr, PASSWORD)).status, 400, 'the old password no longer works');
       assert.equal((await login(addr, NEW_PASSWORD)).status, 200);
 
       // Single use: the code does nothing more, the flow is done.
