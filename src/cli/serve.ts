@@ -4,6 +4,10 @@ import { startServers } from '../http/server.js';
 import { redactDsn } from '../persistence/dsn.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
 import { startCourier } from './courier.js';
+import { createCourierWorker } from '../courier/setup.js';
+import { createDevMailboxChannel, devMailboxWanted } from '../courier/channels/dev-mailbox.js';
+import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
+import type { Registry } from '../registry/registry.js';
 
 export function registerServe(program: Command): void {
   withConfigOption(program.command('serve'))
@@ -32,10 +36,16 @@ export function registerServe(program: Command): void {
       }
 
       const servers = await startServers(r);
-      const courier = opts.watchCourier ? startCourier(r) : null;
+      // Dev mode without SMTP: a courier worker runs here and keeps emails in the dev mailbox.
+      const courier = devMailboxWanted(config) ? startDevMailboxCourier(r) : opts.watchCourier ? startCourier(r) : null;
       log.info({ dsn: redactDsn(config.values.dsn) }, 'database');
       process.stdout.write(`Public API listening on ${config.publicBaseUrl().toString()} (bound to ${servers.publicUrl})\n`);
       process.stdout.write(`Admin API listening on ${config.adminBaseUrl().toString()} (bound to ${servers.adminUrl})\n`);
+      if (config.values.ui.enabled) {
+        const ui = new URL(config.uiBasePath().replace(/^\/+/, '').replace(/\/?$/, '/'), config.publicBaseUrl()).toString();
+        process.stdout.write(`Open ${ui} in your browser to sign up, sign in and manage your account\n`);
+        if (devMailboxWanted(config)) process.stdout.write(`Emails are kept in the dev mailbox: ${ui}mailbox\n`);
+      }
 
       let stopping = false;
       const stop = async (signal: string) => {
@@ -55,4 +65,18 @@ export function registerServe(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** The in-process courier of dev mode: every email goes to the dev mailbox. */
+function startDevMailboxCourier(r: Registry): { stop(): Promise<void> } {
+  const mailbox = createDevMailboxChannel(new DevMailboxPersister(r.database.db, r.database.dialect));
+  const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger, [mailbox]);
+  worker.start();
+  r.logger.info({ worker: worker.id, channels: [...channels.keys()] }, 'courier worker started (dev mailbox)');
+  return {
+    stop: async () => {
+      await worker.stop();
+      await Promise.all([...channels.values()].map((c) => c.close()));
+    },
+  };
 }

@@ -20,6 +20,9 @@ import { requireVerifiedAddress } from '../selfservice/hooks/verification-requir
 import { SqlVerifiableAddressFinder } from '../persistence/verifiable-address-finder.js';
 import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health.js';
+import { registerWebUi } from '../webui/routes.js';
+import { devMailboxWanted } from '../courier/channels/dev-mailbox.js';
+import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
@@ -30,6 +33,10 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
   registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
 
   await registerSelfService(app, r);
+  if (r.config.values.ui.enabled) {
+    const mailbox = devMailboxWanted(r.config) ? new DevMailboxPersister(r.database.db, r.database.dialect) : undefined;
+    await registerWebUi(app, { config: r.config, mailbox });
+  }
 
   // Admin paths asked of the public port are sent to the admin API, as Kratos does, never served.
   app.all('/admin/*', async (req, reply) => {

@@ -153,7 +153,19 @@ export interface SelfServiceCodesTable {
   updated_at: unknown;
 }
 
+/** Dev mode only: emails the dev mailbox channel kept instead of sending. */
+export interface DevMailboxMessagesTable {
+  id: string;
+  message_id: string;
+  recipient: string;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  created_at: unknown;
+}
+
 export interface Tables {
+  dev_mailbox_messages: DevMailboxMessagesTable;
   selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;
   courier_message_dispatches: CourierMessageDispatchesTable;
