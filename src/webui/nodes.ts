@@ -143,6 +143,20 @@ export function renderNode(node: UiNode, formId: string, ctx: RenderContext): Sa
   }
 }
 
+/** Headings of the forms when a flow offers several methods (settings, mostly). */
+const GROUP_TITLES: Record<string, string> = {
+  profile: 'Profile',
+  password: 'Password',
+  oidc: 'Sign in with another account',
+  code: 'One-time code',
+  link: 'Email link',
+  totp: 'Authenticator app',
+  lookup_secret: 'Backup recovery codes',
+  webauthn: 'Hardware keys',
+  passkey: 'Passkeys',
+  identifier_first: 'Sign in',
+};
+
 /** The groups a flow's nodes fall into, in order of first appearance, `default` excluded. */
 export function methodGroups(nodes: UiNode[]): string[] {
   const out: string[] = [];
@@ -156,15 +170,17 @@ export function methodGroups(nodes: UiNode[]): string[] {
  */
 export function renderForms(ui: FlowUi, ctx: RenderContext, prefix: string): SafeHtml {
   const groups = methodGroups(ui.nodes);
-  const form = (group: string, nodes: UiNode[]) => {
+  const form = (group: string, nodes: UiNode[], titled: boolean) => {
     const formId = `${prefix}-${idPart(group)}`;
-    return html`<form class="flow-form" id="${formId}" data-group="${group}" action="${ui.action}" method="${(ui.method || 'POST').toUpperCase()}">${nodes.map((n) => renderNode(n, formId, ctx))}</form>`;
+    const title = titled ? (GROUP_TITLES[group] ?? group) : undefined;
+    return html`${title ? html`<h2 id="${formId}-title">${title}</h2>` : ''}<form class="flow-form" id="${formId}" data-group="${group}" action="${ui.action}" method="${(ui.method || 'POST').toUpperCase()}"${title ? html` aria-labelledby="${formId}-title"` : ''}>${nodes.map((n) => renderNode(n, formId, ctx))}</form>`;
   };
-  if (groups.length <= 1) return form(groups[0] ?? 'default', ui.nodes);
+  if (groups.length <= 1) return form(groups[0] ?? 'default', ui.nodes, false);
   return html`${groups.map((g, i) =>
     html`${i > 0 ? html`<hr class="divider">` : ''}${form(
       g,
       ui.nodes.filter((n) => n.group === g || n.group === 'default'),
+      true,
     )}`,
   )}`;
 }

@@ -184,16 +184,41 @@ for (const factory of testDatabases()) {
       assert.match(signedOut.body, /You are not signed in\./);
     });
 
-    test('the settings page asks the settings flow of a signed-in user', async () => {
+    test('the settings page renders for a signed-in user, and changes the password', async () => {
       const b = new TestBrowser();
-      await signUp(b, email('settings'));
+      const addr = email('settings');
+      await signUp(b, addr);
       const first = await b.get(ui('/settings'));
       assert.equal(first.status, 303);
       assert.equal(first.location, `${s.publicUrl}self-service/settings/browser`);
-      const anon = new TestBrowser();
-      const page = await follow(anon, ui('/settings'));
-      // Not signed in: the API sends the browser to sign in first.
-      assert.ok(page.url.startsWith(ui('/login?flow=')) || page.status !== 200, page.url);
+      const page = await follow(b, ui('/settings'));
+      assert.equal(page.status, 200);
+      assert.ok(page.url.startsWith(ui('/settings?flow=')), page.url);
+      assertSecurityHeaders(page, s.publicUrl, 'settings');
+      const f = forms(page.body);
+      assert.deepEqual(
+        f.map((x) => x.group),
+        ['profile', 'password'],
+      );
+      assert.equal(f[0]!.fields['traits.email'], addr);
+      assert.match(page.body, /<h2 id="settings-password-title">Password<\/h2><form [^>]*aria-labelledby="settings-password-title">/);
+
+      const changed = await b.postForm(f[1]!.action, { ...f[1]!.fields, password: 'another long passphrase 43', method: 'password' });
+      assert.equal(changed.status, 303);
+      const shown = await b.get<string>(changed.location!);
+      assert.match(shown.body, /role="status" data-message-id="1050001">Your changes have been saved!<\/p>/);
+
+      // The new password signs in.
+      const other = new TestBrowser();
+      const lf = forms((await follow(other, ui('/login'))).body)[0]!;
+      const login = await other.postForm(lf.action, { ...lf.fields, identifier: addr, password: 'another long passphrase 43', method: 'password' });
+      assert.equal(login.status, 303);
+      assert.ok((await other.get<string>(ui('/'))).body.includes(addr));
+
+      // Without a session the API sends the browser to sign in first.
+      const anon = await follow(new TestBrowser(), ui('/settings'));
+      assert.equal(anon.status, 200);
+      assert.ok(anon.url.startsWith(ui('/login?flow=')), anon.url);
     });
 
     test('recovery and verification pages render their flows; unknown flows start over', async () => {
