@@ -72,6 +72,25 @@ for (const factory of testDatabases()) {
       return res;
     }
 
+    /** Runs a courier worker with the dev mailbox channel until a mail to `to` is in the mailbox. */
+    async function deliverTo(to: string, subject: RegExp = /./) {
+      const store = new DevMailboxPersister(s.registry.database.db, s.registry.database.dialect);
+      const { worker, channels } = createCourierWorker(s.registry.config, s.registry.persister.courier, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), [createDevMailboxChannel(store)]);
+      worker.start();
+      try {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const m = (await store.list()).find((x) => x.recipient === to && subject.test(x.subject));
+          if (m) return m;
+          assert.ok(Date.now() < deadline, `a mail to ${to} reached the dev mailbox`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await worker.stop();
+        await Promise.all([...channels.values()].map((c) => c.close()));
+      }
+    }
+
     before(async () => {
       db = await factory.create();
       prodDb = await factory.create();
@@ -253,6 +272,33 @@ for (const factory of testDatabases()) {
       assert.equal(shown.status, 200);
       assert.match(shown.body, /data-error-id="security_csrf_violation"/);
       assert.match(shown.body, /role="alert"/);
+    });
+
+    test('recover the account through the pages: the code arrives in the dev mailbox; then sign out', async () => {
+      const addr = email('recover');
+      await signUp(new TestBrowser(), addr);
+      const b = new TestBrowser();
+      const page = await follow(b, ui('/recovery'));
+      const f = forms(page.body)[0]!;
+      assert.equal(f.group, 'code');
+      const sent = await b.postForm(f.action, { ...f.fields, email: addr, method: 'code' });
+      assert.equal(sent.status, 303);
+      const codePage = await b.get<string>(sent.location!);
+      assert.match(codePage.body, /data-message-id="1060003"/);
+      const mail = await deliverTo(addr, /recover/i);
+      const code = /\b(\d{6})\b/.exec(mail.text)![1]!;
+      const cf = forms(codePage.body)[0]!;
+      const done = await b.postForm(cf.action, { ...cf.fields, code, method: 'code' });
+      assert.equal(done.status, 303);
+      // Recovered: signed in, and sent to the settings page of the flow recovery opened.
+      assert.ok(done.location!.startsWith(ui('/settings?flow=')), done.location!);
+      assert.ok((await b.get<string>(ui('/'))).body.includes(addr));
+
+      // Signing out through the home page's link ends the session.
+      const home = await b.get<string>(ui('/'));
+      const logout = /<a id="logout" href="([^"]+)"/.exec(home.body)![1]!.replace(/&amp;/g, '&');
+      assert.equal((await b.get(logout)).status, 303);
+      assert.match((await b.get<string>(ui('/'))).body, /You are not signed in\./);
     });
 
     test('the stylesheet is served from the UI with the same headers', async () => {
