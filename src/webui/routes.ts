@@ -78,6 +78,10 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
     ui.get(uiPath('/error'), async (req: FastifyRequest<{ Querystring: Query }>, reply) => errorPage(req, reply));
     ui.post(uiPath('/sessions/revoke'), async (req: FastifyRequest<{ Body: Record<string, unknown> | undefined }>, reply) => revoke(req, reply));
 
+    // Anything else under the UI's path is a page that does not exist, with the same headers.
+    // (Not when mounted at "/": the API's own 404s must stay JSON.)
+    if (base !== '') ui.get(uiPath('/*'), async (_req, reply) => notFoundPage(reply));
+
     if (deps.mailbox) {
       const mailbox = deps.mailbox;
       ui.get(uiPath('/mailbox'), async (_req, reply) => {
@@ -220,7 +224,7 @@ ${addresses.length > 0 ? html`<h2>Email addresses</h2><ul>${addresses.map((a) =>
 ${
   list.length === 0
     ? html`<p class="muted">You are not signed in anywhere else.</p>`
-    : html`<table id="sessions"><thead><tr><th scope="col">Signed in</th><th scope="col">Device</th><th scope="col"><span class="skip-label">Action</span></th></tr></thead><tbody>${list.map((s) => {
+    : html`<table id="sessions"><thead><tr><th scope="col">Signed in</th><th scope="col">Device</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${list.map((s) => {
         const d = s.devices?.[0];
         return html`<tr data-session-id="${s.id}"><td>${s.authenticated_at ?? ''}</td><td>${d ? `${d.user_agent ?? 'Unknown device'}${d.ip_address ? ` (${d.ip_address})` : ''}` : 'Unknown device'}</td><td><form class="inline" method="POST" action="${uiPath('/sessions/revoke')}"><input type="hidden" name="csrf_token" value="${token}"><input type="hidden" name="session_id" value="${s.id}"><button type="submit" class="secondary" aria-label="Revoke the session signed in at ${s.authenticated_at ?? ''}">Revoke</button></form></td></tr>`;
       })}</tbody></table>`
@@ -235,8 +239,11 @@ ${
     const token = typeof body.csrf_token === 'string' ? body.csrf_token : '';
     const who = await api.get<SessionJson>(req, '/sessions/whoami');
     if (who.status !== 200) return redirect(reply, uiPath('/login'));
-    // The token is bound to the signed-in session, and a browser that names an origin must name ours.
-    if ((reqOrigin !== undefined && reqOrigin !== origin) || !safeEqual(token, revokeToken(who.body.id))) {
+    // The token is bound to the signed-in session. A browser that names the request's origin must
+    // name ours; under `Referrer-Policy: no-referrer` browsers send "null" for their own posts.
+    const site = req.headers['sec-fetch-site'];
+    const foreign = (reqOrigin !== undefined && reqOrigin !== origin && reqOrigin !== 'null') || site === 'cross-site' || site === 'same-site';
+    if (foreign || !safeEqual(token, revokeToken(who.body.id))) {
       return send(reply, UI_TEXT.error, errorBody({ message: 'The request was not sent from this page. Please try again.' }, uiPath('/')), undefined, 403);
     }
     if (!isUuid(sessionId)) return redirect(reply, uiPath('/?notice=revoke_failed'));

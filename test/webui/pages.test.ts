@@ -193,8 +193,13 @@ for (const factory of testDatabases()) {
       // Without the page's token the request is refused.
       const forged = await b.postForm(ui('/sessions/revoke'), { session_id: revoke!.fields.session_id!, csrf_token: 'forged' });
       assert.equal(forged.status, 403);
+      // Nor from another site, even with the token.
+      const crossSite = await b.postForm(ui('/sessions/revoke'), revoke!.fields, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+      assert.equal(crossSite.status, 403);
+      assertSecurityHeaders(crossSite, s.publicUrl, 'refused revoke');
       assert.equal((await other.get<string>(ui('/'))).body.includes(addr), true);
-      const ok = await b.postForm(ui('/sessions/revoke'), revoke!.fields);
+      // A browser's own post carries Origin "null" under the no-referrer policy.
+      const ok = await b.postForm(ui('/sessions/revoke'), revoke!.fields, { origin: 'null', 'sec-fetch-site': 'same-origin' });
       assert.equal(ok.status, 303);
       assert.equal(ok.location, '/ui/?notice=revoked');
       const after = await b.get<string>(ui(ok.location!.slice(3)));
@@ -354,6 +359,10 @@ for (const factory of testDatabases()) {
       const b = new TestBrowser();
       const home = await b.get<string>(`${prod.publicUrl}ui/`);
       assert.equal(home.status, 200);
+      const unknown = await b.get<string>(`${prod.publicUrl}ui/no/such/page`);
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.body, /<h1>Not found<\/h1>/);
+      assertSecurityHeaders(unknown, prod.publicUrl, 'unknown UI page');
       for (const p of ['ui/mailbox', 'ui/mailbox/00000000-0000-4000-8000-000000000000', 'ui/mailbox/00000000-0000-4000-8000-000000000000/html']) {
         assert.equal((await b.request('GET', `${prod.publicUrl}${p}`, { unchecked: true })).status, 404, p);
       }
