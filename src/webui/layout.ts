@@ -20,6 +20,7 @@ export function page(b: Branding, title: string, content: SafeHtml, opts: { wide
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${b.name}</title>
 <link rel="stylesheet" href="${b.base}/static/style.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
