@@ -208,14 +208,16 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
     const [others, logout] = await Promise.all([api.get<SessionJson[]>(req, '/sessions'), api.get<{ logout_url: string }>(req, '/self-service/logout/browser')]);
     forwardCookies(reply, [who]);
     const identity = session.identity ?? {};
-    const traits = flatten(identity.traits ?? {});
+    const schema = identity.schema_id ? await api.get(req, `/schemas/${encodeURIComponent(identity.schema_id)}`) : null;
+    const titles = schema?.status === 200 ? traitTitles(schema.body) : new Map<string, string>();
+    const traits = flatten(identity.traits ?? {}).map(([k, v]): [string, string, string] => [titles.get(k) ?? k, v, k]);
     const addresses = identity.verifiable_addresses ?? [];
     const notice = NOTICES[req.query.notice ?? ''];
     const list = others.status === 200 && Array.isArray(others.body) ? others.body : [];
     const token = revokeToken(session.id);
     const content = html`${notice ? html`<div class="messages"><p class="msg msg-${notice.type}" role="${notice.type === 'error' ? 'alert' : 'status'}">${notice.text}</p></div>` : ''}
 <p>You are signed in.</p>
-<dl class="props" id="identity">${traits.map(([k, v]) => html`<dt>${k}</dt><dd data-trait="${k}">${v}</dd>`)}<dt>Identity id</dt><dd><code>${identity.id ?? ''}</code></dd>${
+<dl class="props" id="identity">${traits.map(([title, v, path]) => html`<dt>${title}</dt><dd data-trait="${path}">${v}</dd>`)}<dt>Identity id</dt><dd><code>${identity.id ?? ''}</code></dd>${
       session.authenticated_at ? html`<dt>Signed in at</dt><dd><time datetime="${session.authenticated_at}">${session.authenticated_at}</time></dd>` : ''
     }</dl>
 ${addresses.length > 0 ? html`<h2>Email addresses</h2><ul>${addresses.map((a) => html`<li>${a.value} — ${a.verified ? html`<span class="msg-success">verified</span>` : html`<span>not verified</span> (<a href="${uiPath('/verification')}">verify</a>)`}</li>`)}</ul>` : ''}
@@ -260,8 +262,26 @@ const NOTICES: Record<string, { type: UiText['type']; text: string }> = {
 interface SessionJson {
   id: string;
   authenticated_at?: string;
-  identity?: { id?: string; traits?: Record<string, unknown>; verifiable_addresses?: Array<{ value: string; verified: boolean }> };
+  identity?: { id?: string; schema_id?: string; traits?: Record<string, unknown>; verifiable_addresses?: Array<{ value: string; verified: boolean }> };
   devices?: Array<{ ip_address?: string; user_agent?: string }>;
+}
+
+/** The `title` of each trait in an identity schema, by dotted path ("name.first" → "First name"). */
+function traitTitles(schema: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (node: unknown, prefix: string) => {
+    if (!node || typeof node !== 'object') return;
+    const props = (node as { properties?: Record<string, unknown> }).properties;
+    if (!props || typeof props !== 'object') return;
+    for (const [k, child] of Object.entries(props)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      const title = (child as { title?: unknown } | null)?.title;
+      if (typeof title === 'string' && title !== '') out.set(path, title);
+      walk(child, path);
+    }
+  };
+  walk((schema as { properties?: { traits?: unknown } } | null)?.properties?.traits, '');
+  return out;
 }
 
 /** Traits as `path → text` pairs, in schema order. */

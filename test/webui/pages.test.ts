@@ -177,8 +177,8 @@ for (const factory of testDatabases()) {
       const home = await b.get<string>(ui('/'));
       assert.equal(home.status, 200);
       assertSecurityHeaders(home, s.publicUrl, 'home');
-      assert.ok(home.body.includes(addr));
-      assert.ok(home.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+      assert.ok(home.body.includes(`<dt>E-Mail</dt><dd data-trait="email">${addr}</dd>`), 'traits are labelled with their schema titles');
+      assert.ok(home.body.includes('<dt>First name</dt><dd data-trait="name.first">&lt;script&gt;alert(1)&lt;/script&gt;</dd>'));
       assert.ok(!home.body.includes('<script>alert(1)'));
       assert.match(home.body, /<a id="logout" href="http:\/\/127\.0\.0\.1:\d+\/self-service\/logout\?token=/);
 
