@@ -171,7 +171,7 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
     const rt = flow.return_to ? `?return_to=${encodeURIComponent(flow.return_to)}` : '';
     const links: SafeHtml[] = [];
     if (kind === 'login') {
-      links.push(html`<li><a href="${uiPath('/registration') + rt}">Create an account</a></li>`);
+      if (config.flowEnabled('registration')) links.push(html`<li><a href="${uiPath('/registration') + rt}">Create an account</a></li>`);
       if (config.flowEnabled('recovery')) links.push(html`<li><a href="${uiPath('/recovery') + rt}">Forgot your password?</a></li>`);
     } else if (kind === 'registration') {
       links.push(html`<li><a href="${uiPath('/login') + rt}">Sign in instead</a></li>`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { escapeHtml, html, attr, linkify } from '../../src/webui/html.js';
 import { renderForms, renderNode, type RenderContext } from '../../src/webui/nodes.js';
 import { messageText } from '../../src/webui/texts.js';
+import { page, uiCsp } from '../../src/webui/layout.js';
 import { inputNode, textNode, imageNode } from '../../src/ui/node.js';
 import { uiText } from '../../src/text/message.js';
 
@@ -77,5 +78,26 @@ describe('node rendering', () => {
     const m = uiText(4000003, 'error', 'length must be >= 8, but got 3', { min_length: 8, actual_length: 3 });
     assert.equal(messageText(m), 'length must be >= 8, but got 3');
     assert.equal(messageText(m, new Map([[4000003, 'mindestens {min_length} Zeichen, nicht {actual_length}']])), 'mindestens 8 Zeichen, nicht 3');
+  });
+});
+
+describe('page layout and policy', () => {
+  test('the policy forbids everything but own styles, own and inline-data images and posts to the API', () => {
+    assert.equal(
+      uiCsp({ publicBaseUrl: 'http://127.0.0.1:4433/' }),
+      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' http://127.0.0.1:4433/; frame-ancestors 'none'; base-uri 'none'",
+    );
+    const withExtras = uiCsp({ publicBaseUrl: 'https://id.example/', imageOrigin: 'https://cdn.example', scripts: true });
+    assert.match(withExtras, /script-src 'self'; /);
+    assert.match(withExtras, /img-src 'self' data: https:\/\/cdn\.example;/);
+  });
+
+  test('the name and logo are configurable and escaped', () => {
+    const out = page({ name: 'Acme <Corp>', logoUrl: 'https://cdn.example/logo.svg?a=1&b=2', base: '/ui', mailbox: false }, 'Sign in', html`<p>x</p>`).value;
+    assert.match(out, /<title>Sign in · Acme &lt;Corp&gt;<\/title>/);
+    assert.match(out, /<img src="https:\/\/cdn\.example\/logo\.svg\?a=1&amp;b=2" alt=""><span>Acme &lt;Corp&gt;<\/span>/);
+    assert.match(out, /<link rel="stylesheet" href="\/ui\/static\/style\.css">/);
+    assert.ok(!out.includes('/ui/mailbox'));
+    assert.match(out, /<main id="main">\n<h1>Sign in<\/h1>/);
   });
 });
