@@ -27,6 +27,8 @@ const MISMATCH = 'The HTTP Cookie Header was set and a CSRF token was sent but t
  */
 export class Csrf {
   readonly cookieName: string;
+  /** Tokens replaced during a request: flows created later in the same request must use the new one. */
+  private readonly rotated = new WeakMap<FastifyRequest, string>();
 
   constructor(
     publicBaseUrl: URL,
@@ -37,7 +39,7 @@ export class Csrf {
 
   /** The raw token of this browser, issuing a new cookie when there is none. */
   ensureToken(req: FastifyRequest, reply: FastifyReply): string {
-    const existing = this.cookieToken(req);
+    const existing = this.rotated.get(req) ?? this.cookieToken(req);
     if (existing) return existing;
     const token = randomBytes(TOKEN_BYTES).toString('base64');
     setCookie(reply, this.cookieName, token, { ...this.attributes(), maxAge: ONE_YEAR_SECONDS });
@@ -48,6 +50,7 @@ export class Csrf {
   rotate(reply: FastifyReply): string {
     const token = randomBytes(TOKEN_BYTES).toString('base64');
     setCookie(reply, this.cookieName, token, { ...this.attributes(), maxAge: ONE_YEAR_SECONDS });
+    this.rotated.set(reply.request, token);
     return token;
   }
 

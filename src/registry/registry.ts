@@ -46,7 +46,9 @@ export interface RegistryOptions {
 }
 
 export function createLogger(config: Config): Logger {
-  const level = config.values.log?.level ?? 'info';
+  // Kratos's level names; pino calls two of them differently.
+  const configured = config.values.log?.level ?? 'info';
+  const level = configured === 'warning' ? 'warn' : configured === 'panic' ? 'fatal' : configured;
   return pino({
     level,
     // Credentials can arrive in headers and bodies; none of them is ever logged.

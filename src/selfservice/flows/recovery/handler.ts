@@ -160,6 +160,9 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
       if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(identity.id, issued.session.id);
     }
     const at = now();
+    // A browser gets the session now: its anti-CSRF token is replaced first, so the settings flow is bound to the new one.
+    const browserGetsCookie = !(flow.type === 'api' && !viaLink);
+    if (browserGetsCookie) flows.rotateCsrf(reply);
     const settings = await deps.createSettingsFlow(req, reply, {
       identity,
       session: issued.session,
@@ -179,7 +182,6 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
       );
     }
     sessions.setCookie(reply, issued.token, issued.session);
-    flows.rotateCsrf(reply);
     if (mode === 'browser') return flows.redirect(reply, settings.url);
     if (deps.continueWithTransitions()) {
       return reply.code(200).send(recoveryFlowJson(flow, { continue_with: [{ action: 'show_settings_ui', flow: { id: settings.id, url: settings.url } }] }));
