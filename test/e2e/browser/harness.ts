@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from '../../testkit/server.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const ARTIFACTS = join(root, 'artifacts', 'browser');
+
+/** Debian's Chromium, as the machine's packages install it; never a downloaded browser. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface DevServer {
+  publicUrl: string;
+  adminUrl: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `tessera serve --dev` exactly as `npm start` runs it, in a fresh working directory (its own
+ * `.tessera/` SQLite file and secrets), on free ports.
+ */
+export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-dev-'));
+  const [pub, admin] = [await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/tessera.js'), 'serve', '--dev'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', SERVE_PUBLIC_PORT: String(pub), SERVE_ADMIN_PORT: String(admin), LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const publicUrl = `http://127.0.0.1:${pub}/`;
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${publicUrl}health/ready`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`dev server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    publicUrl,
+    adminUrl: `http://127.0.0.1:${admin}/`,
+    dir,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Saves a screenshot of the page under artifacts/browser/ and returns its path. */
+export async function shot(page: Page, name: string): Promise<string> {
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
