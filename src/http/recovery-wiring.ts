@@ -8,7 +8,7 @@ import type { CreateSettingsFlow, RecoveryStrategy } from '../selfservice/flows/
 import type { RecoverySenderDeps } from '../selfservice/flows/recovery/sender.js';
 import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
 import { LinkRecoveryStrategy, recoveryLinkUrl } from '../selfservice/strategies/link/recovery.js';
-import { newCode, newLinkToken, secretDigest } from '../selfservice/strategies/code/one-time-secret.js';
+import { newCode, newLinkToken, secretDigest } from '../selfservice/flow/one-time-secret.js';
 
 function senderDeps(r: Registry): RecoverySenderDeps {
   return {

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { OneTimeSecret, OneTimeSecretKind, OneTimeSecretPool } from '../selfservice/strategies/code/one-time-secret.js';
+import type { OneTimeSecret, OneTimeSecretKind, OneTimeSecretPool } from '../selfservice/flow/one-time-secret.js';
 import { fromNullableTime, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
 import type { Tables } from './tables.js';
 

@@ -7,7 +7,7 @@ import { SqlFlowPersister } from './flow-persister.js';
 import { SqlCourierPersister } from './courier-persister.js';
 import type { CourierQueue } from '../courier/queue.js';
 import { SqlOneTimeSecretPersister } from './code-persister.js';
-import type { OneTimeSecretPool } from '../selfservice/strategies/code/one-time-secret.js';
+import type { OneTimeSecretPool } from '../selfservice/flow/one-time-secret.js';
 import type { Transaction } from 'kysely';
 import type { Tables } from './tables.js';
 import type { ErrorPool, FlowPool } from '../selfservice/flow/flow.js';

@@ -1,3 +1,5 @@
+import { nodeToJSON, type UiNode } from '../../ui/node.js';
+
 /** The wire shape of a flow's `ui` container, as stored with the flow. */
 export interface UiTextJson {
   id: number;
@@ -57,3 +59,6 @@ export const ui = {
     }
   },
 };
+
+/** A UI node as a flow stores it. */
+export const toJson = (n: UiNode): UiNodeJson => nodeToJSON(n) as unknown as UiNodeJson;

@@ -3,7 +3,7 @@ import type { Config } from '../../config/config.js';
 import type { Identity } from '../../identity/identity.js';
 import type { FlowService } from '../flow/service.js';
 import type { VerificationRepositories, VerificationStrategy } from '../flows/verification/strategy.js';
-import type { OneTimeSecretPool } from '../strategies/code/one-time-secret.js';
+import type { OneTimeSecretPool } from '../flow/one-time-secret.js';
 import { CodeVerificationStrategy } from '../strategies/code/verification.js';
 import { LinkVerificationStrategy } from '../strategies/link/verification.js';
 import type { VerificationServices } from './verification.js';

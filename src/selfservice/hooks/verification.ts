@@ -5,7 +5,7 @@ import { csrfNode } from '../../ui/csrf.js';
 import type { Flow, FlowType } from '../flow/flow.js';
 import type { FlowService } from '../flow/service.js';
 import type { VerificationRepositories, VerificationStrategy } from '../flows/verification/strategy.js';
-import { toJson } from '../strategies/password/nodes.js';
+import { toJson } from '../flow/ui-json.js';
 
 /** What sending verification messages outside the verification endpoints needs (built once, in the wiring). */
 export interface VerificationServices {

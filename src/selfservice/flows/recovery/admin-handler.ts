@@ -6,7 +6,7 @@ import { isUuid, newId } from '../../../lib/ids.js';
 import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
 import type { FlowService } from '../../flow/service.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
-import type { OneTimeSecretKind, OneTimeSecretPool } from '../../strategies/code/one-time-secret.js';
+import type { OneTimeSecretKind, OneTimeSecretPool } from '../../flow/one-time-secret.js';
 import type { RecoveryFlowData } from './strategy.js';
 
 /** What the admin endpoints need from the code and link methods (the wiring passes them in). */

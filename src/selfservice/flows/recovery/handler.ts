@@ -12,7 +12,7 @@ import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
 import { browserResponseMode, looksLikeBrowser } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { ui } from '../../flow/ui-json.js';
-import { toJson } from '../../strategies/password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 import type { CreateSettingsFlow, RecoveryFlowData, RecoveryStrategy, RecoverySubmitResult } from './strategy.js';
 
 export interface RecoveryHandlerDeps {

@@ -5,7 +5,7 @@ import type { TemplateType } from '../../../courier/message.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
-import type { OneTimeSecretKind, OneTimeSecretPool } from '../../strategies/code/one-time-secret.js';
+import type { OneTimeSecretKind, OneTimeSecretPool } from '../../flow/one-time-secret.js';
 import { normaliseRecoveryAddress } from './strategy.js';
 
 /** Repositories bound to one transaction, as the persister hands them out. */

@@ -1,6 +1,6 @@
 import { csrfNode } from '../../../ui/csrf.js';
 import type { FlowService } from '../../flow/service.js';
-import { toJson } from '../../strategies/password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 import type { CreateSettingsFlow } from './strategy.js';
 
 /**

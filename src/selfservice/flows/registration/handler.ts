@@ -15,7 +15,7 @@ import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import { toJson } from '../../strategies/password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 import type { RegistrationStrategy } from './strategy.js';
 
 export interface RegistrationHandlerDeps {

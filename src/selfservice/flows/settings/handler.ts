@@ -19,7 +19,7 @@ import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import { toJson } from '../../strategies/password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 import type { SettingsChange, SettingsStrategy } from './strategy.js';
 
 /** A `continue_with` entry (api.json `continueWith`). */

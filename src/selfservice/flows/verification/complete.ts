@@ -3,7 +3,7 @@ import { successVerification } from '../../../text/index.js';
 import { anchorNode } from '../../../ui/node.js';
 import { infoNodeLabelContinue } from '../../../text/index.js';
 import type { Flow } from '../../flow/flow.js';
-import { toJson } from '../../strategies/password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 import type { AcceptedSecret, VerificationRepositories } from './strategy.js';
 
 /**

@@ -12,7 +12,7 @@ import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
-import { toJson } from '../../strategies/password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 import { completeVerification } from './complete.js';
 import type { VerificationRepositories, VerificationStrategy } from './strategy.js';
 

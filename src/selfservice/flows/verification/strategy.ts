@@ -3,6 +3,7 @@ import type { IdentityPool } from '../../../identity/pool.js';
 import type { Identity, VerifiableAddress } from '../../../identity/identity.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
+import type { OneTimeSecret } from '../../flow/one-time-secret.js';
 
 export type VerificationMethod = 'code' | 'link';
 
@@ -19,19 +20,7 @@ export interface VerificationRepositories {
 }
 
 /** A one-time secret as stored (its digest only). */
-export interface StoredSecret {
-  id: string;
-  kind: string;
-  flow_id: string | null;
-  identity_id: string | null;
-  address: string | null;
-  digest: string;
-  attempts: number;
-  expires_at: Date;
-  used_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type StoredSecret = OneTimeSecret;
 
 /** A one-time secret a strategy accepted for a flow, as the flow needs to know it. */
 export interface AcceptedSecret {

@@ -18,8 +18,8 @@ import type { Flow, FlowPool } from '../../flow/flow.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
 import { isRecoveryEmail, type RecoveryStrategy, type RecoverySubmitResult } from '../../flows/recovery/strategy.js';
-import { toJson } from '../password/nodes.js';
-import { newCode, secretDigest, type OneTimeSecretPool } from './one-time-secret.js';
+import { toJson } from '../../flow/ui-json.js';
+import { newCode, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a recovery code takes (right or wrong) before the flow is spent, as Kratos's default `max_submissions`. */
 export const RECOVERY_CODE_MAX_SUBMISSIONS = 5;

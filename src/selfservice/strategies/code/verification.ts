@@ -8,8 +8,8 @@ import type { Flow } from '../../flow/flow.js';
 import { keptNodes } from '../../flows/verification/handler.js';
 import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
-import { toJson } from '../password/nodes.js';
-import { newCode, secretDigest, type OneTimeSecretPool } from './one-time-secret.js';
+import { toJson } from '../../flow/ui-json.js';
+import { newCode, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a code admits; after that many wrong ones it is void and a new code must be requested. */
 export const VERIFICATION_CODE_MAX_ATTEMPTS = 5;

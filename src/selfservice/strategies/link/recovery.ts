@@ -14,8 +14,8 @@ import type { Flow, FlowPool } from '../../flow/flow.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
 import { isRecoveryEmail, type RecoveryStrategy, type RecoverySubmitResult } from '../../flows/recovery/strategy.js';
-import { toJson } from '../password/nodes.js';
-import { newLinkToken, secretDigest, type OneTimeSecretPool } from '../code/one-time-secret.js';
+import { toJson } from '../../flow/ui-json.js';
+import { newLinkToken, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 export interface LinkRecoveryDeps extends RecoverySenderDeps {
   secrets: OneTimeSecretPool;

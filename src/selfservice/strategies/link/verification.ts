@@ -7,8 +7,8 @@ import type { Flow } from '../../flow/flow.js';
 import { keptNodes } from '../../flows/verification/handler.js';
 import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
-import { toJson } from '../password/nodes.js';
-import { newLinkToken, secretDigest, type OneTimeSecretPool } from '../code/one-time-secret.js';
+import { toJson } from '../../flow/ui-json.js';
+import { newLinkToken, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 export interface LinkVerificationDeps {
   secrets: OneTimeSecretPool;

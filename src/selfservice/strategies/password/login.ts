@@ -11,7 +11,7 @@ import type { Flow } from '../../flow/flow.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import type { LoginFormContext, LoginStrategy } from '../../flows/login/strategy.js';
-import { toJson } from './nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 
 export interface PasswordLoginDeps {
   identities: IdentityPool;

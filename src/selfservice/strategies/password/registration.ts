@@ -10,7 +10,7 @@ import { FlowValidationError } from '../../flow/validation.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import type { RegistrationStrategy } from '../../flows/registration/strategy.js';
 import type { PasswordPolicy } from './policy.js';
-import { toJson } from './nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 
 export interface PasswordRegistrationDeps {
   schemas: SchemaRegistry;

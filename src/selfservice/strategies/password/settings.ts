@@ -11,7 +11,7 @@ import type { UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { SettingsChange, SettingsStrategy } from '../../flows/settings/strategy.js';
 import type { PasswordPolicy } from './policy.js';
-import { toJson } from './nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 
 export interface PasswordSettingsDeps {
   schemas: SchemaRegistry;

@@ -10,7 +10,7 @@ import { coerceFormTraits } from '../../flow/body.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { SettingsChange, SettingsStrategy } from '../../flows/settings/strategy.js';
-import { toJson } from '../password/nodes.js';
+import { toJson } from '../../flow/ui-json.js';
 
 export interface ProfileSettingsDeps {
   schemas: SchemaRegistry;

@@ -1,5 +1,6 @@
+// One-time codes and link tokens: how strategies issue them and how flows and storage see them.
 import { createHmac, randomInt } from 'node:crypto';
-import { randomAlnum } from '../../../lib/ids.js';
+import { randomAlnum } from '../../lib/ids.js';
 
 /** The kinds of one-time secrets, each checked only against its own kind. */
 export type OneTimeSecretKind = 'recovery_code' | 'verification_code' | 'recovery_link' | 'verification_link' | 'login_code' | 'registration_code';
