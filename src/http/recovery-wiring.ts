@@ -3,7 +3,6 @@ import type { Registry } from '../registry/registry.js';
 import { recoveryAddressFinder } from '../persistence/recovery-address-finder.js';
 import { registerRecoveryRoutes } from '../selfservice/flows/recovery/handler.js';
 import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin-handler.js';
-import { bareSettingsFlow } from '../selfservice/flows/recovery/settings-fallback.js';
 import type { CreateSettingsFlow, RecoveryStrategy } from '../selfservice/flows/recovery/strategy.js';
 import type { RecoverySenderDeps } from '../selfservice/flows/recovery/sender.js';
 import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
@@ -32,10 +31,9 @@ export function recoveryStrategy(r: Registry): RecoveryStrategy {
 }
 
 /**
- * Public recovery routes. `createSettingsFlow` is the settings flow's factory; until one is passed,
- * a bare settings flow carrying the recovery message is created.
+ * Public recovery routes. `createSettingsFlow` opens the settings flow a recovered user lands on.
  */
-export function registerRecovery(app: FastifyInstance, r: Registry, createSettingsFlow?: CreateSettingsFlow): void {
+export function registerRecovery(app: FastifyInstance, r: Registry, createSettingsFlow: CreateSettingsFlow): void {
   registerRecoveryRoutes(app, {
     flows: r.flows,
     flowPool: r.persister.flows,
@@ -47,7 +45,7 @@ export function registerRecovery(app: FastifyInstance, r: Registry, createSettin
     afterHooks: () => r.config.hooks('recovery', 'after'),
     privilegedSessionMaxAgeMs: () => r.config.privilegedSessionMaxAgeMs(),
     continueWithTransitions: () => r.config.values.feature_flags.use_continue_with_transitions,
-    createSettingsFlow: createSettingsFlow ?? bareSettingsFlow(r.flows),
+    createSettingsFlow,
   });
 }
 

@@ -45,6 +45,8 @@ export class TestMailbox {
           .catch(callback);
       },
     });
+    // Clients that die mid-conversation (a killed worker) reset their connection; that is expected here.
+    this.server.on('error', () => {});
     await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as { port: number }).port;
     return this;
