@@ -4,7 +4,7 @@ import { registerIdentityAdminRoutes } from '../identity/handler.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
-import { registerRecoveryAdmin } from './recovery-wiring.js';
+import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin-handler.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
 
@@ -29,7 +29,12 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     pageTokens: r.pageTokens,
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
-  registerRecoveryAdmin(app, r);
+  registerRecoveryAdminRoutes(app, {
+    flows: r.flows,
+    identities: r.persister.identities,
+    transaction: (fn) => r.persister.transaction(fn),
+    methods: r.selfService.recoveryAdmin,
+  });
   registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;
 }

@@ -6,18 +6,10 @@ import { registerLoginRoutes } from '../selfservice/flows/login/handler.js';
 import { registerRegistrationRoutes } from '../selfservice/flows/registration/handler.js';
 import { registerLogoutRoutes } from '../selfservice/flows/logout/handler.js';
 import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
-import { registerRecovery } from './recovery-wiring.js';
-import { registerSettings } from './settings-wiring.js';
-import { PasswordLoginStrategy } from '../selfservice/strategies/password/login.js';
-import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
-import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
-import type { RegistrationStrategy } from '../selfservice/flows/registration/strategy.js';
+import { registerSettingsRoutes } from '../selfservice/flows/settings/handler.js';
+import { registerRecoveryRoutes } from '../selfservice/flows/recovery/handler.js';
 import { createApp } from './app.js';
 import { registerVerificationRoutes } from '../selfservice/flows/verification/handler.js';
-import { createVerificationServices, verificationStrategies } from '../selfservice/hooks/verification-services.js';
-import { sendVerificationForAddresses } from '../selfservice/hooks/verification.js';
-import { requireVerifiedAddress } from '../selfservice/hooks/verification-required.js';
-import { SqlVerifiableAddressFinder } from '../persistence/verifiable-address-finder.js';
 import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebUi } from '../webui/routes.js';
@@ -52,52 +44,60 @@ export function withSlash(u: URL): URL {
   return c;
 }
 
-/** The self-service flows with the strategies the configuration enables. */
+/** The self-service routes, over the objects the registry built from the configuration. */
 async function registerSelfService(app: FastifyInstance, r: Registry): Promise<void> {
   const c = r.config;
-  const defaultSchema = (await r.schemas.getDefault()).raw();
-  const loginStrategies: LoginStrategy[] = [];
-  const registrationStrategies: RegistrationStrategy[] = [];
-  if (c.methodEnabled('password')) {
-    loginStrategies.push(
-      new PasswordLoginStrategy({ identities: r.persister.identities, hasher: r.hasher, schemas: r.schemas, logger: r.logger, defaultSchema: () => defaultSchema }),
-    );
-    registrationStrategies.push(new PasswordRegistrationStrategy({ schemas: r.schemas, identities: r.identityManager, policy: r.passwordPolicy }));
-  }
-  const verificationServices = createVerificationServices(r);
-  registerLoginRoutes(app, {
-    flows: r.flows,
-    sessions: r.sessions,
-    strategies: loginStrategies,
-    renderIdentity: r.renderIdentity,
-    afterHooks: (method) => c.hooks('login', 'after', method),
-    requireVerifiedAddress,
-  });
+  const ss = r.selfService;
+  const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity };
+  registerLoginRoutes(app, { ...common, hooks: ss.hooks.login });
   registerRegistrationRoutes(app, {
-    flows: r.flows,
-    sessions: r.sessions,
+    ...common,
+    hooks: ss.hooks.registration,
     schemas: r.schemas,
-    strategies: registrationStrategies,
+    identities: r.identityManager,
     enabled: () => c.flowEnabled('registration'),
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
-    renderIdentity: r.renderIdentity,
-    afterHooks: (method) => c.hooks('registration', 'after', method),
-    rotateCsrf: (reply) => r.csrf.rotate(reply),
-    afterRegistration: (identity, ctx) => sendVerificationForAddresses(identity, identity.verifiable_addresses, { ...ctx, services: verificationServices }),
   });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions });
-  const addressFinder = new SqlVerifiableAddressFinder(r.database.db);
   registerVerificationRoutes(app, {
     flows: r.flows,
     flowPool: r.persister.flows,
     csrf: r.csrf,
-    strategy: verificationStrategies(r).strategy,
+    strategy: ss.verification.strategy,
+    hooks: ss.hooks.verification,
     enabled: () => c.flowEnabled('verification'),
     notifyUnknownRecipients: () => c.values.selfservice.flows.verification.notify_unknown_recipients,
     continueUrl: (flow) => flow.return_to ?? c.flowReturnUrl('verification').toString(),
-    identityIdForAddress: (via, value) => addressFinder.identityIdForAddress(via, value),
+    identityIdForAddress: ss.verification.identityIdForAddress,
     transaction: (fn) => r.persister.transaction(fn),
   });
   registerErrorRoutes(app, r.persister.errors);
-  registerRecovery(app, r, registerSettings(app, r, verificationServices));
+  const createSettingsFlow = registerSettingsRoutes(app, {
+    ...common,
+    hooks: ss.hooks.settings,
+    flowPool: r.persister.flows,
+    csrf: r.csrf,
+    identities: r.persister.identities,
+    identityManager: r.identityManager,
+    schemas: r.schemas,
+    privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
+    configuredReturnUrl: (method) => {
+      const after = c.values.selfservice.flows.settings.after as Record<string, unknown> & { default_browser_return_url?: string };
+      const raw = (after[method] as { default_browser_return_url?: string } | undefined)?.default_browser_return_url ?? after.default_browser_return_url;
+      return raw ? c.resolvePublic(raw).toString() : null;
+    },
+  });
+  registerRecoveryRoutes(app, {
+    flows: r.flows,
+    flowPool: r.persister.flows,
+    verifyCsrf: (req, submitted, token) => r.csrf.verify(req, submitted, token),
+    sessions: r.sessions,
+    identities: r.persister.identities,
+    strategy: ss.recovery,
+    hooks: ss.hooks.recovery,
+    enabled: () => c.flowEnabled('recovery'),
+    privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
+    continueWithTransitions: () => c.values.feature_flags.use_continue_with_transitions,
+    createSettingsFlow,
+  });
 }

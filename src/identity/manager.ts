@@ -82,7 +82,15 @@ export class IdentityManager {
   }
 
   async create(draft: IdentityDraft): Promise<Identity> {
-    const identity = await this.build(draft);
+    return this.insert(await this.build(draft));
+  }
+
+  /**
+   * Stores an identity `build` made, after re-validating it: hooks may have changed it in between
+   * (a registration web hook replacing traits or metadata).
+   */
+  async insert(identity: Identity): Promise<Identity> {
+    await this.applySchema(identity);
     await this.store(() => this.deps.pool.createIdentity(identity));
     return identity;
   }

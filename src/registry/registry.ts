@@ -13,6 +13,7 @@ import { identityToJson, type Identity } from '../identity/identity.js';
 import { FlowService } from '../selfservice/flow/service.js';
 import { Courier } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
+import { createSelfService, type SelfService } from './selfservice.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -32,6 +33,8 @@ export interface Registry {
   readonly flows: FlowService;
   readonly passwordPolicy: PasswordPolicy;
   readonly courier: Courier;
+  /** Self-service methods, hooks and strategies, built from the configuration at first use. */
+  readonly selfService: SelfService;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -100,14 +103,20 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
-  return {
+  const renderIdentity = (identity: Identity, admin: boolean) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false });
+  let selfService: SelfService | undefined;
+  const registry: Registry = {
     sessions,
     csrf,
     flows,
     passwordPolicy,
     courier,
     schemaUrl,
-    renderIdentity: (identity, admin) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false }),
+    renderIdentity,
+    get selfService() {
+      selfService ??= createSelfService(registry);
+      return selfService;
+    },
     config,
     logger,
     database,
@@ -118,4 +127,5 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     pageTokens,
     close: () => database.close(),
   };
+  return registry;
 }

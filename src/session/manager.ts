@@ -5,7 +5,8 @@ import type { CredentialsType, Identity } from '../identity/identity.js';
 import { newId } from '../lib/ids.js';
 import { clearCookie, setCookie, type CookieAttributes, type CookieSigner } from '../http/cookies.js';
 import type { SessionPool } from './pool.js';
-import { isSessionActive, type Aal, type IssuedSession, type Session } from './session.js';
+import { isSessionActive, type AuthenticationMethod, type IssuedSession, type Session } from './session.js';
+import { assuranceLevel } from './aal.js';
 import { digestToken, newSessionToken } from './tokens.js';
 
 export interface SessionCookieSettings extends CookieAttributes {
@@ -53,9 +54,13 @@ export class SessionManager {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Creates and stores a session for an identity that just authenticated with `method`. */
-  async issue(identity: Identity, method: CredentialsType, client: ClientInfo, aal: Aal = 'aal1'): Promise<IssuedSession> {
+  /**
+   * A session for an identity that just authenticated with `method`, with its id and secrets, not
+   * yet stored: hooks that run before it is stored see the id it will have.
+   */
+  prepare(identity: Identity, method: CredentialsType | AuthenticationMethod, client: ClientInfo): IssuedSession {
     const now = this.now();
+    const entry: AuthenticationMethod = typeof method === 'string' ? { method, aal: 'aal1', completed_at: now } : method;
     const session: Session = {
       id: newId(),
       identity_id: identity.id,
@@ -63,26 +68,44 @@ export class SessionManager {
       expires_at: new Date(now.getTime() + this.deps.lifespanMs()),
       authenticated_at: now,
       issued_at: now,
-      aal,
-      authentication_methods: [{ method, aal, completed_at: now }],
+      aal: assuranceLevel([entry]),
+      authentication_methods: [entry],
       devices: [{ id: newId(), ip_address: client.ip, user_agent: client.userAgent, location: null }],
       created_at: now,
       updated_at: now,
       identity,
     };
     const token = newSessionToken();
-    const logoutToken = this.logoutTokenFor(session);
-    await this.deps.pool.createSession(session, digestToken(token), digestToken(logoutToken));
-    return { session, token, logoutToken };
+    return { session, token, logoutToken: this.logoutTokenFor(session) };
   }
 
-  /** A refresh login re-authenticates an existing session: new authentication time and a new expiry. */
-  async reauthenticate(session: Session, method: CredentialsType, aal: Aal = 'aal1'): Promise<Session> {
+  async store(issued: IssuedSession): Promise<IssuedSession> {
+    await this.deps.pool.createSession(issued.session, digestToken(issued.token), digestToken(issued.logoutToken));
+    return issued;
+  }
+
+  /** Creates and stores a session for an identity that just authenticated with `method`. */
+  async issue(identity: Identity, method: CredentialsType | AuthenticationMethod, client: ClientInfo): Promise<IssuedSession> {
+    return this.store(this.prepare(identity, method, client));
+  }
+
+  /**
+   * A session that completed one more method: a refresh with a first factor renews its
+   * authentication time and expiry; a second factor raises its assurance level (step-up).
+   */
+  authenticateAgain(session: Session, method: AuthenticationMethod): Session {
     const now = this.now();
-    session.authenticated_at = now;
-    session.expires_at = new Date(now.getTime() + this.deps.lifespanMs());
-    session.authentication_methods = [...session.authentication_methods, { method, aal, completed_at: now }];
+    if (method.aal === 'aal1') {
+      session.authenticated_at = now;
+      session.expires_at = new Date(now.getTime() + this.deps.lifespanMs());
+    }
+    session.authentication_methods = [...session.authentication_methods, method];
+    session.aal = assuranceLevel(session.authentication_methods);
     session.updated_at = now;
+    return session;
+  }
+
+  async update(session: Session): Promise<Session> {
     await this.deps.pool.updateSession(session);
     return session;
   }

@@ -2,8 +2,11 @@ import type { CredentialsType, Identity } from '../identity/identity.js';
 
 export type Aal = 'aal0' | 'aal1' | 'aal2' | 'aal3';
 
+/** What a session records a sign-in with: a credential type, or a recovery (which proves an address, not a credential). */
+export type SessionMethod = CredentialsType | 'code_recovery' | 'link_recovery';
+
 export interface AuthenticationMethod {
-  method: CredentialsType;
+  method: SessionMethod;
   aal: Aal;
   completed_at: Date;
   provider?: string;

@@ -76,3 +76,21 @@ export function coerceFormTraits(traits: unknown, schema: JsonSchema | undefined
   }
   return out;
 }
+
+/**
+ * `transient_payload` of a submission: an object passed to hooks and templates and never stored.
+ * Forms may send it as JSON text. Anything else is a 400 naming the field.
+ */
+export function transientPayload(fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  let v = fields.transient_payload;
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      throw badRequest('The field "transient_payload" must be a JSON object.');
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('The field "transient_payload" must be a JSON object.');
+  return v as Record<string, unknown>;
+}

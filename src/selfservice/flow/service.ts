@@ -10,6 +10,7 @@ import { isExpired, type ErrorPool, type Flow, type FlowKind, type FlowPool, typ
 import { browserResponseMode, looksLikeBrowser, type BrowserResponseMode } from './request.js';
 import { checkReturnTo, type ReturnToPolicy } from './return-to.js';
 import { ui, type UiContainerJson, type UiNodeJson } from './ui-json.js';
+import type { FlowMessage } from './method.js';
 
 export interface FlowServiceDeps {
   config: Config;
@@ -195,6 +196,24 @@ export class FlowService {
   }
 
   /**
+   * A submission a method (or a hook) sent back: its values and messages go on the flow, which is
+   * shown again with `status` (browsers go to the UI).
+   */
+  async respondShowAgain(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    flow: Flow,
+    o: { status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown> },
+    json: (flow: Flow) => Record<string, unknown>,
+  ): Promise<FastifyReply> {
+    if (o.values) ui.fillValues(flow.ui, o.values);
+    for (const m of o.messages) ui.addMessage(flow.ui, m.message, m.node);
+    ui.clearSecrets(flow.ui);
+    await this.save(flow);
+    return this.respondWithFlow(req, reply, flow, json(flow), o.status);
+  }
+
+  /**
    * Errors on browser navigations are stored and shown by the error UI (`flows.error.ui_url?id=`);
    * SPA and API clients get the envelope.
    */
@@ -210,8 +229,8 @@ export class FlowService {
   }
 
   /** A new anti-CSRF token once a session changes hands, so tokens from before sign-in are void. */
-  rotateCsrf(reply: FastifyReply): void {
-    this.deps.csrf.rotate(reply);
+  rotateCsrf(reply: FastifyReply): string {
+    return this.deps.csrf.rotate(reply);
   }
 
   redirect(reply: FastifyReply, to: string | URL): FastifyReply {

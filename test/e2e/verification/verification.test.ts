@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { TestBrowser, messageIds, nodeValue } from '../../testkit/browser.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendVerificationForAddresses } from '../../../src/selfservice/hooks/verification.js';
-import { createVerificationServices } from '../../../src/selfservice/hooks/verification-services.js';
+
 import { TestMailbox, codeIn, linkIn, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
 
 const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -470,7 +470,7 @@ for (const factory of testDatabases()) {
     test('sendVerificationForAddresses inside a caller transaction (as settings use it)', async () => {
       const addr = email('settings');
       const id = await createIdentity(addr);
-      const services = createVerificationServices(s.registry);
+      const services = s.registry.selfService.verification.services;
       // The request and reply stand in for a settings submission from a native app (only the URL is read).
       const req = { url: '/self-service/settings?flow=x' } as FastifyRequest;
       const reply = {} as FastifyReply;

@@ -1,36 +1,35 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError } from '../../../errors/kratos-error.js';
 import { clientInfo, type SessionManager } from '../../../session/manager.js';
-import { sessionToJson, type Session } from '../../../session/session.js';
+import { sessionToJson, type IssuedSession, type Session } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
 import { type UiText, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
-import { parseFlowBody, stringField } from '../../flow/body.js';
+import { parseFlowBody, transientPayload } from '../../flow/body.js';
 import { flowAlreadyCompleted, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
+import { firstResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
-import { ui, type UiNodeJson } from '../../flow/ui-json.js';
-import { FlowValidationError } from '../../flow/validation.js';
-import { toJson } from '../../flow/ui-json.js';
-import type { LoginFormContext, LoginStrategy } from './strategy.js';
+import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
+import type { ContinueWith } from '../../flow/continue-with.js';
+import type { HookExecutor } from '../../hooks/executor.js';
+import { newHookContext } from '../../hooks/hook.js';
 
 export interface LoginHandlerDeps {
   flows: FlowService;
   sessions: SessionManager;
-  strategies: LoginStrategy[];
+  /** The enabled methods; those with a `login` part take part. */
+  methods: readonly SelfServiceMethod[];
+  hooks: HookExecutor;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
-  /** After-login hooks configured for the method (`revoke_active_sessions`, ...). */
-  afterHooks(method: string): Array<{ hook: string }>;
-  /** The `require_verified_address` check: a message refusing the login, or null. */
-  requireVerifiedAddress?(identity: Identity, method: string): UiText | null;
 }
 
 interface LoginData extends Record<string, unknown> {
   refresh: boolean;
-  requested_aal: string;
+  requested_aal: RequestedAal;
 }
 
 export function loginFlowJson(flow: Flow): Record<string, unknown> {
@@ -44,45 +43,65 @@ export function loginFlowJson(flow: Flow): Record<string, unknown> {
   };
 }
 
+/** 401 for `aal=aal2` without a session to step up. */
+const aal1Required = () => new KratosError(401, { id: 'session_aal1_required', reason: 'You can not requested a higher AAL (AAL2/AAL3) without an active session.' });
+
 type Query = Record<string, string | undefined>;
+type LoginPart = { id: string; login: LoginMethod };
 
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps): void {
   const { flows, sessions } = deps;
+  const methods: LoginPart[] = deps.methods.filter((m): m is SelfServiceMethod & LoginPart => m.login !== undefined);
 
   const sortJson = (nodes: UiNodeJson[]): UiNodeJson[] => sortNodes(nodes as unknown as UiNode[], loginSortOptions()) as unknown as UiNodeJson[];
 
-  async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { refresh: boolean; returnTo: string | null; session: Session | null; messages?: ReturnType<typeof infoLoginReAuth>[] }): Promise<Flow> {
-    const ctx: LoginFormContext = { refresh: o.refresh, session: o.session };
-    return flows.create(req, reply, {
+  /** A new login flow with every method's nodes for this kind of form; none available is a 400. */
+  async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { ctx: LoginFormContext; returnTo: string | null; messages?: UiText[] }): Promise<Flow> {
+    const nodes = (await Promise.all(methods.map((m) => m.login.nodes(o.ctx)))).flat();
+    if (nodes.length === 0) throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
+    const flow = await flows.create(req, reply, {
       kind: 'login',
       type,
       state: 'choose_method',
       returnTo: o.returnTo,
-      data: { refresh: o.refresh, requested_aal: 'aal1' } satisfies LoginData,
-      nodes: (csrf) => sortJson([toJson(csrfNode(csrf)), ...deps.strategies.flatMap((s) => s.loginNodes(ctx))]),
-      messages: [...(o.refresh ? [infoLoginReAuth()] : []), ...(o.messages ?? [])],
+      data: { refresh: o.ctx.refresh, requested_aal: o.ctx.requestedAal } satisfies LoginData,
+      nodes: (csrf) => sortJson([toJson(csrfNode(csrf)), ...nodes]),
+      messages: [...(o.ctx.refresh ? [infoLoginReAuth()] : []), ...(o.messages ?? [])],
     });
+    const before = await deps.hooks.before(newHookContext({ kind: 'login', req, reply, flow, session: o.ctx.session }));
+    if (before.kind === 'interrupt') throw new KratosError(400, { reason: before.messages.map((m) => m.message.text).join(' ') });
+    return flow;
   }
 
   /** Where a browser goes once signed in (or when already signed in). */
   const afterLoginUrl = (returnTo: string | null, method?: string) => returnTo ?? flows.config.flowReturnUrl('login', method).toString();
+
+  /**
+   * What a login flow (new or submitted) is for: a first sign-in, a refresh of the signed-in user,
+   * or a step-up to a second factor. A signed-in user asking for what they already have is told so.
+   */
+  function formContext(session: Session | null, refresh: boolean, requestedAal: RequestedAal): LoginFormContext | 'already_signed_in' {
+    if (requestedAal === 'aal2') {
+      if (!session) throw aal1Required();
+      if (session.aal === 'aal2' && !refresh) return 'already_signed_in';
+      return { refresh, requestedAal, session };
+    }
+    if (session && !refresh) return 'already_signed_in';
+    return { refresh, requestedAal, session: refresh ? session : null };
+  }
 
   async function init(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, type: FlowType) {
     const mode: ClientMode = type === 'api' ? 'api' : browserResponseMode(req);
     try {
       const q = req.query;
       const returnTo = flows.returnTo(req);
-      const refresh = q.refresh === 'true';
-      const session = await sessions.fromRequest(req);
-      if (q.aal && q.aal !== 'aal1') {
-        if (!session) throw new KratosError(401, { id: 'session_aal1_required', reason: 'You can not requested a higher AAL (AAL2/AAL3) without an active session.' });
-        throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
-      }
-      if (session && !refresh) {
+      if (q.aal && q.aal !== 'aal1' && q.aal !== 'aal2') throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
+      const ctx = formContext(await sessions.fromRequest(req), q.refresh === 'true', q.aal === 'aal2' ? 'aal2' : 'aal1');
+      if (ctx === 'already_signed_in') {
         if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(returnTo));
         throw sessionAlreadyAvailable();
       }
-      const flow = await newLoginFlow(req, reply, type, { refresh, returnTo, session: refresh ? session : null });
+      const flow = await newLoginFlow(req, reply, type, { ctx, returnTo });
       return flows.respondWithFlow(req, reply, flow, loginFlowJson(flow));
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
@@ -101,82 +120,84 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       const flow = await flows.fetchForSubmit(req, 'login', body.fields.csrf_token);
       mode = flows.clientMode(req, flow.type);
       const data = flow.data as LoginData;
-      const current = await sessions.fromRequest(req);
+      const ctx = formContext(await sessions.fromRequest(req), data.refresh, data.requested_aal);
 
       if (flows.isExpired(flow)) {
         const replacement = await newLoginFlow(req, reply, flow.type, {
-          refresh: data.refresh,
+          ctx: ctx === 'already_signed_in' ? { refresh: false, requestedAal: 'aal1', session: null } : ctx,
           returnTo: flow.return_to,
-          session: data.refresh ? current : null,
           messages: [errorLoginFlowExpired(flow.expires_at, new Date())],
         });
         if (mode === 'browser') return flows.redirect(reply, flows.uiUrl('login', replacement.id));
         throw flows.expired(flow, replacement);
       }
-      if (current && !data.refresh) {
+      if (ctx === 'already_signed_in') {
         if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(flow.return_to));
         throw sessionAlreadyAvailable();
       }
 
       ui.resetMessages(flow.ui);
-      const method = stringField(body.fields, 'method');
-      const strategy = deps.strategies.find((s) => s.id === method);
-      if (!strategy) {
+      const submission = { req, flow, fields: body.fields, form: body.form };
+      const taken = await firstResponsible(methods, (m) => m.login.submit(submission, ctx));
+      if (!taken) {
         ui.addMessage(flow.ui, errorLoginNoStrategyFound());
         return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
       }
-
-      let identity: Identity;
-      try {
-        identity = await strategy.login(flow, body.fields, { refresh: data.refresh, session: data.refresh ? current : null });
-      } catch (err) {
-        if (!(err instanceof FlowValidationError)) throw err;
-        ui.fillValues(flow.ui, err.values);
-        for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
-        flow.active = strategy.id;
-        return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
-      }
-
-      if (deps.requireVerifiedAddress && deps.afterHooks(strategy.id).some((h) => h.hook === 'require_verified_address')) {
-        const refusal = deps.requireVerifiedAddress(identity, strategy.id);
-        if (refusal) {
-          ui.addMessage(flow.ui, refusal);
-          flow.active = strategy.id;
-          return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
-        }
-      }
-      // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
-      if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
-      flow.active = strategy.id;
-      ui.clearSecrets(flow.ui);
-      await flows.save(flow);
-
-      let session: Session;
-      let token: string | null = null;
-      if (data.refresh && current && current.identity_id === identity.id) {
-        session = await sessions.reauthenticate(current, strategy.id);
-        const presented = sessions.extractToken(req);
-        token = presented?.token ?? null;
-      } else {
-        const issued = await sessions.issue(identity, strategy.id, clientInfo(req));
-        session = issued.session;
-        token = issued.token;
-      }
-      for (const h of deps.afterHooks(strategy.id)) {
-        if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(identity.id, session.id);
-      }
-      session.identity = identity;
-      const sessionJson = sessionToJson(session, deps.renderIdentity(identity, false));
-
-      if (flow.type === 'api') {
-        return { session_token: token, session: sessionJson, continue_with: [{ action: 'set_ory_session_token', ory_session_token: token }] };
-      }
-      if (token) sessions.setCookie(reply, token, session);
-      flows.rotateCsrf(reply);
-      if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(flow.return_to, strategy.id));
-      return { session: sessionJson };
+      flow.active = taken.method.id;
+      return await answer(req, reply, flow, mode, ctx, taken.outcome, transientPayload(body.fields));
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }
   });
+
+  async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, ctx: LoginFormContext, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
+    switch (outcome.kind) {
+      case 'show_again':
+        return flows.respondShowAgain(req, reply, flow, outcome, loginFlowJson);
+      case 'completed':
+        return flows.redirect(reply, outcome.redirectTo);
+      case 'updated':
+        throw new KratosError(500, { reason: 'A login method answered with a settings change.' });
+      case 'authenticated':
+        return signIn(req, reply, flow, mode, ctx, outcome, payload);
+    }
+  }
+
+  /** The user proved who they are: hooks, then the session (new, refreshed or stepped up), then the answer. */
+  async function signIn(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, ctx: LoginFormContext, outcome: Extract<MethodOutcome, { kind: 'authenticated' }>, payload: unknown) {
+    const { identity, method } = outcome;
+    const current = ctx.session;
+    if (current && current.identity_id !== identity.id) {
+      throw new KratosError(403, { id: 'security_identity_mismatch', reason: 'The signed-in identity does not match the identity that was used to re-authenticate.' });
+    }
+    // A new session gets its id before the hooks run, so they see the id it will be stored with.
+    const prepared: IssuedSession | null = current ? null : sessions.prepare(identity, method, clientInfo(req));
+    const session = current ? sessions.authenticateAgain(current, method) : prepared!.session;
+    const hookCtx = newHookContext({ kind: 'login', req, reply, flow, method: flow.active, authenticationMethod: method, identity, session, issued: prepared, transientPayload: payload });
+    const pre = await deps.hooks.after('pre_persist', hookCtx);
+    if (pre.kind === 'interrupt') return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages }, loginFlowJson);
+
+    // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
+    if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
+    ui.clearSecrets(flow.ui);
+    await flows.save(flow);
+    if (prepared) await sessions.store(prepared);
+    else await sessions.update(session);
+    const token = prepared ? prepared.token : (sessions.extractToken(req)?.token ?? null);
+
+    if (flow.type === 'browser') {
+      if (token) sessions.setCookie(reply, token, session);
+      hookCtx.csrfToken = flows.rotateCsrf(reply);
+    }
+    await deps.hooks.after('post_persist', hookCtx);
+
+    session.identity = identity;
+    const sessionJson = sessionToJson(session, deps.renderIdentity(identity, false));
+    const continueWith: ContinueWith[] = hookCtx.continueWith;
+    if (flow.type === 'api') {
+      return { session_token: token, session: sessionJson, continue_with: [...continueWith, ...(token ? [{ action: 'set_ory_session_token' as const, ory_session_token: token }] : [])] };
+    }
+    if (mode === 'browser') return flows.redirect(reply, hookCtx.browserRedirect ?? afterLoginUrl(flow.return_to, flow.active ?? undefined));
+    return { session: sessionJson, ...(continueWith.length > 0 ? { continue_with: continueWith } : {}) };
+  }
 }

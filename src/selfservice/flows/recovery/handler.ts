@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError, notFound } from '../../../errors/kratos-error.js';
-import type { CredentialsType, Identity } from '../../../identity/identity.js';
+import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import { isUuid } from '../../../lib/ids.js';
 import { clientInfo, type SessionManager } from '../../../session/manager.js';
-import { errorRecoveryCodeInvalidOrAlreadyUsed, errorRecoveryFlowExpired, errorRecoveryNoStrategyFound, errorRecoveryRetrySuccess, successRecovery, validationGeneric, type UiText } from '../../../text/index.js';
+import { errorRecoveryFlowExpired, errorRecoveryNoStrategyFound, errorRecoveryRetrySuccess, successRecovery, validationGeneric, type UiText } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
-import { parseFlowBody, stringField } from '../../flow/body.js';
+import { parseFlowBody, stringField, transientPayload } from '../../flow/body.js';
+import type { HookExecutor } from '../../hooks/executor.js';
+import { newHookContext } from '../../hooks/hook.js';
 import { browserLocationChangeRequired, flowAlreadyCompleted, flowDisabled, flowTypeMismatch } from '../../flow/errors.js';
 import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
 import { browserResponseMode, looksLikeBrowser } from '../../flow/request.js';
@@ -26,8 +28,7 @@ export interface RecoveryHandlerDeps {
   /** The method `selfservice.flows.recovery.use` names. */
   strategy: RecoveryStrategy;
   enabled(): boolean;
-  /** After-recovery hooks (`revoke_active_sessions`). */
-  afterHooks(): Array<{ hook: string }>;
+  hooks: HookExecutor;
   privilegedSessionMaxAgeMs(): number;
   /** `feature_flags.use_continue_with_transitions`: SPAs get the flow with `continue_with` instead of a 422. */
   continueWithTransitions(): boolean;
@@ -48,9 +49,6 @@ export const recoverySessionAlreadyAvailable = () =>
     reason: 'A valid session was detected and thus recovery is not possible.',
   });
 
-/** The session method a recovery records, as Kratos names it. */
-const SESSION_METHOD: Record<RecoveryStrategy['id'], string> = { code: 'code_recovery', link: 'link_recovery' };
-
 type Query = Record<string, string | undefined>;
 
 export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandlerDeps): void {
@@ -58,7 +56,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
   const now = deps.now ?? (() => new Date());
 
   async function newRecoveryFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: UiText[] = []): Promise<Flow> {
-    return flows.create(req, reply, {
+    const flow = await flows.create(req, reply, {
       kind: 'recovery',
       type,
       state: 'choose_method',
@@ -67,6 +65,9 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
       nodes: (csrf) => [toJson(csrfNode(csrf)), ...strategy.initialNodes()],
       messages,
     });
+    const before = await deps.hooks.before(newHookContext({ kind: 'recovery', req, reply, flow }));
+    if (before.kind === 'interrupt') throw new KratosError(400, { reason: before.messages.map((m) => m.message.text).join(' ') });
+    return flow;
   }
 
   const signedInUrl = () => flows.config.defaultBrowserReturnUrl().toString();
@@ -155,10 +156,11 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
     await flows.save(flow);
     if (result.address) await markVerified(identity, result.address);
 
-    const issued = await sessions.issue(identity, SESSION_METHOD[strategy.id] as CredentialsType, clientInfo(req));
-    for (const h of deps.afterHooks()) {
-      if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(identity.id, issued.session.id);
-    }
+    const issued = await sessions.issue(identity, { method: strategy.sessionMethod, aal: 'aal1', completed_at: now() }, clientInfo(req));
+    await deps.hooks.after(
+      'post_persist',
+      newHookContext({ kind: 'recovery', req, reply, flow, method: strategy.id, identity, session: issued.session, issued, transientPayload: result.transientPayload }),
+    );
     const at = now();
     // A browser gets the session now: its anti-CSRF token is replaced first, so the settings flow is bound to the new one.
     const browserGetsCookie = !(flow.type === 'api' && !viaLink);
@@ -243,9 +245,9 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
         const usingSecret = flow.state !== 'choose_method' && email === '';
         if (flow.state === 'passed_challenge') {
           // A code typed into a completed flow is simply not valid any more; anything else starts over.
-          if (usingSecret && method === strategy.id && strategy.id === 'code') {
+          if (usingSecret && method === strategy.id && strategy.usedSecretMessage) {
             ui.resetMessages(flow.ui);
-            ui.addMessage(flow.ui, errorRecoveryCodeInvalidOrAlreadyUsed());
+            ui.addMessage(flow.ui, strategy.usedSecretMessage());
             await flows.save(flow);
             return flows.respondWithFlow(req, reply, flow, recoveryFlowJson(flow));
           }
@@ -260,7 +262,8 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
           ui.addMessage(flow.ui, errorRecoveryNoStrategyFound());
           return flows.respondInvalid(req, reply, flow, recoveryFlowJson(flow));
         }
-        return outcome(req, reply, flow, mode, await strategy.submit(req, flow, fields));
+        const result = await strategy.submit(req, flow, fields);
+        return outcome(req, reply, flow, mode, result.kind === 'recovered' ? { ...result, transientPayload: transientPayload(fields) } : result);
       },
       fields.csrf_token,
     );

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Identity } from '../../../identity/identity.js';
+import type { SessionMethod } from '../../../session/session.js';
 import type { UiText } from '../../../text/index.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
@@ -20,13 +21,20 @@ export type RecoverySubmitResult =
   /** The flow changed (and was saved by the strategy): answer with it, with this status (browsers go to the UI). */
   | { kind: 'flow'; status: 200 | 400 }
   /** The user proved control of the account: the flow signs them in. `address` is set for self-service secrets. */
-  | { kind: 'recovered'; identityId: string; address: string | null }
+  | { kind: 'recovered'; identityId: string; address: string | null; transientPayload?: unknown }
   /** The flow cannot go on: a new flow carrying the message replaces it. */
   | { kind: 'retry'; message: UiText };
 
 /** A recovery method, as the recovery flow asks it to take part. */
 export interface RecoveryStrategy {
   readonly id: RecoveryMethod;
+  /** What the session a recovery issues records (`code_recovery`, `link_recovery`). */
+  readonly sessionMethod: SessionMethod;
+  /**
+   * The message for a secret typed into a flow that already recovered the account; methods whose
+   * secrets are typed (codes) have one, others start over.
+   */
+  readonly usedSecretMessage?: () => UiText;
   /** The method's inputs on a new flow (the flow adds the CSRF token). */
   initialNodes(): UiNodeJson[];
   /** A POST to the flow naming this method. The strategy saves the flow when it changes it. */

@@ -1,40 +1,36 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientInfo, type SessionManager } from '../../../session/manager.js';
+import { KratosError } from '../../../errors/kratos-error.js';
+import type { SessionManager } from '../../../session/manager.js';
 import { sessionToJson } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
-import { errorRegistrationFlowExpired, errorRegistrationNoStrategyFound } from '../../../text/index.js';
+import type { IdentityManager } from '../../../identity/manager.js';
+import { errorDuplicateCredentials, errorRegistrationFlowExpired, errorRegistrationNoStrategyFound } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { registrationSortOptions, sortNodes } from '../../../ui/sort.js';
 import { schemaKeysInOrder } from '../../../ui/schema-nodes.js';
 import type { UiNode } from '../../../ui/node.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
-import { parseFlowBody, stringField } from '../../flow/body.js';
+import { parseFlowBody, transientPayload } from '../../flow/body.js';
 import { flowAlreadyCompleted, flowDisabled, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
+import { firstResponsible, type MethodOutcome, type RegistrationMethod, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
-import { ui, type UiNodeJson } from '../../flow/ui-json.js';
-import { FlowValidationError } from '../../flow/validation.js';
-import { toJson } from '../../flow/ui-json.js';
-import type { RegistrationStrategy } from './strategy.js';
+import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
+import type { HookExecutor } from '../../hooks/executor.js';
+import { newHookContext } from '../../hooks/hook.js';
 
 export interface RegistrationHandlerDeps {
   flows: FlowService;
   sessions: SessionManager;
   schemas: SchemaRegistry;
-  strategies: RegistrationStrategy[];
+  identities: IdentityManager;
+  /** The enabled methods; those with a `registration` part take part. */
+  methods: readonly SelfServiceMethod[];
+  hooks: HookExecutor;
   enabled(): boolean;
   defaultSchemaId(): string;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
-  /** After-registration hooks configured for the method (`session`, ...). */
-  afterHooks(method: string): Array<{ hook: string }>;
-  /**
-   * When verification is enabled: starts verification of the new identity's addresses and returns
-   * the `continue_with` entries (`show_verification_ui`).
-   */
-  afterRegistration?(identity: Identity, ctx: { req: FastifyRequest; reply: FastifyReply; type: FlowType; returnTo: string | null; csrfToken?: string }): Promise<Array<{ action: string; flow?: { url?: string } }>>;
-  /** Replaces the anti-CSRF cookie and returns the new raw token. */
-  rotateCsrf?(reply: FastifyReply): string;
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -42,24 +38,29 @@ export function registrationFlowJson(flow: Flow): Record<string, unknown> {
 }
 
 type Query = Record<string, string | undefined>;
+type RegistrationPart = { id: string; registration: RegistrationMethod };
 
 export function registerRegistrationRoutes(app: FastifyInstance, deps: RegistrationHandlerDeps): void {
   const { flows, sessions } = deps;
+  const methods: RegistrationPart[] = deps.methods.filter((m): m is SelfServiceMethod & RegistrationPart => m.registration !== undefined);
 
   async function newRegistrationFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: ReturnType<typeof errorRegistrationFlowExpired>[] = []): Promise<Flow> {
     const schemaId = deps.defaultSchemaId();
     const schema = await deps.schemas.get(schemaId);
-    const strategyNodes = (await Promise.all(deps.strategies.map((s) => s.registrationNodes(schemaId)))).flat();
+    const methodNodes = (await Promise.all(methods.map((m) => m.registration.nodes({ schemaId })))).flat();
     const order = registrationSortOptions(schemaKeysInOrder(schema.raw()));
-    return flows.create(req, reply, {
+    const flow = await flows.create(req, reply, {
       kind: 'registration',
       type,
       state: 'choose_method',
       returnTo,
       data: { identity_schema: schemaId },
-      nodes: (csrf) => sortNodes([toJson(csrfNode(csrf)), ...strategyNodes] as unknown as UiNode[], order) as unknown as UiNodeJson[],
+      nodes: (csrf) => sortNodes([toJson(csrfNode(csrf)), ...methodNodes] as unknown as UiNode[], order) as unknown as UiNodeJson[],
       messages,
     });
+    const before = await deps.hooks.before(newHookContext({ kind: 'registration', req, reply, flow }));
+    if (before.kind === 'interrupt') throw new KratosError(400, { reason: before.messages.map((m) => m.message.text).join(' ') });
+    return flow;
   }
 
   const afterUrl = (returnTo: string | null, method?: string) => returnTo ?? flows.config.flowReturnUrl('registration', method).toString();
@@ -103,61 +104,69 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       }
 
       ui.resetMessages(flow.ui);
-      const method = stringField(body.fields, 'method');
-      const strategy = deps.strategies.find((s) => s.id === method);
-      if (!strategy) {
+      const schemaId = String(flow.data.identity_schema);
+      const taken = await firstResponsible(methods, (m) => m.registration.submit({ req, flow, fields: body.fields, form: body.form }, { schemaId }));
+      if (!taken) {
         ui.addMessage(flow.ui, errorRegistrationNoStrategyFound());
         return flows.respondInvalid(req, reply, flow, registrationFlowJson(flow));
       }
-
-      // Claimed before the identity is created, so concurrent submissions of one flow create one identity.
-      const previousState = flow.state;
-      if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
-      let identity: Identity;
-      try {
-        identity = await strategy.register(flow, body.fields, body.form);
-      } catch (err) {
-        await flows.releaseCompletion(flow, previousState);
-        if (!(err instanceof FlowValidationError)) throw err;
-        ui.fillValues(flow.ui, err.values);
-        for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
-        flow.active = strategy.id;
-        return flows.respondInvalid(req, reply, flow, registrationFlowJson(flow));
-      }
-
-      flow.active = strategy.id;
-      ui.clearSecrets(flow.ui);
-      await flows.save(flow);
-
-      const hooks = deps.afterHooks(strategy.id).map((h) => h.hook);
-      const issued = hooks.includes('session') ? await sessions.issue(identity, strategy.id, clientInfo(req)) : null;
-      // A browser signed in gets a new anti-CSRF token first, so the verification flows are bound to it.
-      let csrfToken: string | undefined;
-      if (issued && flow.type === 'browser') {
-        sessions.setCookie(reply, issued.token, issued.session);
-        if (deps.rotateCsrf) csrfToken = deps.rotateCsrf(reply);
-        else flows.rotateCsrf(reply);
-      }
-      const verificationContinue = deps.afterRegistration ? await deps.afterRegistration(identity, { req, reply, type: flow.type, returnTo: flow.return_to, csrfToken }) : [];
-      const identityJson = deps.renderIdentity(identity, false);
-
-      if (flow.type === 'api') {
-        return {
-          identity: identityJson,
-          ...(issued
-            ? {
-                session: sessionToJson(issued.session, identityJson),
-                session_token: issued.token,
-                continue_with: [...verificationContinue, { action: 'set_ory_session_token', ory_session_token: issued.token }],
-              }
-            : { continue_with: verificationContinue }),
-        };
-      }
-      const verificationUi = hooks.includes('show_verification_ui') ? verificationContinue.find((c) => c.action === 'show_verification_ui' && c.flow?.url)?.flow?.url : undefined;
-      if (mode === 'browser') return flows.redirect(reply, verificationUi ?? afterUrl(flow.return_to, strategy.id));
-      return { identity: identityJson, ...(issued ? { session: sessionToJson(issued.session, identityJson) } : {}), continue_with: verificationContinue };
+      flow.active = taken.method.id;
+      return await answer(req, reply, flow, mode, taken.outcome, transientPayload(body.fields));
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }
   });
+
+  async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
+    switch (outcome.kind) {
+      case 'show_again':
+        return flows.respondShowAgain(req, reply, flow, outcome, registrationFlowJson);
+      case 'completed':
+        return flows.redirect(reply, outcome.redirectTo);
+      case 'updated':
+        throw new KratosError(500, { reason: 'A registration method answered with a settings change.' });
+      case 'authenticated':
+        return register(req, reply, flow, mode, outcome, payload);
+    }
+  }
+
+  /**
+   * A method described a new identity (its id already assigned): pre-persist hooks may refuse or
+   * change it, then it is stored, then the post-persist hooks run (session, verification, ...).
+   */
+  async function register(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, outcome: Extract<MethodOutcome, { kind: 'authenticated' }>, payload: unknown) {
+    const hookCtx = newHookContext({ kind: 'registration', req, reply, flow, method: flow.active, authenticationMethod: outcome.method, identity: outcome.identity, transientPayload: payload });
+    const values = { traits: outcome.identity.traits };
+    const pre = await deps.hooks.after('pre_persist', hookCtx);
+    if (pre.kind === 'interrupt') return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages, values }, registrationFlowJson);
+
+    // Claimed before the identity is stored, so concurrent submissions of one flow create one identity.
+    const previousState = flow.state;
+    if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
+    let identity: Identity;
+    try {
+      identity = await deps.identities.insert(outcome.identity);
+    } catch (err) {
+      await flows.releaseCompletion(flow, previousState);
+      // Also what the loser of two simultaneous sign-ups with one identifier sees: the unique index decides.
+      if (err instanceof KratosError && err.code === 409) return flows.respondShowAgain(req, reply, flow, { status: 400, messages: [{ message: errorDuplicateCredentials() }], values }, registrationFlowJson);
+      throw err;
+    }
+    ui.clearSecrets(flow.ui);
+    await flows.save(flow);
+    hookCtx.identity = identity;
+    await deps.hooks.after('post_persist', hookCtx);
+
+    const identityJson = deps.renderIdentity(identity, false);
+    const issued = hookCtx.issued;
+    if (flow.type === 'api') {
+      return {
+        identity: identityJson,
+        ...(issued ? { session: sessionToJson(issued.session, identityJson), session_token: issued.token } : {}),
+        continue_with: [...hookCtx.continueWith, ...(issued ? [{ action: 'set_ory_session_token' as const, ory_session_token: issued.token }] : [])],
+      };
+    }
+    if (mode === 'browser') return flows.redirect(reply, hookCtx.browserRedirect ?? afterUrl(flow.return_to, flow.active ?? undefined));
+    return { identity: identityJson, ...(issued ? { session: sessionToJson(issued.session, identityJson) } : {}), continue_with: hookCtx.continueWith };
+  }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError } from '../../../errors/kratos-error.js';
-import type { Identity, VerifiableAddress } from '../../../identity/identity.js';
+import type { Identity } from '../../../identity/identity.js';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import { noActiveSession, type SessionManager } from '../../../session/manager.js';
@@ -11,7 +11,7 @@ import { UiNodeGroup, type UiNode } from '../../../ui/node.js';
 import { schemaKeysInOrder } from '../../../ui/schema-nodes.js';
 import { sortNodes, type SortNodesOptions } from '../../../ui/sort.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
-import { parseFlowBody, stringField } from '../../flow/body.js';
+import { parseFlowBody } from '../../flow/body.js';
 import { flowNotFound } from '../../flow/errors.js';
 import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
 import { isUuid } from '../../../lib/ids.js';
@@ -19,11 +19,13 @@ import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
+import type { FlowMessage } from '../../flow/method.js';
 import { toJson } from '../../flow/ui-json.js';
-import type { SettingsChange, SettingsStrategy } from './strategy.js';
-
-/** A `continue_with` entry (api.json `continueWith`). */
-export type ContinueWith = { action: string; flow?: unknown; redirect_browser_to?: string };
+import { firstResponsible, type MethodOutcome, type SelfServiceMethod, type SettingsChange, type SettingsMethod } from '../../flow/method.js';
+import type { ContinueWith } from '../../flow/continue-with.js';
+import type { HookExecutor } from '../../hooks/executor.js';
+import { newHookContext } from '../../hooks/hook.js';
+import { transientPayload } from '../../flow/body.js';
 
 export interface SettingsHandlerDeps {
   flows: FlowService;
@@ -33,10 +35,10 @@ export interface SettingsHandlerDeps {
   flowPool: FlowPool;
   csrf: { ensureToken(req: FastifyRequest, reply: FastifyReply): string; mask(token: string): string };
   identityManager: IdentityManager;
-  strategies: SettingsStrategy[];
+  /** The enabled methods; those with a `settings` part take part. */
+  methods: readonly SelfServiceMethod[];
+  hooks: HookExecutor;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
-  /** After-settings hooks configured for the method (`revoke_active_sessions`, ...). */
-  afterHooks(method: string): Array<{ hook: string }>;
   /** `selfservice.flows.settings.privileged_session_max_age` */
   privilegedSessionMaxAgeMs(): number;
   /**
@@ -44,15 +46,6 @@ export interface SettingsHandlerDeps {
    * settings flow, when configured (not the global default: without one the settings UI is shown again).
    */
   configuredReturnUrl(method: string): string | null;
-  /**
-   * Called after a profile change stored new, unverified verifiable addresses: sends them a
-   * verification message and returns the `continue_with` entries. Optional (no-op without it).
-   */
-  onVerifiableAddressesAdded?(
-    identity: Identity,
-    addresses: VerifiableAddress[],
-    ctx: { req: FastifyRequest; reply: FastifyReply; type: FlowType; returnTo: string | null },
-  ): Promise<ContinueWith[]>;
   now?: () => Date;
 }
 
@@ -100,8 +93,11 @@ type Query = Record<string, string | undefined>;
  * `POST` (and the continuation `GET`) `/self-service/settings`, `GET /.well-known/change-password`.
  * Returns the factory other flows (recovery) use to open a settings flow for a session.
  */
+type SettingsPart = { id: string; settings: SettingsMethod };
+
 export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandlerDeps): CreateSettingsFlowFor {
   const { flows, sessions } = deps;
+  const methods: SettingsPart[] = deps.methods.filter((m): m is SelfServiceMethod & SettingsPart => m.settings !== undefined);
   const now = deps.now ?? (() => new Date());
   const publicUrl = (path: string) => new URL(path.replace(/^\//, ''), flows.config.publicBaseUrl());
 
@@ -113,7 +109,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
 
   /** The form for `identity`: CSRF token and every method's nodes, in Kratos's settings order. */
   async function formNodes(identity: Identity, csrf: string): Promise<UiNodeJson[]> {
-    const nodes = (await Promise.all(deps.strategies.map((s) => s.settingsNodes(identity)))).flat();
+    const nodes = (await Promise.all(methods.map((m) => m.settings.nodes(identity)))).flat();
     const schema = await deps.schemas.get(identity.schema_id);
     const order: SortNodesOptions = {
       schemaKeys: schemaKeysInOrder(schema.raw()),
@@ -124,7 +120,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
 
   async function newSettingsFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, identity: Identity, returnTo: string | null, messages: UiText[] = []): Promise<Flow> {
     const form = await formNodes(identity, '');
-    return flows.create(req, reply, {
+    const flow = await flows.create(req, reply, {
       kind: 'settings',
       type,
       state: 'show_form',
@@ -134,6 +130,9 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       nodes: (csrf) => form.map((n) => (ui.nodeName(n) === 'csrf_token' ? { ...n, attributes: { ...n.attributes, value: csrf } } : n)),
       messages,
     });
+    const before = await deps.hooks.before(newHookContext({ kind: 'settings', req, reply, flow, identity }));
+    if (before.kind === 'interrupt') throw new KratosError(400, { reason: before.messages.map((m) => m.message.text).join(' ') });
+    return flow;
   }
 
   const createSettingsFlowFor: CreateSettingsFlowFor = async (req, reply, o) => {
@@ -196,11 +195,16 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     return flows.redirect(reply, login);
   }
 
-  /** Stores a change, runs the after hooks and answers with the flow in state `success`. */
-  async function apply(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, session: Session, identity: Identity, strategy: SettingsStrategy, change: SettingsChange) {
-    const beforeAll = new Set(identity.verifiable_addresses.map((a) => `${a.via}:${a.value}`));
+  /**
+   * Applies a change: pre-persist hooks (which may refuse or alter it), store, post-persist hooks
+   * (revoke sessions, verification of added addresses, ...), then the flow in state `success`.
+   */
+  async function apply(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, session: Session, identity: Identity, method: string, change: SettingsChange, payload: unknown) {
     const updated: Identity = structuredClone(identity);
     if (change.traits) updated.traits = change.traits;
+    const hookCtx = newHookContext({ kind: 'settings', req, reply, flow, method, identity: updated, previousIdentity: identity, session, transientPayload: payload });
+    const pre = await deps.hooks.after('pre_persist', hookCtx);
+    if (pre.kind === 'interrupt') throw new FlowValidationError(pre.messages, change.values ?? {});
     try {
       await deps.identityManager.update(updated, change.credentials);
     } catch (err) {
@@ -209,21 +213,16 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     }
     delete (flow.data as SettingsData).pending;
     flow.state = 'success';
-    flow.active = strategy.id;
+    flow.active = method;
     const csrf = ui.find(flow.ui, 'csrf_token')?.attributes.value;
     flow.ui.nodes = await formNodes(updated, typeof csrf === 'string' ? csrf : '');
     flow.ui.messages = [successSettingsUpdated()];
     await flows.save(flow);
-
-    for (const h of deps.afterHooks(strategy.id)) {
-      if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(updated.id, session.id);
-    }
-    const added = updated.verifiable_addresses.filter((a) => !a.verified && !beforeAll.has(`${a.via}:${a.value}`));
-    const continueWith: ContinueWith[] =
-      added.length > 0 && deps.onVerifiableAddressesAdded ? await deps.onVerifiableAddressesAdded(updated, added, { req, reply, type: flow.type, returnTo: flow.return_to }) : [];
+    await deps.hooks.after('post_persist', hookCtx);
+    const continueWith: ContinueWith[] = hookCtx.continueWith;
 
     if (flow.type === 'api') return reply.code(200).send(json(flow, updated, continueWith));
-    const to = afterUrl(flow, strategy.id);
+    const to = hookCtx.browserRedirect ?? afterUrl(flow, method);
     if (mode === 'browser') return flows.redirect(reply, to);
     return reply.code(200).send(json(flow, updated, [...continueWith, { action: 'redirect_browser_to', redirect_browser_to: to }]));
   }
@@ -245,10 +244,10 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     return { session, identity };
   }
 
-  async function answerInvalid(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, strategy: SettingsStrategy, err: FlowValidationError) {
-    ui.fillValues(flow.ui, err.values);
-    for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
-    flow.active = strategy.id;
+  async function answerInvalid(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, method: string, o: { messages: FlowMessage[]; values?: Record<string, unknown> }) {
+    if (o.values) ui.fillValues(flow.ui, o.values);
+    for (const m of o.messages) ui.addMessage(flow.ui, m.message, m.node);
+    flow.active = method;
     flow.state = 'show_form';
     ui.clearSecrets(flow.ui);
     await flows.save(flow);
@@ -266,39 +265,46 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       const { session, identity } = g;
 
       ui.resetMessages(flow.ui);
-      const method = stringField(body.fields, 'method');
-      const strategy = deps.strategies.find((s) => s.id === method);
-      if (!strategy) throw new KratosError(400, { reason: 'Could not find a strategy to update your settings.' });
-
-      let change: SettingsChange;
-      try {
-        change = await strategy.prepare(identity, body.fields, body.form);
-      } catch (err) {
-        if (err instanceof FlowValidationError) return answerInvalid(req, reply, flow, identity, strategy, err);
-        throw err;
-      }
-      if (change.protected && !isPrivileged(session)) {
-        // Browsers come back here after the refresh login, and the change is applied then (as Kratos's continuity).
-        if (mode === 'browser') {
-          (flow.data as SettingsData).pending = { method: strategy.id, session_id: session.id, expires_at: new Date(now().getTime() + PENDING_LIFESPAN_MS).toISOString(), change: change.pending };
-        } else {
-          delete (flow.data as SettingsData).pending;
-        }
-        if (change.values) ui.fillValues(flow.ui, change.values);
-        ui.clearSecrets(flow.ui);
-        await flows.save(flow);
-        return reauthenticate(req, reply, flow, mode);
-      }
-      try {
-        return await apply(req, reply, flow, mode, session, identity, strategy, change);
-      } catch (err) {
-        if (err instanceof FlowValidationError) return answerInvalid(req, reply, flow, identity, strategy, err);
-        throw err;
-      }
+      const taken = await firstResponsible(methods, (m) => m.settings.submit({ req, flow, fields: body.fields, form: body.form }, identity));
+      if (!taken) throw new KratosError(400, { reason: 'Could not find a strategy to update your settings.' });
+      return await proceed(req, reply, flow, mode, session, identity, taken.method.id, taken.outcome, transientPayload(body.fields));
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }
   });
+
+  /** What the flow does with a method's outcome: apply the change, wait for re-authentication, or show messages. */
+  async function proceed(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, session: Session, identity: Identity, method: string, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
+    switch (outcome.kind) {
+      case 'show_again':
+        return answerInvalid(req, reply, flow, identity, method, outcome);
+      case 'completed':
+        return flows.redirect(reply, outcome.redirectTo);
+      case 'authenticated':
+        throw new KratosError(500, { reason: 'A settings method answered with a sign-in.' });
+      case 'updated':
+        break;
+    }
+    const change = outcome.change;
+    if (change.protected && !isPrivileged(session)) {
+      // Browsers come back here after the refresh login, and the change is applied then (as Kratos's continuity).
+      if (mode === 'browser') {
+        (flow.data as SettingsData).pending = { method, session_id: session.id, expires_at: new Date(now().getTime() + PENDING_LIFESPAN_MS).toISOString(), change: change.pending };
+      } else {
+        delete (flow.data as SettingsData).pending;
+      }
+      if (change.values) ui.fillValues(flow.ui, change.values);
+      ui.clearSecrets(flow.ui);
+      await flows.save(flow);
+      return reauthenticate(req, reply, flow, mode);
+    }
+    try {
+      return await apply(req, reply, flow, mode, session, identity, method, change, payload);
+    } catch (err) {
+      if (err instanceof FlowValidationError) return answerInvalid(req, reply, flow, identity, method, err);
+      throw err;
+    }
+  }
 
   /**
    * `GET /self-service/settings?flow=`: where the refresh login sends the browser back. A change
@@ -323,19 +329,20 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
         }
       }
       const pending = (flow.data as SettingsData).pending;
-      const strategy = pending ? deps.strategies.find((s) => s.id === pending.method) : undefined;
-      if (!pending || !strategy || pending.session_id !== session.id || Date.parse(pending.expires_at) <= now().getTime() || flow.type !== 'browser') {
+      const waiting = pending ? methods.find((m) => m.id === pending.method) : undefined;
+      if (!pending || !waiting || pending.session_id !== session.id || Date.parse(pending.expires_at) <= now().getTime() || flow.type !== 'browser') {
         return flows.respondWithFlow(req, reply, flow, json(flow, identity));
       }
       if (!isPrivileged(session)) return reauthenticate(req, reply, flow, mode);
       ui.resetMessages(flow.ui);
       try {
-        const change = await strategy.resume(identity, pending.change);
-        return await apply(req, reply, flow, mode, session, identity, strategy, change);
+        const resumed = await waiting.settings.resume(identity, pending.change);
+        if (resumed.kind !== 'updated') throw new KratosError(500, { reason: 'A waiting settings change could not be resumed.' });
+        return await apply(req, reply, flow, mode, session, identity, waiting.id, resumed.change, undefined);
       } catch (err) {
         if (!(err instanceof FlowValidationError)) throw err;
         delete (flow.data as SettingsData).pending;
-        return answerInvalid(req, reply, flow, identity, strategy, err);
+        return answerInvalid(req, reply, flow, identity, waiting.id, err);
       }
     } catch (err) {
       return flows.respondError(req, reply, err, mode);

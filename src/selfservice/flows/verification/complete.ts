@@ -1,6 +1,6 @@
 import type { Identity } from '../../../identity/identity.js';
 import { successVerification } from '../../../text/index.js';
-import { anchorNode } from '../../../ui/node.js';
+import { anchorNode, type UiNodeGroup } from '../../../ui/node.js';
 import { infoNodeLabelContinue } from '../../../text/index.js';
 import type { Flow } from '../../flow/flow.js';
 import { toJson } from '../../flow/ui-json.js';
@@ -15,7 +15,7 @@ export async function completeVerification(
   repos: VerificationRepositories,
   flow: Flow,
   secret: AcceptedSecret,
-  o: { now: Date; continueUrl: string; group: 'code' | 'link' },
+  o: { now: Date; continueUrl: string; group: UiNodeGroup },
 ): Promise<Identity | null> {
   if (!(await repos.secrets.useSecret(secret.id, o.now))) return null;
   if (!secret.identity_id || !secret.address) return null;

@@ -5,7 +5,10 @@ import { TextId } from '../../../text/ids.js';
 import { error, type UiText } from '../../../text/message.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { isUuid } from '../../../lib/ids.js';
-import { parseFlowBody, stringField } from '../../flow/body.js';
+import { parseFlowBody, stringField, transientPayload } from '../../flow/body.js';
+import type { HookExecutor } from '../../hooks/executor.js';
+import { newHookContext } from '../../hooks/hook.js';
+import type { Identity } from '../../../identity/identity.js';
 import { flowDisabled, flowExpiredError } from '../../flow/errors.js';
 import { safeEqual } from '../../../lib/safe-compare.js';
 import type { Flow, FlowPool, FlowType } from '../../flow/flow.js';
@@ -36,6 +39,7 @@ export interface VerificationHandlerDeps {
   /** The identity owning a verifiable address, if any. */
   identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null>;
   transaction<T>(fn: (repos: VerificationRepositories) => Promise<T>): Promise<T>;
+  hooks: HookExecutor;
   now?: () => Date;
 }
 
@@ -58,7 +62,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
 
   async function newVerificationFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: UiText[] = []): Promise<Flow> {
     const strategy = deps.strategy();
-    return flows.create(req, reply, {
+    const flow = await flows.create(req, reply, {
       kind: 'verification',
       type,
       state: 'choose_method',
@@ -66,6 +70,14 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
       nodes: (csrf) => [...(type === 'browser' ? [toJson(csrfNode(csrf))] : []), ...strategy.chooseMethodNodes()],
       messages,
     });
+    const before = await deps.hooks.before(newHookContext({ kind: 'verification', req, reply, flow }));
+    if (before.kind === 'interrupt') throw new KratosError(400, { reason: before.messages.map((m) => m.message.text).join(' ') });
+    return flow;
+  }
+
+  /** The after hooks, once an address was verified. */
+  async function verified(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, payload: unknown) {
+    await deps.hooks.after('post_persist', newHookContext({ kind: 'verification', req, reply, flow, method: flow.active, identity, transientPayload: payload }));
   }
 
   async function init(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, type: FlowType) {
@@ -122,10 +134,11 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
     return flows.redirect(reply, flows.uiUrl('verification', replacement.id));
   }
 
-  async function verifyCode(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, code: string) {
+  async function verifyCode(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, code: string, payload: unknown) {
     const secret = strategy.checkCode ? await strategy.checkCode(flow, code) : null;
-    const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: 'code' })) : null;
-    if (!done) {
+    const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: strategy.id })) : null;
+    if (done) await verified(req, reply, flow, done, payload);
+    else {
       ui.resetMessages(flow.ui);
       ui.addMessage(flow.ui, errorVerificationCodeInvalidOrAlreadyUsed());
       await flows.save(flow);
@@ -194,7 +207,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
         ui.addMessage(flow.ui, noStrategy());
         return flows.respondInvalid(req, reply, flow, jsonFor(req, flow));
       }
-      if (code && strategy.id === 'code') return await verifyCode(req, reply, flow, strategy, code);
+      if (code && strategy.checkCode) return await verifyCode(req, reply, flow, strategy, code, transientPayload(body.fields));
       const email = stringField(body.fields, 'email');
       if (!email || email.trim() === '') {
         ui.addMessage(flow.ui, validationRequired('email'), 'email');
@@ -227,16 +240,17 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
         if (safeEqual(token, flow.csrf_token) || linkedTokens(flow).some((t) => safeEqual(t, token))) return;
         flow.data = { ...flow.data, linked_csrf_tokens: [...linkedTokens(flow), token].slice(-MAX_LINKED_BROWSERS) };
       };
-      if (typeof q.token === 'string' && strategy.id === 'link') {
+      if (typeof q.token === 'string' && strategy.checkToken) {
         if (flow.state === 'passed_challenge') return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
         const secret = strategy.checkToken ? await strategy.checkToken(flow, q.token) : null;
         rebind();
-        const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: 'link' })) : null;
+        const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: strategy.id })) : null;
         if (!done) return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
+        await verified(req, reply, flow, done, undefined);
         await flows.save(flow);
         return flows.redirect(reply, flows.uiUrl('verification', flow.id));
       }
-      if (typeof q.code === 'string' && strategy.id === 'code' && flow.state !== 'passed_challenge') {
+      if (typeof q.code === 'string' && strategy.checkCode && flow.state !== 'passed_challenge') {
         ui.setValue(flow.ui, 'code', q.code);
         rebind();
         await flows.save(flow);

@@ -58,6 +58,8 @@ const emailNode = (value?: string) =>
  */
 export class CodeRecoveryStrategy implements RecoveryStrategy {
   readonly id = 'code' as const;
+  readonly sessionMethod = 'code_recovery' as const;
+  readonly usedSecretMessage = errorRecoveryCodeInvalidOrAlreadyUsed;
   private readonly now: () => Date;
 
   constructor(private readonly deps: CodeRecoveryDeps) {

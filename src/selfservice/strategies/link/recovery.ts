@@ -45,6 +45,7 @@ const submitNode = () => toJson(inputNode(UiNodeGroup.Link, 'method', 'link', Ui
  */
 export class LinkRecoveryStrategy implements RecoveryStrategy {
   readonly id = 'link' as const;
+  readonly sessionMethod = 'link_recovery' as const;
   private readonly now: () => Date;
 
   constructor(private readonly deps: LinkRecoveryDeps) {

@@ -10,7 +10,7 @@ import { stringField } from '../../flow/body.js';
 import type { Flow } from '../../flow/flow.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
-import type { LoginFormContext, LoginStrategy } from '../../flows/login/strategy.js';
+import { names, notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { toJson } from '../../flow/ui-json.js';
 
 export interface PasswordLoginDeps {
@@ -19,24 +19,30 @@ export interface PasswordLoginDeps {
   schemas: SchemaRegistry;
   logger: Logger;
   /** The default identity schema, whose identifier trait names the identifier field. */
-  defaultSchema: () => unknown;
+  defaultSchema: () => Promise<unknown>;
 }
 
 /** Lower-cased and trimmed, as identifiers are stored. */
 export const normalizeIdentifier = (s: string): string => s.trim().toLowerCase();
 
-export class PasswordLoginStrategy implements LoginStrategy {
-  readonly id = 'password' as const;
-
+/** The `password` login method: a first factor (aal1). */
+export class PasswordLoginStrategy implements LoginMethod {
   constructor(private readonly deps: PasswordLoginDeps) {}
 
-  loginNodes(ctx: LoginFormContext): UiNodeJson[] {
+  async nodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
+    if (ctx.requestedAal !== 'aal1') return [];
     // A refresh re-confirms the signed-in user: the identifier is fixed, only the password is asked.
     const identifier = ctx.refresh && ctx.session?.identity ? ctx.session.identity.credentials.password?.identifiers[0] : undefined;
-    return (identifier !== undefined ? passwordLoginRefreshNodes(identifier) : passwordLoginNodes(this.deps.defaultSchema())).map(toJson);
+    return (identifier !== undefined ? passwordLoginRefreshNodes(identifier) : passwordLoginNodes(await this.deps.defaultSchema())).map(toJson);
   }
 
-  async login(flow: Flow, fields: Record<string, unknown>, ctx: LoginFormContext): Promise<Identity> {
+  async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {
+    if (!names(s, 'password')) return notResponsible();
+    const identity = await this.login(s.flow, s.fields, ctx);
+    return { kind: 'authenticated', identity, method: { method: 'password', aal: 'aal1', completed_at: new Date() } };
+  }
+
+  private async login(flow: Flow, fields: Record<string, unknown>, ctx: LoginFormContext): Promise<Identity> {
     // `password_identifier` is the name older Kratos clients send.
     const identifier = stringField(fields, 'identifier') ?? stringField(fields, 'password_identifier') ?? '';
     const password = stringField(fields, 'password') ?? '';

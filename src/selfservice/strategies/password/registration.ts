@@ -1,14 +1,13 @@
-import { KratosError } from '../../../errors/kratos-error.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
-import { errorDuplicateCredentials, validationRequired } from '../../../text/index.js';
+import { validationRequired } from '../../../text/index.js';
 import { passwordRegistrationNodes } from '../../../ui/password-nodes.js';
 import { coerceFormTraits, stringField } from '../../flow/body.js';
 import type { Flow } from '../../flow/flow.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
-import type { RegistrationStrategy } from '../../flows/registration/strategy.js';
+import { names, notResponsible, type MethodOutcome, type RegistrationFormContext, type RegistrationMethod, type Submission } from '../../flow/method.js';
 import type { PasswordPolicy } from './policy.js';
 import { toJson } from '../../flow/ui-json.js';
 
@@ -18,17 +17,22 @@ export interface PasswordRegistrationDeps {
   policy: PasswordPolicy;
 }
 
-export class PasswordRegistrationStrategy implements RegistrationStrategy {
-  readonly id = 'password' as const;
-
+/** The `password` registration method: traits and a password; the identity it describes is stored by the flow. */
+export class PasswordRegistrationStrategy implements RegistrationMethod {
   constructor(private readonly deps: PasswordRegistrationDeps) {}
 
-  async registrationNodes(schemaId: string): Promise<UiNodeJson[]> {
-    const schema = await this.deps.schemas.get(schemaId);
+  async nodes(ctx: RegistrationFormContext): Promise<UiNodeJson[]> {
+    const schema = await this.deps.schemas.get(ctx.schemaId);
     return passwordRegistrationNodes(schema.raw()).map(toJson);
   }
 
-  async register(flow: Flow, fields: Record<string, unknown>, form: boolean): Promise<Identity> {
+  async submit(s: Submission): Promise<MethodOutcome> {
+    if (!names(s, 'password')) return notResponsible();
+    const identity = await this.register(s.flow, s.fields, s.form);
+    return { kind: 'authenticated', identity, method: { method: 'password', aal: 'aal1', completed_at: new Date() } };
+  }
+
+  private async register(flow: Flow, fields: Record<string, unknown>, form: boolean): Promise<Identity> {
     const schemaId = String(flow.data.identity_schema);
     const schema = await this.deps.schemas.get(schemaId);
     const rawTraits = fields.traits ?? {};
@@ -47,12 +51,6 @@ export class PasswordRegistrationStrategy implements RegistrationStrategy {
     const violation = await this.deps.policy.validate(result.ok ? result.credentials.password.identifiers : [], password);
     if (violation) throw new FlowValidationError([{ message: violation, node: 'password' }], { traits });
 
-    try {
-      return await this.deps.identities.create({ schema_id: schemaId, traits, state: 'active', credentials: { password: { config: { password } } } });
-    } catch (err) {
-      // Also what the loser of two simultaneous sign-ups with one identifier sees: the unique index decides.
-      if (err instanceof KratosError && err.code === 409) throw new FlowValidationError([{ message: errorDuplicateCredentials() }], { traits });
-      throw err;
-    }
+    return this.deps.identities.build({ schema_id: schemaId, traits, state: 'active', credentials: { password: { config: { password } } } });
   }
 }

@@ -9,7 +9,7 @@ import { methodNode, passwordNode } from '../../../ui/password-nodes.js';
 import { stringField } from '../../flow/body.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import type { SettingsChange, SettingsStrategy } from '../../flows/settings/strategy.js';
+import { names, notResponsible, type MethodOutcome, type SettingsChange, type SettingsMethod, type Submission } from '../../flow/method.js';
 import type { PasswordPolicy } from './policy.js';
 import { toJson } from '../../flow/ui-json.js';
 
@@ -24,16 +24,19 @@ export interface PasswordSettingsDeps {
  * current one, the password policy with the identity's identifiers) and hashed here, so a change
  * waiting for re-authentication keeps only the hash.
  */
-export class PasswordSettingsStrategy implements SettingsStrategy {
-  readonly id = 'password' as const;
-
+export class PasswordSettingsStrategy implements SettingsMethod {
   constructor(private readonly deps: PasswordSettingsDeps) {}
 
-  async settingsNodes(): Promise<UiNodeJson[]> {
+  async nodes(): Promise<UiNodeJson[]> {
     return [passwordNode(UiNodeAutocomplete.NewPassword), methodNode(UiNodeGroup.Password, 'password', infoNodeLabelSave())].map(toJson);
   }
 
-  async prepare(identity: Identity, fields: Record<string, unknown>): Promise<SettingsChange> {
+  async submit(s: Submission, identity: Identity): Promise<MethodOutcome> {
+    if (!names(s, 'password')) return notResponsible();
+    return { kind: 'updated', change: await this.prepare(identity, s.fields) };
+  }
+
+  private async prepare(identity: Identity, fields: Record<string, unknown>): Promise<SettingsChange> {
     const password = stringField(fields, 'password') ?? '';
     if (password === '') throw new FlowValidationError([{ message: validationRequired('password'), node: 'password' }]);
     const current = identity.credentials.password?.config.hashed_password;
@@ -46,8 +49,8 @@ export class PasswordSettingsStrategy implements SettingsStrategy {
     return this.change(hashed);
   }
 
-  async resume(_identity: Identity, pending: Record<string, unknown>): Promise<SettingsChange> {
-    return this.change(String(pending.hashed_password));
+  async resume(_identity: Identity, pending: Record<string, unknown>): Promise<MethodOutcome> {
+    return { kind: 'updated', change: this.change(String(pending.hashed_password)) };
   }
 
   private change(hashed: string): SettingsChange {

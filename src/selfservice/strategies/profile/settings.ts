@@ -9,7 +9,7 @@ import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
 import { coerceFormTraits } from '../../flow/body.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import type { SettingsChange, SettingsStrategy } from '../../flows/settings/strategy.js';
+import { names, notResponsible, type MethodOutcome, type SettingsChange, type SettingsMethod, type Submission } from '../../flow/method.js';
 import { toJson } from '../../flow/ui-json.js';
 
 export interface ProfileSettingsDeps {
@@ -37,12 +37,10 @@ export function touchesProtectedTraits(identity: Identity, derived: TraitsExtrac
 }
 
 /** The `profile` settings method: edit the identity's traits. */
-export class ProfileSettingsStrategy implements SettingsStrategy {
-  readonly id = 'profile' as const;
-
+export class ProfileSettingsStrategy implements SettingsMethod {
   constructor(private readonly deps: ProfileSettingsDeps) {}
 
-  async settingsNodes(identity: Identity): Promise<UiNodeJson[]> {
+  async nodes(identity: Identity): Promise<UiNodeJson[]> {
     const schema = await this.deps.schemas.get(identity.schema_id);
     return [
       ...nodesFromIdentitySchema(schema.raw(), { group: UiNodeGroup.Profile, values: identity.traits }),
@@ -50,7 +48,12 @@ export class ProfileSettingsStrategy implements SettingsStrategy {
     ].map(toJson);
   }
 
-  async prepare(identity: Identity, fields: Record<string, unknown>, form: boolean): Promise<SettingsChange> {
+  async submit(s: Submission, identity: Identity): Promise<MethodOutcome> {
+    if (!names(s, 'profile')) return notResponsible();
+    return { kind: 'updated', change: await this.prepare(identity, s.fields, s.form) };
+  }
+
+  private async prepare(identity: Identity, fields: Record<string, unknown>, form: boolean): Promise<SettingsChange> {
     const raw = fields.traits;
     if (raw === undefined || raw === null || (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
       throw badRequest('Did not receive any value changes.');
@@ -61,8 +64,8 @@ export class ProfileSettingsStrategy implements SettingsStrategy {
     return this.change(identity, traits);
   }
 
-  async resume(identity: Identity, pending: Record<string, unknown>): Promise<SettingsChange> {
-    return this.change(identity, pending.traits as Record<string, unknown>);
+  async resume(identity: Identity, pending: Record<string, unknown>): Promise<MethodOutcome> {
+    return { kind: 'updated', change: await this.change(identity, pending.traits as Record<string, unknown>) };
   }
 
   private async change(identity: Identity, traits: Record<string, unknown>): Promise<SettingsChange> {

@@ -1,0 +1,161 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { SelfServiceFlowName } from '../config/types.js';
+import type { Csrf } from '../http/csrf.js';
+import type { Identity } from '../identity/identity.js';
+import type { IdentityManager } from '../identity/manager.js';
+import type { Hasher } from '../hash/hasher.js';
+import type { Persister } from '../persistence/persister.js';
+import type { Database } from '../persistence/database.js';
+import { recoveryAddressFinder } from '../persistence/recovery-address-finder.js';
+import { SqlVerifiableAddressFinder } from '../persistence/verifiable-address-finder.js';
+import type { SchemaRegistry } from '../schema/registry.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Courier } from '../courier/courier.js';
+import type { SelfServiceMethod } from '../selfservice/flow/method.js';
+import type { FlowService } from '../selfservice/flow/service.js';
+import { newCode, newLinkToken, secretDigest } from '../selfservice/flow/one-time-secret.js';
+import type { AdminRecoveryMethods } from '../selfservice/flows/recovery/admin-handler.js';
+import type { RecoveryStrategy } from '../selfservice/flows/recovery/strategy.js';
+import type { RecoverySenderDeps } from '../selfservice/flows/recovery/sender.js';
+import type { VerificationStrategy } from '../selfservice/flows/verification/strategy.js';
+import type { HookExecutor } from '../selfservice/hooks/executor.js';
+import { hookExecutor, type HookDeps } from '../selfservice/hooks/factory.js';
+import type { VerificationServices } from '../selfservice/hooks/verification.js';
+import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
+import { CodeVerificationStrategy } from '../selfservice/strategies/code/verification.js';
+import { LinkRecoveryStrategy, recoveryLinkUrl } from '../selfservice/strategies/link/recovery.js';
+import { LinkVerificationStrategy } from '../selfservice/strategies/link/verification.js';
+import { PasswordLoginStrategy } from '../selfservice/strategies/password/login.js';
+import type { PasswordPolicy } from '../selfservice/strategies/password/policy.js';
+import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
+import { PasswordSettingsStrategy } from '../selfservice/strategies/password/settings.js';
+import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
+
+/** What the self-service objects are built from (the registry fits by shape). */
+export interface SelfServiceDeps {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  persister: Persister;
+  schemas: SchemaRegistry;
+  hasher: Hasher;
+  identityManager: IdentityManager;
+  sessions: SessionManager;
+  csrf: Csrf;
+  flows: FlowService;
+  passwordPolicy: PasswordPolicy;
+  courier: Courier;
+  renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  /** Builds `web_hook` hooks (absent: a configured web hook stops start-up). */
+  webHook?: HookDeps['webHook'];
+}
+
+/** Everything the self-service routes use, built once from the configuration. */
+export interface SelfService {
+  /** The enabled methods, in the order they are offered a submission. */
+  methods: readonly SelfServiceMethod[];
+  hooks: Record<SelfServiceFlowName, HookExecutor>;
+  recovery: RecoveryStrategy;
+  recoveryAdmin: AdminRecoveryMethods;
+  verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
+}
+
+/**
+ * The composition root of self-service: which methods are on, which hooks run where. Adding a
+ * method is one folder under `selfservice/strategies/` and one entry in `methods` below.
+ */
+export function createSelfService(d: SelfServiceDeps): SelfService {
+  const c = d.config;
+  const defaultSchema = lazyDefaultSchema(d.schemas);
+
+  const methods: SelfServiceMethod[] = [];
+  if (c.methodEnabled('password')) {
+    methods.push({
+      id: 'password',
+      login: new PasswordLoginStrategy({ identities: d.persister.identities, hasher: d.hasher, schemas: d.schemas, logger: d.logger, defaultSchema }),
+      registration: new PasswordRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, policy: d.passwordPolicy }),
+      settings: new PasswordSettingsStrategy({ schemas: d.schemas, hasher: d.hasher, policy: d.passwordPolicy }),
+    });
+  }
+  if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
+
+  const secretKey = () => c.secretsDefault()[0]!;
+  const verificationStrategies = createVerificationStrategies(d);
+  const verification: VerificationServices = {
+    flows: d.flows,
+    csrf: d.csrf,
+    strategy: verificationStrategies,
+    enabled: () => c.flowEnabled('verification'),
+    lifespanMs: () => c.flowLifespanMs('verification'),
+    transaction: (fn) => d.persister.transaction(fn),
+  };
+
+  const hookDeps: HookDeps = {
+    sessions: d.sessions,
+    rotateCsrf: (reply) => d.csrf.rotate(reply),
+    verification,
+    webHook:
+      d.webHook ??
+      (() => {
+        throw new Error('web_hook hooks are not available in this process');
+      }),
+  };
+  const executor = (kind: SelfServiceFlowName) => hookExecutor(kind, c, hookDeps, d.logger);
+  const hooks = {
+    login: executor('login'),
+    registration: executor('registration'),
+    settings: executor('settings'),
+    recovery: executor('recovery'),
+    verification: executor('verification'),
+  };
+
+  const addressFinder = new SqlVerifiableAddressFinder(d.database.db);
+  return {
+    methods,
+    hooks,
+    recovery: createRecoveryStrategy(d),
+    recoveryAdmin: {
+      code: { lifespanMs: () => c.codeLifespanMs(), newSecret: newCode, digest: (s) => secretDigest(s, secretKey()), nodes: recoveryCodeNodes },
+      link: {
+        lifespanMs: () => c.linkLifespanMs(),
+        newSecret: newLinkToken,
+        digest: (s) => secretDigest(s, secretKey()),
+        url: (flowId, token) => recoveryLinkUrl(c.publicBaseUrl(), flowId, token),
+      },
+    },
+    verification: { strategy: verificationStrategies, services: verification, identityIdForAddress: (via, value) => addressFinder.identityIdForAddress(via, value) },
+  };
+}
+
+/** The default identity schema's JSON (the password login form names its identifier). */
+function lazyDefaultSchema(schemas: SchemaRegistry): () => Promise<unknown> {
+  return async () => (await schemas.getDefault()).raw();
+}
+
+/** The verification method `selfservice.flows.verification.use` names. */
+export function createVerificationStrategies(d: Pick<SelfServiceDeps, 'config' | 'persister' | 'courier' | 'renderIdentity'>): () => VerificationStrategy {
+  const common = { secrets: d.persister.secrets, courier: d.courier, renderIdentity: d.renderIdentity, config: d.config };
+  const code = new CodeVerificationStrategy(common);
+  const link = new LinkVerificationStrategy(common);
+  return () => (d.config.values.selfservice.flows.verification.use === 'link' ? link : code);
+}
+
+/** The recovery method `selfservice.flows.recovery.use` names. */
+function createRecoveryStrategy(d: SelfServiceDeps): RecoveryStrategy {
+  const c = d.config;
+  const sender: RecoverySenderDeps = {
+    transaction: (fn) => d.persister.transaction(fn),
+    identities: d.persister.identities,
+    findRecoveryAddress: recoveryAddressFinder(d.database.db),
+    courier: d.courier,
+    renderIdentity: d.renderIdentity,
+    secretKey: () => c.secretsDefault()[0]!,
+    notifyUnknownRecipients: () => c.values.selfservice.flows.recovery.notify_unknown_recipients,
+  };
+  const base = { ...sender, secrets: d.persister.secrets, flowPool: d.persister.flows };
+  if (c.values.selfservice.flows.recovery.use === 'link') {
+    return new LinkRecoveryStrategy({ ...base, lifespanMs: () => c.linkLifespanMs(), linkBaseUrl: () => c.linkBaseUrl() });
+  }
+  return new CodeRecoveryStrategy({ ...base, lifespanMs: () => c.codeLifespanMs() });
+}

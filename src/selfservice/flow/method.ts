@@ -1,0 +1,138 @@
+import type { FastifyRequest } from 'fastify';
+import type { Identity } from '../../identity/identity.js';
+import type { ImportCredentials } from '../../identity/manager.js';
+import type { AuthenticationMethod, Session } from '../../session/session.js';
+import type { UiText } from '../../text/index.js';
+import type { Flow } from './flow.js';
+import type { UiNodeJson } from './ui-json.js';
+import { FlowValidationError } from './validation.js';
+
+/**
+ * The one contract every self-service method (password, profile, code, link, ...) fulfils for
+ * every flow it serves. A method is an object with one optional part per flow kind; having a part
+ * is how a method declares that it serves that flow. Flows ask each enabled method's part for its
+ * nodes when they create a form, and offer it each submission; they never look at a method's name.
+ */
+export interface SelfServiceMethod {
+  /** The `method` value a submission names, and the UI group of the method's nodes. */
+  readonly id: string;
+  readonly login?: LoginMethod;
+  readonly registration?: RegistrationMethod;
+  readonly settings?: SettingsMethod;
+}
+
+/** A submission as a method sees it. */
+export interface Submission {
+  req: FastifyRequest;
+  flow: Flow;
+  /** The body: JSON fields, or a form post unflattened (`traits.email` → `{ traits: { email } }`). */
+  fields: Record<string, unknown>;
+  /** Form posts carry only strings. */
+  form: boolean;
+}
+
+/** A message for the user, on a node (by name) or on the whole form. */
+export interface FlowMessage {
+  message: UiText;
+  node?: string;
+}
+
+/**
+ * What a method made of a submission. Every flow switches on this and nothing else:
+ * - `not_responsible`: the body is for another method;
+ * - `authenticated`: the user proved who they are (or, in registration, described who they will
+ *   be: `identity` is then built but not stored, with its real id already assigned); `method` is
+ *   the entry the session records;
+ * - `updated`: settings only: a change to the signed-in identity, which the flow stores;
+ * - `show_again`: the flow (possibly changed by the method) is shown again, with messages;
+ * - `completed`: the method answered the submission itself (a redirect to a provider, a new step).
+ */
+export type MethodOutcome =
+  | { kind: 'not_responsible' }
+  | { kind: 'authenticated'; identity: Identity; method: AuthenticationMethod }
+  | { kind: 'updated'; change: SettingsChange }
+  | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown> }
+  | { kind: 'completed'; redirectTo: string };
+
+export const notResponsible = (): MethodOutcome => ({ kind: 'not_responsible' });
+
+/** The method named in a submission; a method that is not named is not responsible. */
+export const names = (s: Submission, id: string): boolean => s.fields.method === id;
+
+export type RequestedAal = 'aal1' | 'aal2';
+
+export interface LoginFormContext {
+  /** `refresh=true`: the signed-in user confirms who they are. */
+  refresh: boolean;
+  /** `aal=aal2` asks for a second factor. */
+  requestedAal: RequestedAal;
+  /** The session being refreshed or stepped up; null for a first sign-in. */
+  session: Session | null;
+}
+
+export interface LoginMethod {
+  /** Nodes for a new login form; none when the method cannot serve this form (e.g. a first factor at aal2). */
+  nodes(ctx: LoginFormContext): Promise<UiNodeJson[]>;
+  submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome>;
+}
+
+export interface RegistrationFormContext {
+  schemaId: string;
+}
+
+export interface RegistrationMethod {
+  nodes(ctx: RegistrationFormContext): Promise<UiNodeJson[]>;
+  /** `authenticated` carries the identity to create (built, validated, not stored). */
+  submit(s: Submission, ctx: RegistrationFormContext): Promise<MethodOutcome>;
+}
+
+/**
+ * A change a settings method proposes for the signed-in identity. The settings flow checks the
+ * session's privilege, runs the hooks, stores it and answers.
+ */
+export interface SettingsChange {
+  /** The new traits, when they change. */
+  traits?: Record<string, unknown>;
+  /** Replaced credentials (the password method's new hash). */
+  credentials?: ImportCredentials;
+  /** The change touches protected data (identifiers, addresses, secrets): a privileged session is needed. */
+  protected: boolean;
+  /**
+   * What the flow keeps when the change waits for a re-authentication (JSON, no clear-text secrets);
+   * handed back to `resume` once the session is privileged again.
+   */
+  pending: Record<string, unknown>;
+  /** Values to show in the form if the change is refused. */
+  values?: Record<string, unknown>;
+}
+
+export interface SettingsMethod {
+  /** The method's nodes for a settings form of `identity` (values filled from it). */
+  nodes(identity: Identity): Promise<UiNodeJson[]>;
+  /** `updated` with the change to apply, or messages. */
+  submit(s: Submission, identity: Identity): Promise<MethodOutcome>;
+  /** Rebuilds a change from `pending` (as `submit` returned it) after the user re-authenticated. */
+  resume(identity: Identity, pending: Record<string, unknown>): Promise<MethodOutcome>;
+}
+
+/**
+ * Offers a submission to each method in turn, as Kratos does: the first that does not answer
+ * `not_responsible` decides. Null when no method took it.
+ */
+export async function firstResponsible<M>(
+  methods: readonly M[],
+  offer: (m: M) => Promise<MethodOutcome>,
+): Promise<{ method: M; outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }> } | null> {
+  for (const m of methods) {
+    let outcome: MethodOutcome;
+    try {
+      outcome = await offer(m);
+    } catch (err) {
+      // Deep validation code throws its messages; they are the same outcome as returning them.
+      if (!(err instanceof FlowValidationError)) throw err;
+      outcome = { kind: 'show_again', status: 400, messages: err.messages, values: err.values };
+    }
+    if (outcome.kind !== 'not_responsible') return { method: m, outcome };
+  }
+  return null;
+}
