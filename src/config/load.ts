@@ -14,6 +14,7 @@ import type { Segments } from './paths.js';
 import { expandDotted, formatPath, getAt, isPlainObject, mergeLayer, setAt, SourceMap } from './paths.js';
 import type { TesseraConfig } from './types.js';
 import { validateConfig } from './validate.js';
+import { notYetSupported, notYetSupportedWarnings } from './not-yet-supported.js';
 
 export interface LoadConfigOptions {
   /** Config files (YAML or JSON), merged in order: later files win. */
@@ -163,7 +164,9 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   if (issues.length > 0) throw new ConfigError(issues);
 
   semanticChecks(data, dev, sources, issues, warnings);
+  for (const n of notYetSupported(data as unknown as TesseraConfig)) issues.push({ path: formatPath(n.segments), source: sources.sourceOf(n.segments), message: n.message });
   if (issues.length > 0) throw new ConfigError(issues);
+  warnings.push(...notYetSupportedWarnings(data as unknown as TesseraConfig, (segments) => !['default', 'unset'].includes(sources.sourceOf(segments))));
 
   if (getAt(data, ['secrets', 'default']) === undefined) {
     setAt(data, ['secrets', 'default'], [randomBytes(24).toString('base64url')], 'generated', sources);

@@ -1,0 +1,38 @@
+// Keys the configuration schema accepts (so Kratos configurations load) whose behaviour Tessera
+// does not have yet. A key set to a value that would need that behaviour stops start-up with its
+// path; a key Kratos itself treats as a hint only gives a warning. Nothing is ignored silently.
+import type { TesseraConfig } from './types.js';
+
+export interface NotYetSupported {
+  segments: Array<string | number>;
+  message: string;
+}
+
+const NOT_YET = 'is not supported by Tessera yet';
+
+/** Settings that need behaviour Tessera lacks: each refuses start-up. */
+export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
+  const out: NotYetSupported[] = [];
+  const m = v.selfservice.methods;
+  const refuse = (segments: Array<string | number>, what: string) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or set it to its default` });
+  for (const method of ['totp', 'lookup_secret', 'webauthn', 'passkey', 'oidc'] as const) {
+    if (m[method].enabled) refuse(['selfservice', 'methods', method, 'enabled'], `the ${method} method`);
+  }
+  if (m.code.passwordless_enabled) refuse(['selfservice', 'methods', 'code', 'passwordless_enabled'], 'sign-in and sign-up with a one-time code');
+  if (m.code.mfa_enabled) refuse(['selfservice', 'methods', 'code', 'mfa_enabled'], 'a one-time code as a second factor');
+  if (m.code.config.missing_credential_fallback_enabled) refuse(['selfservice', 'methods', 'code', 'config', 'missing_credential_fallback_enabled'], 'the code fallback for identities without a code credential');
+  if (m.password.config.migrate_hook.enabled) refuse(['selfservice', 'methods', 'password', 'config', 'migrate_hook', 'enabled'], 'the password migration hook');
+  const f = v.selfservice.flows;
+  if (f.login.style !== 'unified') refuse(['selfservice', 'flows', 'login', 'style'], `login style ${JSON.stringify(f.login.style)}`);
+  if (f.registration.login_hints) refuse(['selfservice', 'flows', 'registration', 'login_hints'], 'login hints on duplicate registrations');
+  return out;
+}
+
+/** Settings Kratos treats as hints, where Tessera behaves as documented instead: each gives a warning. */
+export function notYetSupportedWarnings(v: TesseraConfig, explicitlySet: (segments: string[]) => boolean): string[] {
+  const out: string[] = [];
+  if (explicitlySet(['selfservice', 'flows', 'registration', 'enable_legacy_one_step']) && !v.selfservice.flows.registration.enable_legacy_one_step) {
+    out.push('selfservice.flows.registration.enable_legacy_one_step is false, but Tessera registers in one step (traits and credentials in one form) until profile-first registration is supported');
+  }
+  return out;
+}
