@@ -166,7 +166,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   semanticChecks(data, dev, sources, issues, warnings);
   for (const n of notYetSupported(data as unknown as TesseraConfig)) issues.push({ path: formatPath(n.segments), source: sources.sourceOf(n.segments), message: n.message });
   if (issues.length > 0) throw new ConfigError(issues);
-  warnings.push(...notYetSupportedWarnings(data as unknown as TesseraConfig, (segments) => !['default', 'unset'].includes(sources.sourceOf(segments))));
+  warnings.push(...notYetSupportedWarnings(data as unknown as TesseraConfig, (segments) => sources.setExplicitly(segments)));
 
   if (getAt(data, ['secrets', 'default']) === undefined) {
     setAt(data, ['secrets', 'default'], [randomBytes(24).toString('base64url')], 'generated', sources);

@@ -40,6 +40,11 @@ export class SourceMap {
   }
 
   /** The layer that set this path or its nearest recorded ancestor; 'default' if none did. */
+  /** Whether a file, the environment or an override set this very key (not an ancestor, not a default). */
+  setExplicitly(segments: Segments): boolean {
+    return this.map.has(formatPath(segments));
+  }
+
   sourceOf(segments: Segments): string {
     for (let n = segments.length; n > 0; n--) {
       const s = this.map.get(formatPath(segments.slice(0, n)));

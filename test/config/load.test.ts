@@ -685,7 +685,31 @@ courier:
         headers: {Content-Type: application/x-www-form-urlencoded}
         auth: {type: basic_auth, config: {user: u, password: p}}
 `);
-    const c = await loadConfig({ files: [kratos], env: {} });
+    // Methods Tessera does not have yet are refused by path, never accepted and ignored.
+    const refused = await loadFails({ files: [kratos], env: {} });
+    assert.deepEqual(
+      refused.map((i) => i.path).sort(),
+      [
+        'selfservice.methods.code.passwordless_enabled',
+        'selfservice.methods.lookup_secret.enabled',
+        'selfservice.methods.oidc.enabled',
+        'selfservice.methods.passkey.enabled',
+        'selfservice.methods.totp.enabled',
+        'selfservice.methods.webauthn.enabled',
+      ],
+    );
+    for (const i of refused) assert.match(i.message, /not supported by Tessera yet/);
+    const off = file('off.yml', `
+selfservice:
+  methods:
+    code: {passwordless_enabled: false}
+    totp: {enabled: false}
+    lookup_secret: {enabled: false}
+    webauthn: {enabled: false}
+    passkey: {enabled: false}
+    oidc: {enabled: false}
+`);
+    const c = await loadConfig({ files: [kratos, off], env: {} });
     assert.equal(c.flowLifespanMs('login'), 600_000);
     assert.equal(c.privilegedSessionMaxAgeMs(), 900_000);
     assert.equal(c.hashers().bcrypt.cost, 12, 'raised outside dev mode');
