@@ -6,6 +6,7 @@ import { randomAlnum } from '../../../lib/ids.js';
 import type { WebHookCatalog } from './catalog.js';
 import type { AttemptOutcome, WebHookDelivery, WebHookDeliveryQueue } from './delivery-queue.js';
 import type { WebHookSender } from './sender.js';
+import { isRefusedAddress } from './web-hook.js';
 
 export interface WebHookDeliveryWorkerOptions {
   /** Deliveries claimed per round (`tessera.web_hooks.delivery.pull_count`). */
@@ -133,7 +134,7 @@ export class WebHookDeliveryWorker {
       } catch (err) {
         if (!(err instanceof OutboundRequestError)) throw err;
         error = err.message;
-        permanent = err.code === 'private_address' || err.code === 'invalid_url';
+        permanent = isRefusedAddress(err);
       }
     }
     const durationMs = performance.now() - started;

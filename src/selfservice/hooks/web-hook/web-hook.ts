@@ -119,6 +119,13 @@ function isCancel(err: unknown): boolean {
   return false;
 }
 
+/** The guard refused the address, or the URL cannot be requested: trying again cannot help. */
+export function isRefusedAddress(err: OutboundRequestError): boolean {
+  // The guard's error also carries a Node-style code for callers that only see `.code`.
+  const code = (err as { code: string }).code;
+  return code === 'private_address' || code === 'ERR_TESSERA_PRIVATE_ADDRESS' || code === 'invalid_url';
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class WebHookRunner {
@@ -241,7 +248,7 @@ export class WebHookRunner {
       } catch (err) {
         if (!(err instanceof OutboundRequestError)) throw err;
         if (err.code === 'timeout') throw upstreamTimeout(err);
-        if (err.code === 'private_address' || err.code === 'invalid_url') throw internal('A web hook is misconfigured.', { cause: err });
+        if (isRefusedAddress(err)) throw internal('A web hook is misconfigured.', { cause: err });
         if (attempt >= ATTEMPTS) throw upstreamTimeout(err);
         log.warn({ attempt, reason: err.code }, 'web hook attempt failed, retrying');
         await sleep(base * 2 ** (attempt - 1));
