@@ -121,8 +121,9 @@ export class WebHookDeliveryWorker {
     let permanent = false;
     const hook = this.deps.catalog.get(d.hookRef);
     if (hook === undefined) {
+      // Not permanent: during a rolling deploy an instance with the previous configuration may
+      // claim a delivery of a hook only the new one knows; it leaves it for a later attempt.
       error = `no configured web hook matches reference ${d.hookRef} (was the hook removed, or its id, URL or method changed?)`;
-      permanent = true;
     } else {
       try {
         const res = await this.deps.sender.send(hook, d.id, d.body ?? undefined);
