@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { badRequest, notFound } from '../../../errors/kratos-error.js';
 import { isUuid } from '../../../lib/ids.js';
-import { linkHeader, type PageTokens } from '../../../lib/pagination.js';
+import { linkHeader, readPageQuery, type PageTokens } from '../../../lib/pagination.js';
 import { WEB_HOOK_DELIVERY_STATUSES } from './delivery-queue.js';
 import type { WebHookDelivery, WebHookDeliveryAttempt, WebHookDeliveryQueue, WebHookDeliveryStatus } from './delivery-queue.js';
 
@@ -58,17 +58,7 @@ export function registerWebHookAdminRoutes(app: FastifyInstance, deps: WebHookAd
     if (q.status !== undefined && !WEB_HOOK_DELIVERY_STATUSES.includes(q.status as WebHookDeliveryStatus)) {
       throw badRequest(`Invalid value \`${q.status}\` for parameter \`status\`: expected one of ${WEB_HOOK_DELIVERY_STATUSES.join(', ')}.`);
     }
-    let pageSize = DEFAULT_PAGE_SIZE;
-    if (q.page_size !== undefined) {
-      if (!/^\d+$/.test(q.page_size) || Number(q.page_size) < 1) throw badRequest('The page_size parameter must be a positive integer.');
-      pageSize = Math.min(Number(q.page_size), MAX_PAGE_SIZE);
-    }
-    let afterId: string | undefined;
-    if (q.page_token) {
-      const key = deps.pageTokens.decode(q.page_token);
-      if (key === null || !isUuid(key)) throw badRequest('The page token is invalid, do not craft your own page tokens.');
-      afterId = key;
-    }
+    const { pageSize, afterKey: afterId } = readPageQuery(q, deps.pageTokens, { defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE, validKey: isUuid }, badRequest);
     const res = await deps.queue.list({ status: q.status as WebHookDeliveryStatus | undefined, afterId, limit: pageSize });
     const last = res.deliveries.at(-1);
     reply.header('link', linkHeader(new URL(req.url, 'http://x'), pageSize, res.hasMore && last ? deps.pageTokens.encode(last.id) : null));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import { bodyExcerpt, OutboundRequestError } from '../../../courier/channels/outbound-request.js';
 import { randomAlnum } from '../../../lib/ids.js';
+import { jitteredBackoff, PollLoop } from '../../../lib/poll-loop.js';
 import type { WebHookCatalog } from './catalog.js';
 import type { AttemptOutcome, WebHookDelivery, WebHookDeliveryQueue } from './delivery-queue.js';
 import type { WebHookSender } from './sender.js';
@@ -43,35 +44,30 @@ const ERROR_EXCERPT = 1000;
  */
 export class WebHookDeliveryWorker {
   readonly id = `${hostname()}-${process.pid}-${randomAlnum(6)}`;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
   private readonly now: () => Date;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly deps: WebHookDeliveryWorkerDeps,
     private readonly opts: WebHookDeliveryWorkerOptions,
   ) {
     this.now = deps.now ?? (() => new Date());
+    // A failed claim (the database briefly away) leaves the deliveries queued.
+    this.loop = new PollLoop(() => this.drainOnce(), opts.pullWaitMs, (err) => deps.logger.error({ err }, 'web hooks: could not claim deliveries'));
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops claiming; resolves once the deliveries in hand are finished. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Ends the pause between rounds early (a delivery was just queued). */
   wake(): void {
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** One round: claims and sends up to pullCount deliveries. Returns how many were handled. */
@@ -83,33 +79,6 @@ export class WebHookDeliveryWorker {
     });
     await Promise.all(lanes);
     return batch.length;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.drainOnce();
-      } catch (err) {
-        // The database may be briefly away; deliveries stay queued.
-        this.deps.logger.error({ err }, 'web hooks: could not claim deliveries');
-      }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.opts.pullWaitMs);
-          this.wakeUp = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wakeUp = null;
-      }
-    }
-  }
-
-  private backoff(attempt: number): number {
-    const exp = Math.min(this.opts.maxBackoffMs, this.opts.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(exp / 2 + Math.random() * (exp / 2));
   }
 
   private async deliver(d: WebHookDelivery): Promise<void> {
@@ -144,7 +113,7 @@ export class WebHookDeliveryWorker {
         ? { status: 'delivered' }
         : permanent || attempt >= this.opts.maxAttempts
           ? { status: 'abandoned' }
-          : { status: 'queued', retryAt: new Date(this.now().getTime() + this.backoff(attempt)) };
+          : { status: 'queued', retryAt: new Date(this.now().getTime() + jitteredBackoff(attempt, this.opts.initialBackoffMs, this.opts.maxBackoffMs)) };
     let held: boolean;
     try {
       held = await this.deps.queue.recordAttempt(d.id, this.id, { attempt, statusCode, error: error?.slice(0, ERROR_EXCERPT) ?? null, durationMs }, outcome, this.now());
