@@ -82,13 +82,14 @@ for (const factory of testDatabases()) {
       const queue = queueOf(db);
       const port = await freePort();
       const wh = await make(db);
-      const res = await wh.runner.run(ignoreHook(`http://127.0.0.1:${port}/events`), ctx());
+      const res = await wh.runner.run(ignoreHook(`http://127.0.0.1:${port}/events?token=q-secret`), ctx());
       assert.equal(res.kind, 'queued');
       const id = (res as { deliveryId: string }).deliveryId;
       const stored = await queue.get(id);
       assert.equal(stored?.status, 'queued');
       // The credentials are not stored; the body is.
       assert.ok(!JSON.stringify(stored).includes('k-secret-value'));
+      assert.equal(stored!.url, `http://127.0.0.1:${port}/events`);
       assert.deepEqual(JSON.parse(stored!.body!), { flow_id: hookContext().flow.id, email: 'ada@example.com' });
 
       wh.worker.start();
@@ -105,6 +106,7 @@ for (const factory of testDatabases()) {
         assert.equal(peer.received.length, 1);
         const got = peer.received[0]!;
         assert.equal(got.headers['x-api-key'], 'k-secret-value');
+        assert.equal(got.url, '/events?token=q-secret');
         assert.deepEqual(JSON.parse(got.body), { flow_id: hookContext().flow.id, email: 'ada@example.com' });
         assert.ok(done.attempts.length >= 4);
         assert.ok(done.attempts.slice(0, -1).every((a) => a.statusCode === null && a.error !== null));

@@ -42,6 +42,11 @@ export class WebHookConfigError extends Error {
   }
 }
 
+/** A hook URL fit for logs, events and the delivery log: no user info, query or fragment (they may carry tokens). */
+export function displayUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
 /** Go's textproto.CanonicalMIMEHeaderKey: `x-foo-bar` → `X-Foo-Bar`; keys with odd bytes stay as they are. */
 export function canonicalHeaderKey(key: string): string {
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) return key;
@@ -97,7 +102,7 @@ export function webHookRef(cfg: WebHookConfig): string {
  */
 export function resolveWebHook(cfg: WebHookConfig): ResolvedWebHook {
   const ignore = cfg.response?.ignore === true;
-  const parse = cfg.response?.parse === true || cfg.can_interrupt === true;
+  const parse = runsBeforePersist(cfg);
   if (ignore && parse) {
     const other = cfg.response?.parse === true ? 'response.parse' : 'can_interrupt';
     throw new WebHookConfigError(
@@ -165,6 +170,15 @@ export function resolveWebHook(cfg: WebHookConfig): ResolvedWebHook {
     ignore,
     emitAnalyticsEvent: cfg.emit_analytics_event !== false,
   };
+}
+
+/**
+ * Kratos's placement in registration and settings: a hook that parses the answer (`response.parse`
+ * or `can_interrupt`) runs before the change is stored, so it can alter or refuse it; the others
+ * run after. Login, recovery, verification and before-hooks have one phase.
+ */
+export function runsBeforePersist(cfg: WebHookConfig): boolean {
+  return cfg.response?.parse === true || cfg.can_interrupt === true;
 }
 
 /** Every `web_hook` entry in the configuration with its dotted path. */

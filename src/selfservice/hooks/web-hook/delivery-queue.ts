@@ -9,7 +9,7 @@ export interface NewWebHookDelivery {
   hookRef: string;
   /** The hook's configured `id`, for people reading the admin API. */
   hookId: string | null;
-  /** The hook's URL with any user info removed, for display only (the worker sends to the configured URL). */
+  /** The hook's URL without user info, query or fragment, for display only (the worker sends to the configured URL). */
   url: string;
   method: string;
   /** The rendered body; null when the method carries none. */

@@ -20,7 +20,7 @@ import type { WebHookEvent } from './web-hook.js';
 export type { WebHookContext, WebHookEvent, WebHookFieldMessages, WebHookIdentityPatch, WebHookMessage, WebHookResult } from './web-hook.js';
 export { REASON_IMPROPER, REASON_UNREACHABLE, WebHookRunner } from './web-hook.js';
 export { WebHookDeliveryWorker } from './delivery-worker.js';
-export { validateWebHookConfigs } from './config.js';
+export { runsBeforePersist, validateWebHookConfigs } from './config.js';
 export type { WebHookConfig } from './config.js';
 export type { WebHookDeliveryQueue } from './delivery-queue.js';
 

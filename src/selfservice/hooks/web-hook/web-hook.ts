@@ -5,10 +5,10 @@ import { RuntimeError } from '../../../../packages/jsonnet/src/index.js';
 import type { JsonValue } from '../../../../packages/jsonnet/src/index.js';
 import { JsonnetBodyTemplate } from '../../../courier/channels/jsonnet-body.js';
 import type { JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
-import { OutboundRequestError, redactUrl } from '../../../courier/channels/outbound-request.js';
+import { OutboundRequestError } from '../../../courier/channels/outbound-request.js';
 import type { OutboundResponse } from '../../../courier/channels/outbound-request.js';
 import { internal, KratosError } from '../../../errors/kratos-error.js';
-import { canonicalHeaderKey, CONTENT_TYPE_FORM, WebHookConfigError } from './config.js';
+import { canonicalHeaderKey, CONTENT_TYPE_FORM, displayUrl, WebHookConfigError } from './config.js';
 import type { ResolvedWebHook, WebHookConfig } from './config.js';
 import type { WebHookCatalog } from './catalog.js';
 import type { WebHookDeliveryQueue } from './delivery-queue.js';
@@ -152,7 +152,7 @@ export class WebHookRunner {
       if (err instanceof WebHookConfigError) throw internal('A web hook is misconfigured.', { cause: err });
       throw err;
     }
-    const log = this.deps.logger.child({ web_hook: hook.id ?? hook.ref, url: redactUrl(hook.url.origin) });
+    const log = this.deps.logger.child({ web_hook: hook.id ?? hook.ref, url: displayUrl(hook.url) });
     let body: string | undefined;
     try {
       body = hook.body === undefined ? undefined : await this.render(hook, this.templateContext(ctx));
@@ -168,7 +168,7 @@ export class WebHookRunner {
 
     if (hook.ignore) {
       const d = await this.deps.queue.enqueue(
-        { hookRef: hook.ref, hookId: hook.id ?? null, url: redactUrl(hook.url), method: hook.method, body: body ?? null },
+        { hookRef: hook.ref, hookId: hook.id ?? null, url: displayUrl(hook.url), method: hook.method, body: body ?? null },
         this.now(),
       );
       log.info({ delivery_id: d.id }, 'web hook queued for background delivery');
@@ -274,7 +274,7 @@ export class WebHookRunner {
 
   private event(hook: ResolvedWebHook, e: { name: 'WebhookSucceeded' } | { name: 'WebhookFailed'; reason: string } | { name: 'WebhookDelivered'; attempt: number; statusCode: number }): void {
     if (!hook.emitAnalyticsEvent || this.deps.onEvent === undefined) return;
-    this.deps.onEvent({ ...e, hookId: hook.id, url: redactUrl(hook.url) } as WebHookEvent);
+    this.deps.onEvent({ ...e, hookId: hook.id, url: displayUrl(hook.url) } as WebHookEvent);
   }
 }
 
