@@ -51,7 +51,7 @@ function withTrailingSlash(u: URL): URL {
 }
 
 const REDACTED = '[redacted]';
-const SECRET_KEYS = new Set(['client_secret', 'apple_private_key', 'password', 'value', 'secrets']);
+const SECRET_KEYS = new Set(['client_secret', 'apple_private_key', 'password', 'value', 'secrets', 'signing_secrets']);
 const URI_KEYS = new Set(['dsn', 'connection_uri']);
 
 function maskUri(uri: string): string {

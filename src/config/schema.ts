@@ -160,6 +160,8 @@ const definitions: Record<string, JsonSchema> = {
       body: str(),
       can_interrupt: bool(false),
       emit_analytics_event: bool(true),
+      // `ignore` with `parse` or `can_interrupt` is refused at start by validateWebHookConfigs
+      // (selfservice/hooks/web-hook/config.ts), with a clearer message than a schema could give.
       response: obj({ ignore: bool(false), parse: bool(false) }),
       auth: ref('httpAuth'),
     },
@@ -586,6 +588,25 @@ export const configSchema: JsonSchema = {
         batch_size: int({ minimum: 1, default: 100 }),
         sleep: group({ tables: duration('1m') }),
         older_than: duration('0s'),
+      }),
+    }),
+    // Tessera-only keys that have no Kratos counterpart.
+    tessera: group({
+      web_hooks: group({
+        // Standard Webhooks signing secrets (`whsec_<base64>` or any string of 24+ characters);
+        // every request is signed with each one, so a receiver can rotate without downtime.
+        signing_secrets: strList({ default: [] }, str({ minLength: 24 })),
+        // Deadline of one attempt of a web hook call (Kratos: 30s for the whole exchange).
+        timeout: duration('10s'),
+        // Durable deliveries of `response.ignore: true` hooks.
+        delivery: group({
+          max_attempts: int({ minimum: 1, default: 20 }),
+          initial_backoff: duration('5s'),
+          max_backoff: duration('10m'),
+          lease: duration('2m'),
+          pull_wait: duration('1s'),
+          pull_count: int({ minimum: 1, default: 20 }),
+        }),
       }),
     }),
     ui: group({

@@ -305,6 +305,14 @@ export interface TesseraConfig {
     faster_session_extend: boolean;
   };
   database: { cleanup: { batch_size: number; sleep: { tables: string }; older_than: string } };
+  /** Tessera-only settings. */
+  tessera: {
+    web_hooks: {
+      signing_secrets: string[];
+      timeout: string;
+      delivery: { max_attempts: number; initial_backoff: string; max_backoff: string; lease: string; pull_wait: string; pull_count: number };
+    };
+  };
   /** The built-in UI (Tessera). */
   ui: { enabled: boolean; base_path: string; name: string; logo_url?: string };
 }

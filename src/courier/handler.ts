@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../errors/kratos-error.js';
 import { isUuid } from '../lib/ids.js';
-import { linkHeader, type PageTokens } from '../lib/pagination.js';
+import { linkHeader, readPageQuery, type PageTokens } from '../lib/pagination.js';
 import type { MessageStatus } from './message.js';
 import type { CourierQueue, MessageDispatch, QueuedMessage } from './queue.js';
 
@@ -44,17 +44,7 @@ export function registerCourierAdminRoutes(app: FastifyInstance, deps: { queue: 
   app.get('/admin/courier/messages', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     const q = req.query;
     if (q.status !== undefined && !STATUSES.includes(q.status as MessageStatus)) throw badRequest(`Invalid value \`${q.status}\` for parameter \`status\`.`);
-    let pageSize = DEFAULT_PAGE_SIZE;
-    if (q.page_size !== undefined) {
-      if (!/^\d+$/.test(q.page_size) || Number(q.page_size) < 1) throw badRequest('The page_size parameter must be a positive integer.');
-      pageSize = Math.min(Number(q.page_size), MAX_PAGE_SIZE);
-    }
-    let afterId: string | undefined;
-    if (q.page_token) {
-      const key = deps.pageTokens.decode(q.page_token);
-      if (key === null || !isUuid(key)) throw badRequest('The page token is invalid, do not craft your own page tokens.');
-      afterId = key;
-    }
+    const { pageSize, afterKey: afterId } = readPageQuery(q, deps.pageTokens, { defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE, validKey: isUuid }, badRequest);
     const res = await deps.queue.listMessages({ status: q.status as MessageStatus | undefined, recipient: q.recipient || undefined, afterId, limit: pageSize });
     const last = res.messages.at(-1);
     reply.header('link', linkHeader(new URL(req.url, 'http://x'), pageSize, res.hasMore && last ? deps.pageTokens.encode(last.id) : null));

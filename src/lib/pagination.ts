@@ -47,3 +47,32 @@ export function linkHeader(requestUrl: URL, pageSize: number, nextToken: string 
   }
   return parts.join(',');
 }
+
+export interface PageQuery {
+  page_size?: string;
+  page_token?: string;
+}
+
+/**
+ * Reads `page_size` (default `defaultSize`, capped at `maxSize`) and `page_token` (the last key of
+ * the previous page, which must look like `validKey` demands). Bad input throws `invalid(message)`.
+ */
+export function readPageQuery(
+  q: PageQuery,
+  tokens: PageTokens,
+  opts: { defaultSize: number; maxSize: number; validKey: (key: string) => boolean },
+  invalid: (message: string) => Error,
+): { pageSize: number; afterKey: string | undefined } {
+  let pageSize = opts.defaultSize;
+  if (q.page_size !== undefined) {
+    if (!/^\d+$/.test(q.page_size) || Number(q.page_size) < 1) throw invalid('The page_size parameter must be a positive integer.');
+    pageSize = Math.min(Number(q.page_size), opts.maxSize);
+  }
+  let afterKey: string | undefined;
+  if (q.page_token) {
+    const key = tokens.decode(q.page_token);
+    if (key === null || !opts.validKey(key)) throw invalid('The page token is invalid, do not craft your own page tokens.');
+    afterKey = key;
+  }
+  return { pageSize, afterKey };
+}

@@ -11,6 +11,8 @@ import type { OneTimeSecretPool } from '../selfservice/flow/one-time-secret.js';
 import type { Transaction } from 'kysely';
 import type { Tables } from './tables.js';
 import type { ErrorPool, FlowPool } from '../selfservice/flow/flow.js';
+import { SqlWebHookDeliveryPersister } from './web-hook-delivery-persister.js';
+import type { WebHookDeliveryQueue } from '../selfservice/hooks/web-hook/delivery-queue.js';
 
 /** All repositories over one database; what the registry hands to the domains. */
 export interface Persister {
@@ -21,6 +23,8 @@ export interface Persister {
   readonly errors: ErrorPool;
   readonly courier: CourierQueue;
   readonly secrets: OneTimeSecretPool;
+  /** The durable outbox of background (`response.ignore`) web hooks. */
+  readonly webHookDeliveries: WebHookDeliveryQueue;
   /**
    * Runs `fn` with repositories bound to one transaction: a flow change, the one-time secret it
    * issues, the message that carries it and any identity change commit or roll back together.
@@ -54,6 +58,7 @@ export function createPersister(database: Database): Persister {
     errors: flows,
     courier: new SqlCourierPersister(database.db, database.dialect),
     secrets: new SqlOneTimeSecretPersister(database.db, database.dialect),
+    webHookDeliveries: new SqlWebHookDeliveryPersister(database.db, database.dialect),
     transaction: (fn) => database.db.transaction().execute((trx) => fn(repositories(trx, database.dialect))),
     sessions: new SqlSessionPersister(database.db, database.dialect, identities),
   };

@@ -164,7 +164,38 @@ export interface DevMailboxMessagesTable {
   created_at: unknown;
 }
 
+export interface WebHookDeliveriesTable {
+  id: string;
+  hook_ref: string;
+  hook_id: string | null;
+  url: string;
+  method: string;
+  body: string | null;
+  status: string;
+  attempt_count: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: unknown;
+  lease_until: unknown | null;
+  leased_by: string | null;
+  delivered_at: unknown | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+export interface WebHookDeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: unknown;
+}
+
 export interface Tables {
+  web_hook_deliveries: WebHookDeliveriesTable;
+  web_hook_delivery_attempts: WebHookDeliveryAttemptsTable;
   dev_mailbox_messages: DevMailboxMessagesTable;
   selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;
