@@ -9,7 +9,7 @@ import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
-const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery)(\/|\?|$)/;
+const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery|web-hooks)(\/|\?|$)/;
 
 /** The admin API: identity management and operations. Must not be exposed to the internet. */
 export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
@@ -35,6 +35,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     transaction: (fn) => r.persister.transaction(fn),
     methods: r.selfService.recoveryAdmin,
   });
+  r.webHooks.registerAdminRoutes(app);
   registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import { buildAdminApi } from './admin.js';
 import { buildPublicApi } from './public.js';
+import { hasBackgroundWebHooks } from '../selfservice/hooks/web-hook/config.js';
 
 export interface RunningServers {
   publicApp: FastifyInstance;
@@ -26,6 +27,9 @@ export async function startServers(r: Registry, opts: ListenOptions = {}): Promi
   try {
     const publicUrl = await publicApp.listen({ port: opts.publicPort ?? serve.public.port, host: opts.host ?? serve.public.host ?? '0.0.0.0' });
     const adminUrl = await adminApp.listen({ port: opts.adminPort ?? serve.admin.port, host: opts.host ?? serve.admin.host ?? '0.0.0.0' });
+    // Background web hooks are delivered by every running server; the queue hands each to one.
+    const deliveries = hasBackgroundWebHooks(r.config.values) ? r.webHooks.worker : null;
+    deliveries?.start();
     return {
       publicApp,
       adminApp,
@@ -33,6 +37,7 @@ export async function startServers(r: Registry, opts: ListenOptions = {}): Promi
       adminUrl,
       close: async () => {
         await Promise.all([publicApp.close(), adminApp.close()]);
+        await deliveries?.stop();
       },
     };
   } catch (err) {

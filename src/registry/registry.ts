@@ -14,6 +14,10 @@ import { FlowService } from '../selfservice/flow/service.js';
 import { Courier } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
 import { createSelfService, type SelfService } from './selfservice.js';
+import { createWebHooks, type WebHooks } from '../selfservice/hooks/web-hook/index.js';
+import { WebHookHook, webHookPhase } from '../selfservice/hooks/web-hook/hook.js';
+import { baseFlowJson } from '../selfservice/flow/service.js';
+import { sessionToJson } from '../session/session.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -35,6 +39,8 @@ export interface Registry {
   readonly courier: Courier;
   /** Self-service methods, hooks and strategies, built from the configuration at first use. */
   readonly selfService: SelfService;
+  /** The web hook runner, its background delivery worker and admin routes. */
+  readonly webHooks: WebHooks;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -104,8 +110,19 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
   const renderIdentity = (identity: Identity, admin: boolean) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false });
+  // Built now, so a web hook that can never work stops start-up.
+  const webHooks = createWebHooks({ config: config.values, queue: persister.webHookDeliveries, logger, pageTokens });
+  const webHookDeps = {
+    runner: webHooks.runner,
+    logger,
+    publicBaseUrl: () => config.publicBaseUrl(),
+    renderFlow: baseFlowJson,
+    renderIdentity: (identity: Identity) => renderIdentity(identity, true),
+    renderSession: (session: Parameters<typeof sessionToJson>[0], identity: Identity | null) => sessionToJson(session, identity ? renderIdentity(identity, false) : undefined),
+  };
   let selfService: SelfService | undefined;
   const registry: Registry = {
+    webHooks,
     sessions,
     csrf,
     flows,
@@ -114,7 +131,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     schemaUrl,
     renderIdentity,
     get selfService() {
-      selfService ??= createSelfService(registry);
+      selfService ??= createSelfService(registry, (kind, position, cfg) => new WebHookHook(cfg, webHookPhase(kind, position, cfg), webHookDeps));
       return selfService;
     },
     config,
@@ -125,7 +142,10 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     hasher,
     identityManager,
     pageTokens,
-    close: () => database.close(),
+    close: async () => {
+      await webHooks.close();
+      await database.close();
+    },
   };
   return registry;
 }

@@ -47,8 +47,6 @@ export interface SelfServiceDeps {
   passwordPolicy: PasswordPolicy;
   courier: Courier;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
-  /** Builds `web_hook` hooks (absent: a configured web hook stops start-up). */
-  webHook?: HookDeps['webHook'];
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -65,7 +63,7 @@ export interface SelfService {
  * The composition root of self-service: which methods are on, which hooks run where. Adding a
  * method is one folder under `selfservice/strategies/` and one entry in `methods` below.
  */
-export function createSelfService(d: SelfServiceDeps): SelfService {
+export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook']): SelfService {
   const c = d.config;
   const defaultSchema = lazyDefaultSchema(d.schemas);
 
@@ -95,11 +93,7 @@ export function createSelfService(d: SelfServiceDeps): SelfService {
     sessions: d.sessions,
     rotateCsrf: (reply) => d.csrf.rotate(reply),
     verification,
-    webHook:
-      d.webHook ??
-      (() => {
-        throw new Error('web_hook hooks are not available in this process');
-      }),
+    webHook,
   };
   const executor = (kind: SelfServiceFlowName) => hookExecutor(kind, c, hookDeps, d.logger);
   const hooks = {

@@ -146,7 +146,7 @@ describe('web hook runner (blocking calls)', () => {
     await wh.close();
   });
 
-  test('parse: a refusal with messages interrupts the flow with field and form messages; without messages it is a 500', async () => {
+  test('parse: a refusal with messages interrupts the flow with field and form messages; without messages it is a 502', async () => {
     const wh = await webHooks(queue);
     peer.handler = (_r, res) =>
       void res.writeHead(422, { 'content-type': 'application/json' }).end(
@@ -169,7 +169,7 @@ describe('web hook runner (blocking calls)', () => {
     assert.equal((await wh.runner.run(hook({ can_interrupt: true }), hookContext())).kind, 'interrupt');
 
     peer.handler = (_r, res) => void res.writeHead(400, { 'content-type': 'application/json' }).end('{"messages":[]}');
-    await rejects(wh.runner.run(hook({ response: { parse: true } }), hookContext()), 500);
+    await rejects(wh.runner.run(hook({ response: { parse: true } }), hookContext()), 502);
     peer.handler = (_r, res) => void res.writeHead(400).end('not json');
     await rejects(wh.runner.run(hook({ response: { parse: true } }), hookContext()), 502);
     await wh.close();

@@ -219,3 +219,8 @@ export function validateWebHookConfigs(values: Pick<TesseraConfig, 'selfservice'
   }
   return issues;
 }
+
+/** Whether any configured web hook is delivered in the background (`response.ignore`). */
+export function hasBackgroundWebHooks(values: Pick<TesseraConfig, 'selfservice'>): boolean {
+  return configuredWebHooks(values).some((h) => h.config.response?.ignore === true);
+}

@@ -316,8 +316,8 @@ export function parseMessages(res: OutboundResponse): WebHookFieldMessages[] {
     }
     out.push({ instancePtr: ptr, messages });
   }
-  // Kratos: "got no validation errors", a 500.
-  if (out.length === 0) throw internal('The web hook refused the request without giving a reason.', { cause: new Error(`web hook answered status ${res.status} with no messages`) });
+  // Kratos answers this with a 500 ("got no validation errors"); it is the peer that misbehaved, so a 502.
+  if (out.length === 0) throw badGateway(`web hook answered status ${res.status} with no messages`);
   return out;
 }
 
