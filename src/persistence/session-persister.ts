@@ -150,11 +150,6 @@ export class SqlSessionPersister implements SessionPool {
     return session;
   }
 
-  async getSessionByLogoutTokenHash(logoutTokenHash: string): Promise<Session | null> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('logout_token_hash', '=', logoutTokenHash).executeTakeFirst();
-    return row ? (await this.hydrate([row], true))[0] ?? null : null;
-  }
-
   async getSession(id: string, opts: { withIdentity?: boolean } = {}): Promise<Session | null> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? (await this.hydrate([row], opts.withIdentity ?? true))[0] ?? null : null;

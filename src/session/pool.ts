@@ -15,7 +15,6 @@ export interface ListSessionsParams {
 export interface SessionPool {
   createSession(session: Session, tokenHash: string, logoutTokenHash: string): Promise<void>;
   getSessionByTokenHash(tokenHash: string): Promise<Session | null>;
-  getSessionByLogoutTokenHash(logoutTokenHash: string): Promise<Session | null>;
   getSession(id: string, opts?: { withIdentity?: boolean }): Promise<Session | null>;
   listSessions(params: ListSessionsParams): Promise<{ sessions: Session[]; hasMore: boolean }>;
   /** Re-authentication of an existing session (refresh login): new methods, AAL and times. */
