@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling } from './kit/errors.js';
 
 export interface AppOptions {
   logger: Logger;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import jsonPatch from 'fast-json-patch';
 import { badRequest, KratosError, notFound } from '../errors/kratos-error.js';
-import { bodyValidator } from '../http/validate-body.js';
+import { bodyValidator } from '../http/kit/validate-body.js';
 import { isUuid } from '../lib/ids.js';
 import { linkHeader, type PageTokens } from '../lib/pagination.js';
 import { CREDENTIAL_TYPES, identityToJson, isCredentialsType, type CredentialsType, type Identity, type IdentityState } from './identity.js';

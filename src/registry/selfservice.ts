@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { SelfServiceFlowName } from '../config/types.js';
-import type { Csrf } from '../http/csrf.js';
+import type { Csrf } from '../http/kit/csrf.js';
 import type { Identity } from '../identity/identity.js';
 import type { IdentityManager } from '../identity/manager.js';
 import type { Hasher } from '../hash/hasher.js';

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError } from '../errors/kratos-error.js';
 import type { CredentialsType, Identity } from '../identity/identity.js';
 import { newId } from '../lib/ids.js';
-import { clearCookie, setCookie, type CookieAttributes, type CookieSigner } from '../http/cookies.js';
+import { clearCookie, setCookie, type CookieAttributes, type CookieSigner } from '../http/kit/cookies.js';
 import type { SessionPool } from './pool.js';
 import { isSessionActive, type AuthenticationMethod, type IssuedSession, type Session } from './session.js';
 import { assuranceLevel } from './aal.js';

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { KratosError, notFound } from '../../errors/kratos-error.js';
-import { toKratosError } from '../../http/errors.js';
-import type { Csrf } from '../../http/csrf.js';
+import { toKratosError } from '../../http/kit/errors.js';
+import type { Csrf } from '../../http/kit/csrf.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import type { UiText } from '../../text/index.js';
 import { flowAlreadyCompleted, flowExpiredError, flowTypeMismatch } from './errors.js';

@@ -42,7 +42,7 @@ for (const factory of testDatabases()) {
         assert.equal(res.headers.get('x-kratos-authenticated-identity-id'), identity.id);
       }
       const cookieName = s.registry.config.sessionCookie().name;
-      const signed = (await import('../../../src/http/cookies.js')).CookieSigner;
+      const signed = (await import('../../../src/http/kit/cookies.js')).CookieSigner;
       const cookie = `${cookieName}=${new signed(s.registry.config.secretsCookie()).sign(token)}`;
       const viaCookie = await s.publicApi.get('/sessions/whoami', { headers: { cookie } });
       assert.equal(viaCookie.status, 200);

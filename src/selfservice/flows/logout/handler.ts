@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden } from '../../../errors/kratos-error.js';
 import { safeEqual } from '../../../lib/safe-compare.js';
 import { noActiveSession, type SessionManager } from '../../../session/manager.js';
-import { bodyValidator } from '../../../http/validate-body.js';
+import { bodyValidator } from '../../../http/kit/validate-body.js';
 import { browserResponseMode } from '../../flow/request.js';
 import type { FlowService } from '../../flow/service.js';
 

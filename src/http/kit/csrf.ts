@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KratosError } from '../errors/kratos-error.js';
-import { safeEqual } from '../lib/safe-compare.js';
+import { KratosError } from '../../errors/kratos-error.js';
+import { safeEqual } from '../../lib/safe-compare.js';
 import { readCookie, setCookie, type CookieAttributes } from './cookies.js';
 
 const TOKEN_BYTES = 32;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
-import { safeEqual } from '../lib/safe-compare.js';
+import { safeEqual } from '../../lib/safe-compare.js';
 
 /**
  * Cookie values Tessera issues are signed with the first `secrets.cookie` entry and accepted with any

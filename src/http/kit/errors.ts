@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KratosError } from '../errors/kratos-error.js';
+import { KratosError } from '../../errors/kratos-error.js';
 
 /** Maps Fastify's own coded errors (body parsing, limits, media types) to the envelope. */
 function fromFastifyError(err: FastifyError): KratosError | null {
