@@ -1,6 +1,6 @@
-/** The UI node model flows build and return: nodes, the `ui` container, ordering, generated forms. */
+/** The UI node model flows build and return: nodes, ordering, generated forms. */
 export * from './node.js';
-export { UiContainer, flattenJSON, type UiContainerJSON, type UpsertOptions } from './container.js';
+export { flattenJSON } from './flatten.js';
 export { csrfNode, CSRF_TOKEN_NAME } from './csrf.js';
 export { sortNodes, loginSortOptions, registrationSortOptions, passwordLoginOrder, type SortNodesOptions } from './sort.js';
 export {

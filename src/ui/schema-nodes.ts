@@ -7,7 +7,7 @@
  */
 import { infoNodeLabelGenerated, infoNodeLabelId } from '../text/node-label.js';
 import type { UiText } from '../text/message.js';
-import { flattenJSON } from './container.js';
+import { flattenJSON } from './flatten.js';
 import {
   inputNode,
   UiNodeAutocomplete,
