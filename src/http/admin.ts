@@ -6,6 +6,7 @@ import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
 import { registerRecoveryAdmin } from './recovery-wiring.js';
 import { createApp } from './app.js';
+import { tlsMaterial } from './tls.js';
 import { registerHealthRoutes } from './health.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
@@ -16,6 +17,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
   const app = await createApp({
     logger: r.logger.child({ api: 'admin' }),
     bodyLimit: r.config.bodyLimit('admin'),
+    https: tlsMaterial(r.config, 'admin'),
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
   });
   registerHealthRoutes(app, { ping: () => r.database.ping() });

@@ -13,6 +13,7 @@ import { PasswordRegistrationStrategy } from '../selfservice/strategies/password
 import type { LoginStrategy } from '../selfservice/flows/login/strategy.js';
 import type { RegistrationStrategy } from '../selfservice/flows/registration/strategy.js';
 import { createApp } from './app.js';
+import { tlsMaterial } from './tls.js';
 import { registerVerificationRoutes } from '../selfservice/flows/verification/handler.js';
 import { createVerificationServices, verificationStrategies } from '../selfservice/hooks/verification-services.js';
 import { sendVerificationForAddresses } from '../selfservice/hooks/verification.js';
@@ -26,7 +27,7 @@ import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
-  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public') });
+  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public'), https: tlsMaterial(r.config, 'public') });
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);

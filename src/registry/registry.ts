@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger as createConfiguredLogger, type LoggerOptions } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
 import { Database } from '../persistence/database.js';
 import { createPersister, type Persister } from '../persistence/persister.js';
@@ -45,14 +46,15 @@ export interface RegistryOptions {
   logger?: Logger;
 }
 
-export function createLogger(config: Config): Logger {
-  // Kratos's level names; pino calls two of them differently.
-  const configured = config.values.log?.level ?? 'info';
-  const level = configured === 'warning' ? 'warn' : configured === 'panic' ? 'fatal' : configured;
-  return pino({
-    level,
-    // Credentials can arrive in headers and bodies; none of them is ever logged.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-session-token"]', '*.password', '*.hashed_password'], censor: '[redacted]' },
+/** The process logger with the configuration's `log.*` settings (level, format, redaction). */
+export function createLogger(config: Config, destination?: LoggerOptions['destination']): Logger {
+  const l = config.values.log;
+  return createConfiguredLogger({
+    level: l?.level ?? 'info',
+    format: l?.format ?? 'json',
+    leakSensitiveValues: l?.leak_sensitive_values ?? false,
+    redactionText: l?.redaction_text ?? '',
+    destination,
   });
 }
 
