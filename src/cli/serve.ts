@@ -5,7 +5,7 @@ import { redactDsn } from '../persistence/dsn.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
 import { startCourier } from './courier.js';
 import { ensureDatabaseSchema } from './database-schema.js';
-import { requireUsableIdentitySchemas } from './identity-schema-check.js';
+import { requireUsableSchemasAndTemplates } from './startup-checks.js';
 import { TlsSettingsError, tlsMaterial } from '../http/tls.js';
 import { createCourierWorker } from '../courier/setup.js';
 import { createDevMailboxChannel, devMailboxWanted } from '../courier/channels/dev-mailbox.js';
@@ -24,7 +24,7 @@ export function registerServe(program: Command): void {
       for (const w of config.warnings) log.warn(w);
 
       await requireUsableTls(r);
-      await requireUsableIdentitySchemas(r);
+      await requireUsableSchemasAndTemplates(r);
       await ensureDatabaseSchema(r);
 
       const servers = await startServers(r);

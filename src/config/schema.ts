@@ -522,7 +522,8 @@ export const configSchema: JsonSchema = {
               {
                 ttl: duration('1m'),
                 claims_mapper_url: uri(),
-                jwks_url: uri(),
+                // A JWKS holding private keys is read from a file or inline, never fetched (as later Kratos requires).
+                jwks_url: uri({ pattern: '^(file|base64)://' }),
                 subject_source: str({ enum: ['id', 'external_id'], default: 'id' }),
               },
               { required: ['jwks_url'] },

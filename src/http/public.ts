@@ -31,7 +31,14 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
-  registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
+  registerSessionPublicRoutes(app, {
+    sessions: r.sessions,
+    identities: r.persister.identities,
+    renderIdentity: r.renderIdentity,
+    pageTokens: r.pageTokens,
+    tokenizer: r.tokenizer,
+    tokenExchange: r.tokenExchange,
+  });
 
   await registerSelfService(app, r);
   if (r.config.values.ui.enabled) {
@@ -71,6 +78,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     sessions: r.sessions,
     strategies: loginStrategies,
     renderIdentity: r.renderIdentity,
+    tokenExchange: r.tokenExchange,
     afterHooks: (method) => c.hooks('login', 'after', method),
     requireVerifiedAddress,
   });
@@ -82,6 +90,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     enabled: () => c.flowEnabled('registration'),
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
     renderIdentity: r.renderIdentity,
+    tokenExchange: r.tokenExchange,
     afterHooks: (method) => c.hooks('registration', 'after', method),
     rotateCsrf: (reply) => r.csrf.rotate(reply),
     afterRegistration: (identity, ctx) => sendVerificationForAddresses(identity, identity.verifiable_addresses, { ...ctx, services: verificationServices }),

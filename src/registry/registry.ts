@@ -14,6 +14,10 @@ import { identityToJson, type Identity } from '../identity/identity.js';
 import { FlowService } from '../selfservice/flow/service.js';
 import { Courier } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
+import { SessionTokenExchanger } from '../session/token-exchange.js';
+import { SessionTokenizer } from '../session/tokenizer.js';
+import { SqlSessionTokenExchangePersister } from '../persistence/session-token-exchange-persister.js';
+import { createDefaultFetchRemote, loadSchemaSource } from '../schema/loader.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -33,6 +37,10 @@ export interface Registry {
   readonly flows: FlowService;
   readonly passwordPolicy: PasswordPolicy;
   readonly courier: Courier;
+  /** Session token exchange of native flows (`return_session_token_exchange_code`). */
+  readonly tokenExchange: SessionTokenExchanger;
+  /** whoami's `tokenize_as`: sessions as JWTs. */
+  readonly tokenizer: SessionTokenizer;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -102,8 +110,21 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const tokenExchange = new SessionTokenExchanger({
+    pool: new SqlSessionTokenExchangePersister(database.db, database.dialect),
+    // Usable while the flow is, and for an hour after it ends (the app exchanges right after the redirect).
+    lifespanMs: () => Math.max(config.flowLifespanMs('login'), config.flowLifespanMs('registration')) + 3_600_000,
+  });
+  const fetchRemote = createDefaultFetchRemote();
+  const tokenizer = new SessionTokenizer({
+    templates: () => config.values.session.whoami.tokenizer.templates,
+    issuer: () => config.publicBaseUrl().toString(),
+    load: (url) => loadSchemaSource(url, { cwd: process.cwd(), fetchRemote }),
+  });
   return {
     sessions,
+    tokenExchange,
+    tokenizer,
     csrf,
     flows,
     passwordPolicy,

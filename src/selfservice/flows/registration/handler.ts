@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfo, type SessionManager } from '../../../session/manager.js';
 import { sessionToJson } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
+import { exchangeCodeFor, type ExchangeCodeIssuer } from '../../../session/token-exchange.js';
 import { errorRegistrationFlowExpired, errorRegistrationNoStrategyFound } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { registrationSortOptions, sortNodes } from '../../../ui/sort.js';
@@ -35,6 +36,8 @@ export interface RegistrationHandlerDeps {
   afterRegistration?(identity: Identity, ctx: { req: FastifyRequest; reply: FastifyReply; type: FlowType; returnTo: string | null; csrfToken?: string }): Promise<Array<{ action: string; flow?: { url?: string } }>>;
   /** Replaces the anti-CSRF cookie and returns the new raw token. */
   rotateCsrf?(reply: FastifyReply): string;
+  /** Issues `session_token_exchange_code` for API flows that ask for one. */
+  tokenExchange?: ExchangeCodeIssuer;
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -74,7 +77,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         throw sessionAlreadyAvailable('registration');
       }
       const flow = await newRegistrationFlow(req, reply, type, returnTo);
-      return flows.respondWithFlow(req, reply, flow, registrationFlowJson(flow));
+      const json = registrationFlowJson(flow);
+      const exchangeCode = await exchangeCodeFor(flow, req.query, deps.tokenExchange);
+      if (exchangeCode) json.session_token_exchange_code = exchangeCode;
+      return flows.respondWithFlow(req, reply, flow, json);
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }
