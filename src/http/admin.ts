@@ -32,6 +32,12 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerRecoveryAdmin(app, r);
-  registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
+  registerSessionAdminRoutes(app, {
+    sessions: r.sessions,
+    identities: r.persister.identities,
+    renderIdentity: r.renderIdentity,
+    pageTokens: r.pageTokens,
+    fasterExtend: () => r.config.values.feature_flags.faster_session_extend,
+  });
   return app;
 }

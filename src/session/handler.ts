@@ -16,6 +16,8 @@ export interface SessionHandlerDeps {
   pageTokens: PageTokens;
   /** whoami's `tokenize_as` (public API only). */
   tokenizer?: SessionTokenizer;
+  /** `feature_flags.faster_session_extend`: extend answers 204 without a body (admin API). */
+  fasterExtend?: () => boolean;
   /** `GET /sessions/token-exchange` (public API only). */
   tokenExchange?: SessionTokenExchanger;
 }
@@ -148,10 +150,14 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
     return reply.code(204).send();
   });
 
-  app.patch('/admin/sessions/:id/extend', async (req: FastifyRequest<{ Params: { id: string } }>) => {
+  app.patch('/admin/sessions/:id/extend', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    if (!isUuid(req.params.id)) throw badRequest('The session id must be a UUID.');
     const s = await loadSession(req.params.id);
     if (!s.active) throw notFound('Unable to locate the resource');
-    return render(await deps.sessions.extend(s), { identity: true, devices: true });
+    const extended = await deps.sessions.extend(s);
+    // feature_flags.faster_session_extend: answer without reading the session back, as Kratos does.
+    if (deps.fasterExtend?.()) return reply.code(204).send();
+    return render(extended, { identity: true, devices: true });
   });
 
   app.get('/admin/identities/:id/sessions', async (req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>, reply) => {
