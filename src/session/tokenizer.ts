@@ -10,8 +10,8 @@
  * or override any claim except `sub`.
  */
 import { randomUUID } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
-import { compile, JsonnetError, type Program } from '../../packages/jsonnet/src/index.js';
+import type { JWK } from 'jose';
+import type { Program } from '../../packages/jsonnet/src/index.js';
 import { badRequest } from '../errors/kratos-error.js';
 import type { TokenizerTemplateConfig } from '../config/types.js';
 import { parseDuration } from '../lib/duration.js';
@@ -38,8 +38,12 @@ const MAPPER_LIMITS = { timeoutMs: 1000, maxSteps: 1_000_000 };
 interface SigningKey {
   alg: string;
   kid: string | undefined;
-  key: Awaited<ReturnType<typeof importJWK>>;
+  key: Awaited<ReturnType<typeof import('jose').importJWK>>;
 }
+
+// The JOSE and Jsonnet libraries are loaded on first use: most deployments configure no template.
+const jose = () => import('jose');
+const jsonnet = () => import('../../packages/jsonnet/src/index.js');
 
 /** A template whose JWKS or mapper cannot be used: a configuration problem, reported at start. */
 export class TokenizerTemplateError extends Error {}
@@ -102,7 +106,7 @@ export class SessionTokenizer {
         const program = await this.mapper(tpl.claims_mapper_url);
         mapped = program.evaluateToValue({ extValues: { session: sessionJson, claims }, limits: MAPPER_LIMITS, trace: () => {} });
       } catch (err) {
-        if (err instanceof JsonnetError || err instanceof TokenizerTemplateError) throw badRequest('Unable to execute tokenizer JsonNet.', { cause: err });
+        if (err instanceof (await jsonnet()).JsonnetError || err instanceof TokenizerTemplateError) throw badRequest('Unable to execute tokenizer JsonNet.', { cause: err });
         throw err;
       }
       const mappedClaims = isObject(mapped) ? mapped.claims : undefined;
@@ -110,6 +114,7 @@ export class SessionTokenizer {
       claims = { ...claims, ...mappedClaims, sub: claims.sub };
     }
 
+    const { SignJWT } = await jose();
     return new SignJWT(claims).setProtectedHeader({ alg: signing.alg, typ: 'JWT', ...(signing.kid ? { kid: signing.kid } : {}) }).sign(signing.key);
   }
 
@@ -138,6 +143,7 @@ export class SessionTokenizer {
     const isPrivate = jwk.kty === 'oct' ? typeof jwk.k === 'string' : typeof jwk.d === 'string';
     if (!isPrivate) throw new TokenizerTemplateError('jwks_url: the first key has no private part; a signing key is needed');
     try {
+      const { importJWK } = await jose();
       return { alg: jwk.alg, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, key: await importJWK(jwk, jwk.alg) };
     } catch (err) {
       throw new TokenizerTemplateError(`jwks_url: the first key cannot be used with ${jwk.alg}: ${(err as Error).message}`);
@@ -147,8 +153,8 @@ export class SessionTokenizer {
   private mapper(url: string): Promise<Program> {
     const cached = this.mappers.get(url);
     if (cached && Date.now() - cached.loadedAt < MAPPER_CACHE_MS) return cached.program;
-    const program = this.deps.load(url).then(
-      (source) => {
+    const program = Promise.all([this.deps.load(url), jsonnet()]).then(
+      ([source, { compile }]) => {
         try {
           return compile(source, 'claims_mapper.jsonnet');
         } catch (err) {

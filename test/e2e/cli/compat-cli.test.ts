@@ -20,7 +20,8 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-async function waitFor(url: string, ms = 20_000): Promise<Response> {
+// Generous: on a busy machine a cold start (compiling the TypeScript sources) can take a while.
+async function waitFor(url: string, ms = 120_000): Promise<Response> {
   const until = Date.now() + ms;
   for (;;) {
     try {
@@ -65,8 +66,10 @@ describe('Kratos-style start-up', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let ready = false;
     try {
       await waitFor(`http://127.0.0.1:${ports.admin}/health/ready`);
+      ready = true;
       const created = await fetch(`http://127.0.0.1:${ports.admin}/admin/identities`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -79,7 +82,9 @@ describe('Kratos-style start-up', () => {
       assert.doesNotMatch(out, /^\{"level"/m, 'no JSON lines in text format');
     } finally {
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, out);
+      const code = await exited;
+      // Before its signal handlers are installed the process dies of the signal; that is not a shutdown failure.
+      if (ready) assert.equal(code, 0, out);
     }
   });
 
