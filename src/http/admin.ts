@@ -18,6 +18,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     logger: r.logger.child({ api: 'admin' }),
     bodyLimit: r.config.bodyLimit('admin'),
     https: tlsMaterial(r.config, 'admin'),
+    quietHealthChecks: r.config.values.serve.admin.request_log.disable_for_health,
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
   });
   registerHealthRoutes(app, { ping: () => r.database.ping() });

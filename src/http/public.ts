@@ -27,7 +27,12 @@ import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
-  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public'), https: tlsMaterial(r.config, 'public') });
+  const app = await createApp({
+    logger: r.logger.child({ api: 'public' }),
+    bodyLimit: r.config.bodyLimit('public'),
+    https: tlsMaterial(r.config, 'public'),
+    quietHealthChecks: r.config.values.serve.public.request_log.disable_for_health,
+  });
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);

@@ -8,14 +8,17 @@ import { assertFetchMatchesApi } from '../../testkit/openapi.js';
 import { fixture, freePort } from '../../testkit/server.js';
 
 /** A server on dsn: memory whose log lines are collected; runs one request with a query string. */
-async function logsOf(log: Record<string, unknown>): Promise<string[]> {
+async function logsOf(log: Record<string, unknown>, requestLog: { public?: boolean; admin?: boolean } = {}): Promise<string[]> {
   const lines: string[] = [];
   const [pub, adm] = [await freePort(), await freePort()];
   const config = await loadConfig({
     env: {},
     overrides: {
       dsn: 'memory',
-      serve: { public: { host: '127.0.0.1', port: pub }, admin: { host: '127.0.0.1', port: adm } },
+      serve: {
+        public: { host: '127.0.0.1', port: pub, request_log: { disable_for_health: requestLog.public ?? false } },
+        admin: { host: '127.0.0.1', port: adm, request_log: { disable_for_health: requestLog.admin ?? false } },
+      },
       identity: { schemas: [{ id: 'default', url: `file://${fixture('default.schema.json')}` }] },
       selfservice: { default_browser_return_url: 'http://127.0.0.1:4455/' },
       secrets: { default: ['test-secret-please-change-0123456789'] },
@@ -28,6 +31,9 @@ async function logsOf(log: Record<string, unknown>): Promise<string[]> {
   try {
     const res = await fetch(`http://127.0.0.1:${pub}/self-service/login/flows?id=6a1e4c55-1c4b-4b9e-9d3f-3e2f8d0c1a2b&token=secret-in-query`, { headers: { accept: 'application/json' } });
     await assertFetchMatchesApi('GET', res, 'public');
+    for (const port of [pub, adm]) {
+      for (const check of ['alive', 'ready']) await assertFetchMatchesApi('GET', await fetch(`http://127.0.0.1:${port}/health/${check}`), port === pub ? 'public' : 'admin');
+    }
     r.logger.debug('a debug line');
   } finally {
     await servers.close();
@@ -65,6 +71,16 @@ describe('log.* settings', () => {
     const lines = await logsOf({ leak_sensitive_values: true });
     const request = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.msg === 'request');
     assert.match(String(request?.query), /token=secret-in-query/);
+  });
+
+  test('serve.<api>.request_log.disable_for_health leaves out /health/* request lines of that API only', async () => {
+    const health = (lines: string[], api: string) =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.msg === 'request' && e.api === api && String(e.url).startsWith('/health/'));
+    const quiet = await logsOf({}, { public: true });
+    assert.equal(health(quiet, 'public').length, 0);
+    assert.equal(health(quiet, 'admin').length, 2);
+    const loud = await logsOf({});
+    assert.equal(health(loud, 'public').length, 2);
   });
 
   test('text lines quote values that need it and encode nested values as JSON', () => {
