@@ -9,9 +9,9 @@ export function withConfigOption(cmd: Command): Command {
 }
 
 /** Loads the configuration or exits with the list of problems; never starts half-configured. */
-export async function loadOrExit(files: string[], opts: { dev?: boolean; overrides?: Record<string, unknown> } = {}): Promise<Config> {
+export async function loadOrExit(files: string[], opts: { dev?: boolean; overrides?: Record<string, unknown>; skipRequired?: boolean } = {}): Promise<Config> {
   try {
-    return await loadConfig({ files, env: process.env, dev: opts.dev ?? false, overrides: opts.overrides });
+    return await loadConfig({ files, env: process.env, dev: opts.dev ?? false, overrides: opts.overrides, skipRequired: opts.skipRequired });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`The configuration is invalid:\n${err.message}\n`);

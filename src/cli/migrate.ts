@@ -10,14 +10,20 @@ interface MigrateOpts {
   yes?: boolean;
 }
 
-/** The DSN from the argument, else the DSN variable (with -e), else the configuration files. */
+/**
+ * The DSN from the argument, else (with -e) the DSN variable, else the configuration files' `dsn`
+ * (which the DSN variable also overrides), as Kratos's `-e` reads "DSN or the config file's dsn".
+ * Only `dsn` matters here, so a config file need not hold the keys `serve` requires.
+ */
 async function resolveDsn(arg: string | undefined, opts: MigrateOpts): Promise<string> {
   if (arg) return arg;
-  if (opts.readFromEnv) {
-    if (!process.env.DSN) throw new Error('-e/--read-from-env was given but the DSN environment variable is not set');
-    return process.env.DSN;
+  if (opts.readFromEnv && process.env.DSN) return process.env.DSN;
+  if (opts.config.length > 0) {
+    const dsn = (await loadOrExit(opts.config, { skipRequired: true })).values.dsn as string | undefined;
+    if (dsn) return dsn;
+    throw new Error(`no database given: ${opts.config.join(', ')} set no dsn${opts.readFromEnv ? ' and the DSN environment variable is not set' : ''}`);
   }
-  if (opts.config.length > 0) return (await loadOrExit(opts.config)).values.dsn;
+  if (opts.readFromEnv) throw new Error('-e/--read-from-env was given but the DSN environment variable is not set (and no -c <config> with a dsn)');
   throw new Error('no database given: pass a DSN argument, -e with the DSN variable set, or -c <config>');
 }
 

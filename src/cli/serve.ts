@@ -4,6 +4,9 @@ import { startServers } from '../http/server.js';
 import { redactDsn } from '../persistence/dsn.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
 import { startCourier } from './courier.js';
+import { ensureDatabaseSchema } from './database-schema.js';
+import { requireUsableSchemasAndTemplates } from './startup-checks.js';
+import { TlsSettingsError, tlsMaterial } from '../http/tls.js';
 import { createCourierWorker } from '../courier/setup.js';
 import { createDevMailboxChannel, devMailboxWanted } from '../courier/channels/dev-mailbox.js';
 import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
@@ -20,20 +23,9 @@ export function registerServe(program: Command): void {
       const log = r.logger;
       for (const w of config.warnings) log.warn(w);
 
-      const pending = await r.database.pendingMigrations();
-      if (pending.length > 0) {
-        if (config.dev) {
-          const applied = await r.database.migrate();
-          log.info({ applied }, 'applied database migrations');
-        } else {
-          process.stderr.write(
-            `The database schema is behind: ${pending.length} migration(s) not applied (${pending.join(', ')}).\n` +
-              `Run \`tessera migrate sql -e --yes\` (with DSN set) or \`tessera migrate sql -c <config> --yes\` first.\n`,
-          );
-          await r.close();
-          process.exit(1);
-        }
-      }
+      await requireUsableTls(r);
+      await requireUsableSchemasAndTemplates(r);
+      await ensureDatabaseSchema(r);
 
       const servers = await startServers(r);
       // Dev mode without SMTP: a courier worker runs here and keeps emails in the dev mailbox.
@@ -65,6 +57,21 @@ export function registerServe(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** Stops the process when `serve.*.tls` names files that cannot be read or do not fit together. */
+async function requireUsableTls(r: Registry): Promise<void> {
+  try {
+    tlsMaterial(r.config, 'public');
+    tlsMaterial(r.config, 'admin');
+  } catch (err) {
+    if (!(err instanceof TlsSettingsError)) throw err;
+    process.stderr.write(`The TLS settings cannot be used:
+${err.message}
+`);
+    await r.close();
+    process.exit(1);
+  }
 }
 
 /** The in-process courier of dev mode: every email goes to the dev mailbox. */

@@ -92,12 +92,12 @@ export class Config {
   private baseUrl(api: 'public' | 'admin'): URL {
     const s = this.values.serve[api];
     if (s.base_url) return withTrailingSlash(new URL(s.base_url));
-    const host = !s.host || s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host;
+    const host = !s.host || s.host === '0.0.0.0' || s.host === '::' || s.host.startsWith('unix:') ? '127.0.0.1' : s.host;
     const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    return new URL(`http://${h}:${s.port}/`);
+    return new URL(`${s.tls ? 'https' : 'http'}://${h}:${s.port}/`);
   }
 
-  /** The public API's base URL (always ends with "/"): serve.public.base_url, else http://<host>:<port>/. */
+  /** The public API's base URL (always ends with "/"): serve.public.base_url, else http(s)://<host>:<port>/. */
   publicBaseUrl(): URL {
     return this.baseUrl('public');
   }

@@ -114,6 +114,13 @@ function semanticChecks(data: Record<string, unknown>, dev: boolean, sources: So
     missing(issues, ['courier', 'http', 'request_config'], 'is required when courier.delivery_strategy is "http"');
   }
 
+  for (const api of ['public', 'admin'] as const) {
+    const tls = v.serve[api].tls;
+    if (tls && (tls.key === undefined) !== (tls.cert === undefined)) {
+      missing(issues, ['serve', api, 'tls', tls.key === undefined ? 'key' : 'cert'], `is required when serve.${api}.tls.${tls.key === undefined ? 'cert' : 'key'} is set (TLS needs both)`);
+    }
+  }
+
   const providers = v.selfservice.methods.oidc.config.providers;
   const pids = providers.map((p) => p.id);
   const pdup = pids.find((id, i) => pids.indexOf(id) !== i);

@@ -179,6 +179,9 @@ const definitions: Record<string, JsonSchema> = {
   courierValidOnlyTemplate: obj({
     valid: obj({ email: ref('emailTemplate'), sms: ref('smsTemplate') }, { required: ['email'] }),
   }),
+  // A PEM file by path, or its content base64-encoded inline (Kratos's tlsx source).
+  tlsxSource: obj({ path: str({ minLength: 1 }), base64: str({ minLength: 1 }) }, { minProperties: 1, maxProperties: 1 }),
+  tlsx: obj({ key: ref('tlsxSource'), cert: ref('tlsxSource') }),
   webauthnRp: obj(
     {
       id: str(),
@@ -199,6 +202,7 @@ const serveApi = (port: number, extra: Record<string, JsonSchema> = {}): JsonSch
     socket: socket(),
     request_log: group({ disable_for_health: bool(false) }),
     body_limit: int({ minimum: 1, default: 1_048_576 }),
+    tls: ref('tlsx'),
     ...extra,
   });
 
@@ -520,7 +524,8 @@ export const configSchema: JsonSchema = {
               {
                 ttl: duration('1m'),
                 claims_mapper_url: uri(),
-                jwks_url: uri(),
+                // A JWKS holding private keys is read from a file or inline, never fetched (as later Kratos requires).
+                jwks_url: uri({ pattern: '^(file|base64)://' }),
                 subject_source: str({ enum: ['id', 'external_id'], default: 'id' }),
               },
               { required: ['jwks_url'] },

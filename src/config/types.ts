@@ -59,7 +59,11 @@ export interface ServeApiConfig {
   request_log: { disable_for_health: boolean };
   /** Maximum request body in bytes (Tessera). */
   body_limit: number;
+  /** HTTPS: both key and cert, each a PEM file path or inline base64; absent for plain HTTP. */
+  tls?: { key?: TlsSourceConfig; cert?: TlsSourceConfig };
 }
+
+export type TlsSourceConfig = { path: string; base64?: undefined } | { base64: string; path?: undefined };
 
 export interface CorsConfig {
   enabled: boolean;

@@ -156,6 +156,12 @@ function formatMessage(e: ErrorObject): string {
       return `must be <= ${String(p.limit)}, got ${show(e.data)}`;
     case 'minItems':
       return `must have at least ${String(p.limit)} item(s)`;
+    case 'minProperties':
+    case 'maxProperties': {
+      const keys = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+      if (keys.join() === 'path,base64') return 'must set exactly one of "path" (a PEM file) or "base64" (the PEM content, base64-encoded)';
+      return e.keyword === 'minProperties' ? `must have at least ${String(p.limit)} key(s)` : `must have at most ${String(p.limit)} key(s)`;
+    }
     case 'propertyNames':
       return `invalid key name ${show(p.propertyName)}`;
     default:

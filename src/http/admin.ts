@@ -6,6 +6,7 @@ import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
 import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin-handler.js';
 import { createApp } from './app.js';
+import { tlsMaterial } from './tls.js';
 import { registerHealthRoutes } from './health.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
@@ -16,6 +17,8 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
   const app = await createApp({
     logger: r.logger.child({ api: 'admin' }),
     bodyLimit: r.config.bodyLimit('admin'),
+    https: tlsMaterial(r.config, 'admin'),
+    quietHealthChecks: r.config.values.serve.admin.request_log.disable_for_health,
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
   });
   registerHealthRoutes(app, { ping: () => r.database.ping() });
@@ -36,6 +39,12 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     methods: r.selfService.recoveryAdmin,
   });
   r.webHooks.registerAdminRoutes(app);
-  registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
+  registerSessionAdminRoutes(app, {
+    sessions: r.sessions,
+    identities: r.persister.identities,
+    renderIdentity: r.renderIdentity,
+    pageTokens: r.pageTokens,
+    fasterExtend: () => r.config.values.feature_flags.faster_session_extend,
+  });
   return app;
 }

@@ -9,6 +9,10 @@ export interface AppOptions {
   bodyLimit: number;
   /** Rewrites a request URL before routing (the admin API's bare-path aliases). */
   rewriteUrl?: (url: string) => string;
+  /** `serve.<api>.request_log.disable_for_health`: no request lines for /health/alive and /health/ready. */
+  quietHealthChecks?: boolean;
+  /** Serve HTTPS with this key and certificate chain (PEM). */
+  https?: { key: Buffer; cert: Buffer };
 }
 
 /**
@@ -17,9 +21,10 @@ export interface AppOptions {
  */
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
-    // Fastify's own request lines would include query strings, which can carry tokens; see onResponse below.
+    // Fastify's own request lines would log query strings unredacted; see onResponse below.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -36,7 +41,12 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {
-    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // The query string can carry tokens and codes: logged under `query`, which the logger redacts unless log.leak_sensitive_values.
+    const q = req.url.indexOf('?');
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    if (opts.quietHealthChecks && (path === '/health/alive' || path === '/health/ready')) return done();
+    const query = q === -1 ? undefined : req.url.slice(q + 1);
+    req.log.info({ method: req.method, url: path, query, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();
   });
   return app;

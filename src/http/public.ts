@@ -9,6 +9,7 @@ import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
 import { registerSettingsRoutes } from '../selfservice/flows/settings/handler.js';
 import { registerRecoveryRoutes } from '../selfservice/flows/recovery/handler.js';
 import { createApp } from './app.js';
+import { tlsMaterial } from './tls.js';
 import { registerVerificationRoutes } from '../selfservice/flows/verification/handler.js';
 import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health.js';
@@ -18,11 +19,23 @@ import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
-  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public') });
+  const app = await createApp({
+    logger: r.logger.child({ api: 'public' }),
+    bodyLimit: r.config.bodyLimit('public'),
+    https: tlsMaterial(r.config, 'public'),
+    quietHealthChecks: r.config.values.serve.public.request_log.disable_for_health,
+  });
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
-  registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
+  registerSessionPublicRoutes(app, {
+    sessions: r.sessions,
+    identities: r.persister.identities,
+    renderIdentity: r.renderIdentity,
+    pageTokens: r.pageTokens,
+    tokenizer: r.tokenizer,
+    tokenExchange: r.tokenExchange,
+  });
 
   await registerSelfService(app, r);
   if (r.config.values.ui.enabled) {
@@ -49,7 +62,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
   const c = r.config;
   const ss = r.selfService;
   const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity };
-  registerLoginRoutes(app, { ...common, hooks: ss.hooks.login });
+  registerLoginRoutes(app, { ...common, hooks: ss.hooks.login, tokenExchange: r.tokenExchange });
   registerRegistrationRoutes(app, {
     ...common,
     hooks: ss.hooks.registration,
@@ -57,6 +70,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     identities: r.identityManager,
     enabled: () => c.flowEnabled('registration'),
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
+    tokenExchange: r.tokenExchange,
   });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions });
   registerVerificationRoutes(app, {

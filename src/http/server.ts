@@ -3,6 +3,7 @@ import type { Registry } from '../registry/registry.js';
 import { buildAdminApi } from './admin.js';
 import { buildPublicApi } from './public.js';
 import { hasBackgroundWebHooks } from '../selfservice/hooks/web-hook/config.js';
+import { applySocketPermissions, removeStaleSocket, unixSocketPath } from './unix-socket.js';
 
 export interface RunningServers {
   publicApp: FastifyInstance;
@@ -24,9 +25,18 @@ export async function startServers(r: Registry, opts: ListenOptions = {}): Promi
   const serve = r.config.values.serve;
   const publicApp = await buildPublicApi(r);
   const adminApp = await buildAdminApi(r);
+  const listen = async (app: FastifyInstance, api: 'public' | 'admin', port: number | undefined): Promise<string> => {
+    const s = serve[api];
+    const path = opts.host === undefined ? unixSocketPath(s.host) : undefined;
+    if (path === undefined) return app.listen({ port: port ?? s.port, host: opts.host ?? s.host ?? '0.0.0.0' });
+    await removeStaleSocket(path);
+    const url = await app.listen({ path });
+    await applySocketPermissions(path, s.socket);
+    return url;
+  };
   try {
-    const publicUrl = await publicApp.listen({ port: opts.publicPort ?? serve.public.port, host: opts.host ?? serve.public.host ?? '0.0.0.0' });
-    const adminUrl = await adminApp.listen({ port: opts.adminPort ?? serve.admin.port, host: opts.host ?? serve.admin.host ?? '0.0.0.0' });
+    const publicUrl = await listen(publicApp, 'public', opts.publicPort);
+    const adminUrl = await listen(adminApp, 'admin', opts.adminPort);
     // Background web hooks are delivered by every running server; the queue hands each to one.
     const deliveries = hasBackgroundWebHooks(r.config.values) ? r.webHooks.worker : null;
     deliveries?.start();

@@ -53,10 +53,12 @@ export function parseDsn(dsn: string): ParsedDsn {
 
   if (scheme === 'sqlite' || scheme === 'sqlite3' || scheme === 'file') {
     const rest = trimmed.replace(/^(sqlite3?:\/\/|file:)/i, '');
-    const [pathPart] = rest.split('?');
+    const [pathPart, query] = rest.split('?');
     const path = decodeURIComponent(pathPart ?? '');
     if (!path) throw new DsnError('SQLite DSN needs a file path, e.g. sqlite://./data.sqlite');
-    return { dialect: 'sqlite', url: trimmed, file: path === ':memory:' ? path : resolve(path), pool: { ...defaults, maxConnections: 1 } };
+    // `mode=memory` names an in-memory database, as SQLite's URI filenames do.
+    const inMemory = path === ':memory:' || new URLSearchParams(query ?? '').get('mode') === 'memory';
+    return { dialect: 'sqlite', url: trimmed, file: inMemory ? ':memory:' : resolve(path), pool: { ...defaults, maxConnections: 1 } };
   }
 
   let dialect: DialectName;
@@ -81,6 +83,11 @@ export function parseDsn(dsn: string): ParsedDsn {
   for (const p of POOL_PARAMS) q.delete(p);
   if (dialect === 'postgres') u.protocol = 'postgres:';
   return { dialect, url: u.toString(), pool };
+}
+
+/** True for an in-memory SQLite database: it starts empty and lives as long as the process. */
+export function isInMemory(dsn: ParsedDsn): boolean {
+  return dsn.dialect === 'sqlite' && dsn.file === ':memory:';
 }
 
 /** The DSN with its password replaced, for logs and error messages. */

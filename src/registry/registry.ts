@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger as createConfiguredLogger, type LoggerOptions } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
 import { Database } from '../persistence/database.js';
 import { createPersister, type Persister } from '../persistence/persister.js';
@@ -18,6 +19,10 @@ import { createWebHooks, type WebHooks } from '../selfservice/hooks/web-hook/ind
 import { WebHookHook, webHookPhase } from '../selfservice/hooks/web-hook/hook.js';
 import { baseFlowJson } from '../selfservice/flow/service.js';
 import { sessionToJson } from '../session/session.js';
+import { SessionTokenExchanger } from '../session/token-exchange.js';
+import { SessionTokenizer } from '../session/tokenizer.js';
+import { SqlSessionTokenExchangePersister } from '../persistence/session-token-exchange-persister.js';
+import { createDefaultFetchRemote, loadSchemaSource } from '../schema/loader.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -41,6 +46,10 @@ export interface Registry {
   readonly selfService: SelfService;
   /** The web hook runner, its background delivery worker and admin routes. */
   readonly webHooks: WebHooks;
+  /** Session token exchange of native flows (`return_session_token_exchange_code`). */
+  readonly tokenExchange: SessionTokenExchanger;
+  /** whoami's `tokenize_as`: sessions as JWTs. */
+  readonly tokenizer: SessionTokenizer;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -54,14 +63,15 @@ export interface RegistryOptions {
   logger?: Logger;
 }
 
-export function createLogger(config: Config): Logger {
-  // Kratos's level names; pino calls two of them differently.
-  const configured = config.values.log?.level ?? 'info';
-  const level = configured === 'warning' ? 'warn' : configured === 'panic' ? 'fatal' : configured;
-  return pino({
-    level,
-    // Credentials can arrive in headers and bodies; none of them is ever logged.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-session-token"]', '*.password', '*.hashed_password'], censor: '[redacted]' },
+/** The process logger with the configuration's `log.*` settings (level, format, redaction). */
+export function createLogger(config: Config, destination?: LoggerOptions['destination']): Logger {
+  const l = config.values.log;
+  return createConfiguredLogger({
+    level: l?.level ?? 'info',
+    format: l?.format ?? 'json',
+    leakSensitiveValues: l?.leak_sensitive_values ?? false,
+    redactionText: l?.redaction_text ?? '',
+    destination,
   });
 }
 
@@ -109,6 +119,17 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const tokenExchange = new SessionTokenExchanger({
+    pool: new SqlSessionTokenExchangePersister(database.db, database.dialect),
+    // Usable while the flow is, and for an hour after it ends (the app exchanges right after the redirect).
+    lifespanMs: () => Math.max(config.flowLifespanMs('login'), config.flowLifespanMs('registration')) + 3_600_000,
+  });
+  const fetchRemote = createDefaultFetchRemote();
+  const tokenizer = new SessionTokenizer({
+    templates: () => config.values.session.whoami.tokenizer.templates,
+    issuer: () => config.publicBaseUrl().toString(),
+    load: (url) => loadSchemaSource(url, { cwd: process.cwd(), fetchRemote }),
+  });
   const renderIdentity = (identity: Identity, admin: boolean) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false });
   // Built now, so a web hook that can never work stops start-up.
   const webHooks = createWebHooks({ config: config.values, queue: persister.webHookDeliveries, logger, pageTokens });
@@ -124,6 +145,8 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   const registry: Registry = {
     webHooks,
     sessions,
+    tokenExchange,
+    tokenizer,
     csrf,
     flows,
     passwordPolicy,

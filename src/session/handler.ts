@@ -5,13 +5,21 @@ import type { IdentityPool } from '../identity/pool.js';
 import { isUuid } from '../lib/ids.js';
 import { linkHeader, type PageTokens } from '../lib/pagination.js';
 import { noSessionCredentials, type SessionManager } from './manager.js';
-import { sessionToJson, type Session } from './session.js';
+import { isSessionActive, sessionToJson, type Session } from './session.js';
+import type { SessionTokenizer } from './tokenizer.js';
+import type { SessionTokenExchanger } from './token-exchange.js';
 
 export interface SessionHandlerDeps {
   sessions: SessionManager;
   identities: IdentityPool;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   pageTokens: PageTokens;
+  /** whoami's `tokenize_as` (public API only). */
+  tokenizer?: SessionTokenizer;
+  /** `feature_flags.faster_session_extend`: extend answers 204 without a body (admin API). */
+  fasterExtend?: () => boolean;
+  /** `GET /sessions/token-exchange` (public API only). */
+  tokenExchange?: SessionTokenExchanger;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -64,11 +72,28 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     const session = t ? await deps.sessions.fromToken(t.token) : null;
     if (!session || !session.identity) throw noSessionCredentials();
     reply.header('x-kratos-authenticated-identity-id', session.identity_id);
+    const json = render(session, true);
+    const template = first(req.query as Query, 'tokenize_as');
+    if (template) {
+      if (!deps.tokenizer) throw badRequest(`Unable to find tokenizer template "${template}".`);
+      json.tokenized = await deps.tokenizer.tokenize(template, session, json);
+    }
     // A cookie is re-issued so its lifetime follows the session's, as Kratos refreshes it.
     if (t!.source === 'cookie') deps.sessions.setCookie(reply, t!.token, session);
-    return render(session, true);
+    return json;
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/sessions/whoami', handler: whoami });
+
+  // Native apps whose sign-in finished in a browser fetch their session token with both halves of the code.
+  app.get('/sessions/token-exchange', async (req: FastifyRequest<{ Querystring: Query }>) => {
+    const initCode = first(req.query, 'init_code');
+    const returnToCode = first(req.query, 'return_to_code');
+    if (!initCode || !returnToCode) throw badRequest('"init_code" and "return_to_code" query params must be set');
+    const exchanged = deps.tokenExchange ? await deps.tokenExchange.exchange(initCode, returnToCode) : null;
+    const session = exchanged ? await deps.sessions.pool.getSession(exchanged.sessionId, { withIdentity: true }) : null;
+    if (!exchanged || !session?.identity || !isSessionActive(session)) throw notFound('no session yet for this "code"');
+    return { session_token: exchanged.token, session: render(session, true) };
+  });
 
   app.get('/sessions', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
     const current = await deps.sessions.require(req);
@@ -125,10 +150,14 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
     return reply.code(204).send();
   });
 
-  app.patch('/admin/sessions/:id/extend', async (req: FastifyRequest<{ Params: { id: string } }>) => {
+  app.patch('/admin/sessions/:id/extend', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    if (!isUuid(req.params.id)) throw badRequest('The session id must be a UUID.');
     const s = await loadSession(req.params.id);
     if (!s.active) throw notFound('Unable to locate the resource');
-    return render(await deps.sessions.extend(s), { identity: true, devices: true });
+    const extended = await deps.sessions.extend(s);
+    // feature_flags.faster_session_extend: answer without reading the session back, as Kratos does.
+    if (deps.fasterExtend?.()) return reply.code(204).send();
+    return render(extended, { identity: true, devices: true });
   });
 
   app.get('/admin/identities/:id/sessions', async (req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>, reply) => {

@@ -345,7 +345,7 @@ describe('loadConfig validation', () => {
   it('fails on an unknown key, naming its path and file', async () => {
     const bad = file('unknown.yml', `serve:\n  public:\n    tls:\n      enabled: true\nsession:\n  lifespn: 1h\n`);
     const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
-    const tls = issueAt(issues, 'serve.public.tls');
+    const tls = issueAt(issues, 'serve.public.tls.enabled');
     assert.equal(tls.source, bad);
     assert.match(tls.message, /unknown key/);
     assert.equal(issueAt(issues, 'session.lifespn').source, bad);
@@ -354,7 +354,7 @@ describe('loadConfig validation', () => {
       await loadConfig({ files: [file('min.yml', MINIMAL), bad], env: {} });
       assert.fail('expected a ConfigError');
     } catch (e) {
-      assert.match((e as Error).message, /serve\.public\.tls: unknown key/);
+      assert.match((e as Error).message, /serve\.public\.tls\.enabled: unknown key/);
       assert.ok((e as Error).message.includes(bad));
     }
   });

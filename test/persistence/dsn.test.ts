@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDsn, redactDsn, DsnError } from '../../src/persistence/dsn.js';
+import { parseDsn, redactDsn, DsnError, isInMemory } from '../../src/persistence/dsn.js';
 
 test('memory and sqlite DSNs', () => {
   assert.equal(parseDsn('memory').dialect, 'sqlite');
@@ -8,6 +8,13 @@ test('memory and sqlite DSNs', () => {
   const f = parseDsn('sqlite:///tmp/x/db.sqlite?_fk=true');
   assert.equal(f.dialect, 'sqlite');
   assert.equal(f.file, '/tmp/x/db.sqlite');
+});
+
+test('every in-memory SQLite form Kratos accepts is recognised, and files are not', () => {
+  for (const dsn of ['memory', 'sqlite://:memory:', 'sqlite://:memory:?_fk=true', 'sqlite://file::memory:?_fk=true', 'sqlite://file::memory:?_fk=true&cache=shared', 'file::memory:?cache=shared', 'sqlite://foo.db?mode=memory&_fk=true']) {
+    assert.ok(isInMemory(parseDsn(dsn)), dsn);
+  }
+  for (const dsn of ['sqlite:///tmp/x/db.sqlite?_fk=true', 'sqlite://./memory.db', 'postgres://h/db']) assert.ok(!isInMemory(parseDsn(dsn)), dsn);
 });
 
 test('cockroach maps to the PostgreSQL dialect and pool parameters are read and stripped', () => {

@@ -16,7 +16,8 @@ function run(args: string[], env: Record<string, string> = {}, cwd = root) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-async function waitFor(url: string, ms = 20_000): Promise<void> {
+// Generous: on a busy machine a cold start (compiling the TypeScript sources) can take a while.
+async function waitFor(url: string, ms = 120_000): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     try {

@@ -3,6 +3,7 @@ import { KratosError } from '../../../errors/kratos-error.js';
 import { clientInfo, type SessionManager } from '../../../session/manager.js';
 import { sessionToJson, type IssuedSession, type Session } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
+import { exchangeCodeFor, type ExchangeCodeIssuer } from '../../../session/token-exchange.js';
 import { type UiText, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
@@ -25,6 +26,8 @@ export interface LoginHandlerDeps {
   methods: readonly SelfServiceMethod[];
   hooks: HookExecutor;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  /** Issues `session_token_exchange_code` for API flows that ask for one. */
+  tokenExchange?: ExchangeCodeIssuer;
 }
 
 interface LoginData extends Record<string, unknown> {
@@ -102,7 +105,10 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         throw sessionAlreadyAvailable();
       }
       const flow = await newLoginFlow(req, reply, type, { ctx, returnTo });
-      return flows.respondWithFlow(req, reply, flow, loginFlowJson(flow));
+      const json = loginFlowJson(flow);
+      const exchangeCode = await exchangeCodeFor(flow, req.query, deps.tokenExchange);
+      if (exchangeCode) json.session_token_exchange_code = exchangeCode;
+      return flows.respondWithFlow(req, reply, flow, json);
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }

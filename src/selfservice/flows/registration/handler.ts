@@ -4,6 +4,7 @@ import type { SessionManager } from '../../../session/manager.js';
 import { sessionToJson } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityManager } from '../../../identity/manager.js';
+import { exchangeCodeFor, type ExchangeCodeIssuer } from '../../../session/token-exchange.js';
 import { errorDuplicateCredentials, errorRegistrationFlowExpired, errorRegistrationNoStrategyFound } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { registrationSortOptions, sortNodes } from '../../../ui/sort.js';
@@ -31,6 +32,8 @@ export interface RegistrationHandlerDeps {
   enabled(): boolean;
   defaultSchemaId(): string;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  /** Issues `session_token_exchange_code` for API flows that ask for one. */
+  tokenExchange?: ExchangeCodeIssuer;
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -75,7 +78,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         throw sessionAlreadyAvailable('registration');
       }
       const flow = await newRegistrationFlow(req, reply, type, returnTo);
-      return flows.respondWithFlow(req, reply, flow, registrationFlowJson(flow));
+      const json = registrationFlowJson(flow);
+      const exchangeCode = await exchangeCodeFor(flow, req.query, deps.tokenExchange);
+      if (exchangeCode) json.session_token_exchange_code = exchangeCode;
+      return flows.respondWithFlow(req, reply, flow, json);
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }

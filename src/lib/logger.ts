@@ -1,0 +1,102 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** Kratos's level names: trace, debug, info, warning, error, fatal, panic. */
+  level: string;
+  /** `json` (one JSON object a line) or `text` (logfmt-style `time=… level=… msg=… key=value`). */
+  format: 'json' | 'text';
+  /** Log fields that hold personal data or one-time secrets unredacted (never passwords or credentials). */
+  leakSensitiveValues: boolean;
+  /** What replaces a sensitive value; empty for the default text. */
+  redactionText: string;
+  /** Where lines go (default: standard output). */
+  destination?: { write(line: string): unknown };
+}
+
+export const DEFAULT_REDACTION_TEXT = '[sensitive value redacted; set log.leak_sensitive_values to true to log it]';
+
+/** Field names whose values are always removed: credentials and secrets. */
+const ALWAYS_REDACTED = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-session-token"]',
+  'password',
+  'hashed_password',
+  '*.password',
+  '*.hashed_password',
+];
+
+/**
+ * Field names whose values are personal data or one-time secrets: logged only with
+ * `log.leak_sensitive_values` (Kratos logs the same kinds of values as "sensitive fields").
+ */
+export const SENSITIVE_FIELDS = [
+  'query',
+  'recipient',
+  'address',
+  'email_address',
+  'identifier',
+  'traits',
+  'claims',
+  'recovery_code',
+  'verification_code',
+  'login_code',
+  'registration_code',
+  'recovery_link_token',
+  'verification_link_token',
+];
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+
+function quoteIfNeeded(v: string): string {
+  return v === '' || /[\s"=\\]|[^\x21-\x7e]/.test(v) ? JSON.stringify(v) : v;
+}
+
+function textValue(v: unknown): string {
+  if (typeof v === 'string') return quoteIfNeeded(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return quoteIfNeeded(JSON.stringify(v));
+}
+
+/**
+ * Turns one pino JSON line into a human-readable line in the logfmt style Kratos's `text` format
+ * prints: `time="…" level=info msg="…" key=value …`. Lines that are not JSON pass through.
+ */
+export function jsonLineToText(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { time, level, msg, pid: _pid, hostname: _hostname, ...fields } = entry;
+  const parts = [
+    `time=${textValue(typeof time === 'number' ? new Date(time).toISOString() : time)}`,
+    `level=${typeof level === 'number' ? (LEVELS[level] ?? String(level)) : textValue(level)}`,
+    `msg=${textValue(msg ?? '')}`,
+  ];
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined) parts.push(`${k}=${textValue(v)}`);
+  }
+  return `${parts.join(' ')}\n`;
+}
+
+/** A stream that writes pino's JSON lines as text lines to `out`. */
+export function textDestination(out: { write(line: string): unknown }): DestinationStream {
+  return { write: (line: string) => void out.write(jsonLineToText(line)) };
+}
+
+/** The process logger with Kratos's `log.*` settings applied. */
+export function createLogger(opts: LoggerOptions): Logger {
+  // Kratos's level names; pino calls two of them differently.
+  const level = opts.level === 'warning' ? 'warn' : opts.level === 'panic' ? 'fatal' : opts.level;
+  const censor = opts.redactionText || DEFAULT_REDACTION_TEXT;
+  const sensitive = opts.leakSensitiveValues ? [] : SENSITIVE_FIELDS.flatMap((f) => [f, `*.${f}`]);
+  const options: pino.LoggerOptions = {
+    level,
+    redact: { paths: [...ALWAYS_REDACTED, ...sensitive], censor },
+  };
+  const out = opts.destination ?? process.stdout;
+  if (opts.format === 'text') return pino(options, textDestination(out));
+  return opts.destination ? pino(options, { write: (l: string) => void out.write(l) }) : pino(options);
+}
