@@ -7,6 +7,7 @@ import { registerCourierAdminRoutes } from '../courier/handler.js';
 import { registerRecoveryAdmin } from './recovery-wiring.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
+import { registerMetricsRoute } from '../telemetry/metrics-route.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
 const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery)(\/|\?|$)/;
@@ -17,7 +18,9 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     logger: r.logger.child({ api: 'admin' }),
     bodyLimit: r.config.bodyLimit('admin'),
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
+    telemetry: r,
   });
+  registerMetricsRoute(app, r.metrics);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
   registerIdentityAdminRoutes(app, {
@@ -27,9 +30,10 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     adminBaseUrl: () => r.config.adminBaseUrl(),
     defaultSchemaId: () => r.config.values.identity.default_schema_id,
     pageTokens: r.pageTokens,
+    events: r.events,
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerRecoveryAdmin(app, r);
-  registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
+  registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens, events: r.events });
   return app;
 }

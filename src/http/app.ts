@@ -3,12 +3,15 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import { installErrorHandling } from './errors.js';
+import { installHttpTelemetry, type HttpTelemetry } from '../telemetry/http-hooks.js';
 
 export interface AppOptions {
   logger: Logger;
   bodyLimit: number;
   /** Rewrites a request URL before routing (the admin API's bare-path aliases). */
   rewriteUrl?: (url: string) => string;
+  /** Request metrics and spans (the registry's metrics and tracing). */
+  telemetry?: HttpTelemetry;
 }
 
 /**
@@ -28,6 +31,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     rewriteUrl: opts.rewriteUrl ? (req) => opts.rewriteUrl!(req.url ?? '/') : undefined,
   });
   installErrorHandling(app);
+  if (opts.telemetry) installHttpTelemetry(app, opts.telemetry);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: opts.bodyLimit });
   // Callback-style hooks: they run on every request, and avoid a promise per hook per request.

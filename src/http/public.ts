@@ -26,11 +26,11 @@ import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
-  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public') });
+  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public'), telemetry: r });
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
-  registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
+  registerSessionPublicRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens, events: r.events });
 
   await registerSelfService(app, r);
   if (r.config.values.ui.enabled) {
@@ -72,6 +72,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     renderIdentity: r.renderIdentity,
     afterHooks: (method) => c.hooks('login', 'after', method),
     requireVerifiedAddress,
+    events: r.events,
   });
   registerRegistrationRoutes(app, {
     flows: r.flows,
@@ -83,9 +84,10 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     renderIdentity: r.renderIdentity,
     afterHooks: (method) => c.hooks('registration', 'after', method),
     rotateCsrf: (reply) => r.csrf.rotate(reply),
+    events: r.events,
     afterRegistration: (identity, ctx) => sendVerificationForAddresses(identity, identity.verifiable_addresses, { ...ctx, services: verificationServices }),
   });
-  registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions });
+  registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions, events: r.events });
   const addressFinder = new SqlVerifiableAddressFinder(r.database.db);
   registerVerificationRoutes(app, {
     flows: r.flows,
@@ -97,6 +99,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     continueUrl: (flow) => flow.return_to ?? c.flowReturnUrl('verification').toString(),
     identityIdForAddress: (via, value) => addressFinder.identityIdForAddress(via, value),
     transaction: (fn) => r.persister.transaction(fn),
+    events: r.events,
   });
   registerErrorRoutes(app, r.persister.errors);
   registerRecovery(app, r, registerSettings(app, r, verificationServices));

@@ -46,6 +46,7 @@ export function registerRecovery(app: FastifyInstance, r: Registry, createSettin
     privilegedSessionMaxAgeMs: () => r.config.privilegedSessionMaxAgeMs(),
     continueWithTransitions: () => r.config.values.feature_flags.use_continue_with_transitions,
     createSettingsFlow,
+    events: r.events,
   });
 }
 

@@ -21,6 +21,7 @@ export interface ListenOptions {
 
 export async function startServers(r: Registry, opts: ListenOptions = {}): Promise<RunningServers> {
   const serve = r.config.values.serve;
+  await r.tracing.start();
   const publicApp = await buildPublicApi(r);
   const adminApp = await buildAdminApi(r);
   try {

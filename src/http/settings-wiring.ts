@@ -25,6 +25,7 @@ export function registerSettings(app: FastifyInstance, r: Registry, verification
     schemas: r.schemas,
     strategies,
     renderIdentity: r.renderIdentity,
+    events: r.events,
     afterHooks: (method) => c.hooks('settings', 'after', method),
     privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
     configuredReturnUrl: (method) => {

@@ -6,12 +6,14 @@ import { isUuid } from '../lib/ids.js';
 import { linkHeader, type PageTokens } from '../lib/pagination.js';
 import { noSessionCredentials, type SessionManager } from './manager.js';
 import { sessionToJson, type Session } from './session.js';
+import type { SecurityEvents } from '../telemetry/events.js';
 
 export interface SessionHandlerDeps {
   sessions: SessionManager;
   identities: IdentityPool;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   pageTokens: PageTokens;
+  events: Pick<SecurityEvents, 'sessionChecked' | 'sessionRevoked' | 'sessionsRevoked' | 'sessionExtended'>;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -64,6 +66,7 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     const session = t ? await deps.sessions.fromToken(t.token) : null;
     if (!session || !session.identity) throw noSessionCredentials();
     reply.header('x-kratos-authenticated-identity-id', session.identity_id);
+    deps.events.sessionChecked({ req, session });
     // A cookie is re-issued so its lifetime follows the session's, as Kratos refreshes it.
     if (t!.source === 'cookie') deps.sessions.setCookie(reply, t!.token, session);
     return render(session, true);
@@ -78,7 +81,9 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
 
   app.delete('/sessions', async (req) => {
     const current = await deps.sessions.require(req);
-    return { count: await deps.sessions.pool.revokeSessionsOfIdentity(current.identity_id, current.id) };
+    const count = await deps.sessions.pool.revokeSessionsOfIdentity(current.identity_id, current.id);
+    deps.events.sessionsRevoked({ req, identityId: current.identity_id, count, actor: 'self', exceptSessionId: current.id });
+    return { count };
   });
 
   app.delete('/sessions/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
@@ -87,6 +92,7 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     if (id === current.id) throw badRequest('You are not allowed to revoke your current session, use the logout endpoint instead.');
     // Only the caller's own sessions; anything else looks exactly like an unknown id.
     if (!isUuid(id) || !(await deps.sessions.pool.revokeSession(id, current.identity_id))) throw notFound('Unable to locate the resource');
+    deps.events.sessionRevoked({ req, session: { id, identity_id: current.identity_id }, actor: 'self' });
     return reply.code(204).send();
   });
 }
@@ -122,13 +128,16 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
   app.delete('/admin/sessions/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const s = await loadSession(req.params.id, false);
     await deps.sessions.pool.revokeSession(s.id);
+    deps.events.sessionRevoked({ req, session: s, actor: 'admin' });
     return reply.code(204).send();
   });
 
   app.patch('/admin/sessions/:id/extend', async (req: FastifyRequest<{ Params: { id: string } }>) => {
     const s = await loadSession(req.params.id);
     if (!s.active) throw notFound('Unable to locate the resource');
-    return render(await deps.sessions.extend(s), { identity: true, devices: true });
+    const extended = await deps.sessions.extend(s);
+    deps.events.sessionExtended({ req, session: extended, actor: 'admin' });
+    return render(extended, { identity: true, devices: true });
   });
 
   app.get('/admin/identities/:id/sessions', async (req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>, reply) => {
@@ -139,7 +148,8 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
 
   app.delete('/admin/identities/:id/sessions', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const identity = await loadIdentity(req.params.id);
-    await deps.sessions.pool.deleteSessionsOfIdentity(identity.id);
+    const count = await deps.sessions.pool.deleteSessionsOfIdentity(identity.id);
+    deps.events.sessionsRevoked({ req, identityId: identity.id, count, actor: 'admin' });
     return reply.code(204).send();
   });
 }

@@ -16,6 +16,7 @@ import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import { toJson } from '../../flow/ui-json.js';
 import type { LoginFormContext, LoginStrategy } from './strategy.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface LoginHandlerDeps {
   flows: FlowService;
@@ -26,6 +27,7 @@ export interface LoginHandlerDeps {
   afterHooks(method: string): Array<{ hook: string }>;
   /** The `require_verified_address` check: a message refusing the login, or null. */
   requireVerifiedAddress?(identity: Identity, method: string): UiText | null;
+  events: Pick<SecurityEvents, 'loginSucceeded' | 'loginFailed' | 'sessionsRevoked'>;
 }
 
 interface LoginData extends Record<string, unknown> {
@@ -134,6 +136,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         ui.fillValues(flow.ui, err.values);
         for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
         flow.active = strategy.id;
+        deps.events.loginFailed({ req, method: strategy.id, flow, reason: err.messages[0]?.message.id, refresh: data.refresh });
         return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
       }
 
@@ -142,6 +145,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         if (refusal) {
           ui.addMessage(flow.ui, refusal);
           flow.active = strategy.id;
+          deps.events.loginFailed({ req, method: strategy.id, flow, reason: refusal.id, refresh: data.refresh });
           return flows.respondInvalid(req, reply, flow, loginFlowJson(flow));
         }
       }
@@ -163,9 +167,10 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         token = issued.token;
       }
       for (const h of deps.afterHooks(strategy.id)) {
-        if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(identity.id, session.id);
+        if (h.hook === 'revoke_active_sessions') deps.events.sessionsRevoked({ req, identityId: identity.id, count: await sessions.pool.revokeSessionsOfIdentity(identity.id, session.id), actor: 'system', exceptSessionId: session.id });
       }
       session.identity = identity;
+      deps.events.loginSucceeded({ req, identity, session, method: strategy.id, flow, refresh: data.refresh });
       const sessionJson = sessionToJson(session, deps.renderIdentity(identity, false));
 
       if (flow.type === 'api') {

@@ -17,6 +17,7 @@ import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import { toJson } from '../../flow/ui-json.js';
 import type { RegistrationStrategy } from './strategy.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface RegistrationHandlerDeps {
   flows: FlowService;
@@ -35,6 +36,7 @@ export interface RegistrationHandlerDeps {
   afterRegistration?(identity: Identity, ctx: { req: FastifyRequest; reply: FastifyReply; type: FlowType; returnTo: string | null; csrfToken?: string }): Promise<Array<{ action: string; flow?: { url?: string } }>>;
   /** Replaces the anti-CSRF cookie and returns the new raw token. */
   rotateCsrf?(reply: FastifyReply): string;
+  events: Pick<SecurityEvents, 'registrationSucceeded' | 'registrationFailed'>;
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -122,6 +124,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         ui.fillValues(flow.ui, err.values);
         for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
         flow.active = strategy.id;
+        deps.events.registrationFailed({ req, method: strategy.id, flow, reason: err.messages[0]?.message.id });
         return flows.respondInvalid(req, reply, flow, registrationFlowJson(flow));
       }
 
@@ -131,6 +134,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
 
       const hooks = deps.afterHooks(strategy.id).map((h) => h.hook);
       const issued = hooks.includes('session') ? await sessions.issue(identity, strategy.id, clientInfo(req)) : null;
+      deps.events.registrationSucceeded({ req, identity, method: strategy.id, flow, session: issued?.session });
       // A browser signed in gets a new anti-CSRF token first, so the verification flows are bound to it.
       let csrfToken: string | undefined;
       if (issued && flow.type === 'browser') {

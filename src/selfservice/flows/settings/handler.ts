@@ -19,6 +19,7 @@ import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 import { toJson } from '../../flow/ui-json.js';
 import type { SettingsChange, SettingsStrategy } from './strategy.js';
 
@@ -53,6 +54,7 @@ export interface SettingsHandlerDeps {
     addresses: VerifiableAddress[],
     ctx: { req: FastifyRequest; reply: FastifyReply; type: FlowType; returnTo: string | null },
   ): Promise<ContinueWith[]>;
+  events: Pick<SecurityEvents, 'settingsSucceeded' | 'settingsFailed' | 'sessionsRevoked'>;
   now?: () => Date;
 }
 
@@ -214,9 +216,10 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     flow.ui.nodes = await formNodes(updated, typeof csrf === 'string' ? csrf : '');
     flow.ui.messages = [successSettingsUpdated()];
     await flows.save(flow);
+    deps.events.settingsSucceeded({ req, identity: updated, method: strategy.id, flow });
 
     for (const h of deps.afterHooks(strategy.id)) {
-      if (h.hook === 'revoke_active_sessions') await sessions.pool.revokeSessionsOfIdentity(updated.id, session.id);
+      if (h.hook === 'revoke_active_sessions') deps.events.sessionsRevoked({ req, identityId: updated.id, count: await sessions.pool.revokeSessionsOfIdentity(updated.id, session.id), actor: 'system', exceptSessionId: session.id });
     }
     const added = updated.verifiable_addresses.filter((a) => !a.verified && !beforeAll.has(`${a.via}:${a.value}`));
     const continueWith: ContinueWith[] =
@@ -250,6 +253,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     for (const m of err.messages) ui.addMessage(flow.ui, m.message, m.node);
     flow.active = strategy.id;
     flow.state = 'show_form';
+    deps.events.settingsFailed({ req, method: strategy.id, flow, reason: err.messages[0]?.message.id });
     ui.clearSecrets(flow.ui);
     await flows.save(flow);
     return flows.respondWithFlow(req, reply, flow, json(flow, identity), 400);

@@ -15,6 +15,7 @@ import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { toJson } from '../../flow/ui-json.js';
 import { completeVerification } from './complete.js';
 import type { VerificationRepositories, VerificationStrategy } from './strategy.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface VerificationHandlerDeps {
   flows: FlowService;
@@ -36,6 +37,7 @@ export interface VerificationHandlerDeps {
   /** The identity owning a verifiable address, if any. */
   identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null>;
   transaction<T>(fn: (repos: VerificationRepositories) => Promise<T>): Promise<T>;
+  events: Pick<SecurityEvents, 'verificationChecked'>;
   now?: () => Date;
 }
 
@@ -125,6 +127,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
   async function verifyCode(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, code: string) {
     const secret = strategy.checkCode ? await strategy.checkCode(flow, code) : null;
     const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: 'code' })) : null;
+    deps.events.verificationChecked({ req, identity: done, method: strategy.id, flow });
     if (!done) {
       ui.resetMessages(flow.ui);
       ui.addMessage(flow.ui, errorVerificationCodeInvalidOrAlreadyUsed());
@@ -232,6 +235,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
         const secret = strategy.checkToken ? await strategy.checkToken(flow, q.token) : null;
         rebind();
         const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: 'link' })) : null;
+        deps.events.verificationChecked({ req, identity: done, method: strategy.id, flow });
         if (!done) return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
         await flows.save(flow);
         return flows.redirect(reply, flows.uiUrl('verification', flow.id));
