@@ -24,8 +24,7 @@ function instrumentChannel(ch: Channel, { metrics, tracing }: { metrics: Metrics
         metrics.courierMessage(ch.id, 'sent');
       } catch (err) {
         metrics.courierMessage(ch.id, 'failed');
-        span?.recordException(err instanceof Error ? err : String(err));
-        span?.setStatus({ code: 2 });
+        tracing.fail(span, err);
         throw err;
       } finally {
         span?.end();

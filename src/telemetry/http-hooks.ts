@@ -46,7 +46,7 @@ export function installHttpTelemetry(app: FastifyInstance, t: HttpTelemetry): vo
       const span = tracing.spanFor(req);
       if (span) {
         span.setAttribute('http.response.status_code', status);
-        if (status >= 500) span.setStatus({ code: 2 });
+        if (status >= 500) tracing.fail(span);
         span.end();
       }
     }

@@ -17,10 +17,7 @@ export function sqlSpanLogger(tracing: Tracing, dialect: () => string): (e: LogE
     const op = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
     const span = tracing.startSpan(op, 'client', { 'db.system.name': system, 'db.operation.name': op, 'db.query.text': sql.slice(0, 2000) }, { startTime: now - e.queryDurationMillis });
     if (!span) return;
-    if (e.level === 'error') {
-      span.recordException(e.error instanceof Error ? e.error : String(e.error));
-      span.setStatus({ code: 2 });
-    }
+    if (e.level === 'error') tracing.fail(span, e.error);
     span.end(now);
   };
 }

@@ -12,6 +12,9 @@ export interface TracingConfig {
   };
 }
 
+// SpanStatusCode.ERROR of @opentelemetry/api, which is only loaded with the SDK.
+const SPAN_STATUS_ERROR = 2;
+
 export type SpanKindName = 'server' | 'client' | 'internal';
 
 /** What the OpenTelemetry SDK gives Tracing once loaded (src/telemetry/otel-backend.ts). */
@@ -89,6 +92,13 @@ export class Tracing {
   /** Runs `fn` with `span` as the current span: spans started inside become its children. */
   run<T>(span: Span | null | undefined, fn: () => T): T {
     return span ? this.current.run(span, fn) : fn();
+  }
+
+  /** Marks a span failed (OpenTelemetry's status ERROR), recording the error when there is one. */
+  fail(span: Span | null | undefined, err?: unknown): void {
+    if (!span) return;
+    if (err !== undefined) span.recordException(err instanceof Error ? err : String(err));
+    span.setStatus({ code: SPAN_STATUS_ERROR, message: err instanceof Error ? err.message : undefined });
   }
 
   inject(span: Span, setHeader: (name: string, value: string) => void): void {
