@@ -7,7 +7,7 @@
 //   npm run bench -- telemetry            print the table and update docs/benchmarks.md
 //   npm run bench -- telemetry --no-docs  print only
 import pino from 'pino';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createApp } from '../src/http/app.js';
 import { Metrics } from '../src/telemetry/metrics.js';
 import { Tracing } from '../src/telemetry/tracing.js';
@@ -67,7 +67,7 @@ const rows = [
   `| SecurityEvents.loginFailed() (counter + audit line, silent logger, tracing off) | ${(eventNs / 1000).toFixed(3)} µs | — |`,
 ];
 const table = [
-  `Machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${ROUNDS} interleaved rounds of ${REQUESTS} requests.`,
+  `Machine: ${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${ROUNDS} interleaved rounds of ${REQUESTS} requests. Load average during the run: ${loadavg()[0]!.toFixed(1)} (a shared machine: compare the ratio, not the times).`,
   '',
   '| measurement | time | vs baseline |',
   '|---|---|---|',

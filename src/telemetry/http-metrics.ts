@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry as PromRegistry } from 'prom-client';
+import type { Registry as PromRegistry } from 'prom-client';
+import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from './series.js';
 
 /** One finished HTTP request, as the metrics see it. */
 export interface HttpObservation {
@@ -13,12 +14,12 @@ export interface HttpObservation {
 }
 
 interface Series {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
-  responseTime: Histogram.Internal<string>;
-  responseSize: Histogram.Internal<string>;
-  requestSize: Histogram.Internal<string>;
-  statuses: Counter.Internal;
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  responseTime: HistogramSeries;
+  responseSize: HistogramSeries;
+  requestSize: HistogramSeries;
+  statuses: CounterSeries;
 }
 
 // The methods Kratos's middleware names (lower case); anything else is "unknown".
@@ -34,30 +35,36 @@ export function endpointLabel(route: string | undefined): string {
 
 /**
  * Kratos v1.3's HTTP metrics (ory/x prometheusx with the `http` prefix): same names, label names,
- * const labels and default buckets. Each combination of status, method and route gets its label
- * children resolved once and cached, so a request costs six observations and one map lookup.
+ * const labels and default buckets. Each combination of status, method and route gets its series
+ * resolved once, so a request costs one map lookup and six plain increments.
  */
 export class HttpMetrics {
-  private readonly responseTime: Histogram;
-  private readonly totalRequests: Counter;
-  private readonly duration: Histogram;
-  private readonly responseSize: Histogram;
-  private readonly requestSize: Histogram;
-  private readonly statuses: Counter;
+  private readonly responseTime: HistogramFamily;
+  private readonly totalRequests: CounterFamily;
+  private readonly duration: HistogramFamily;
+  private readonly responseSize: HistogramFamily;
+  private readonly requestSize: HistogramFamily;
+  private readonly statuses: CounterFamily;
   private readonly series = new Map<string, Series>();
-  private readonly constLabels: string[];
+  /** The endpoint label of each route pattern, computed once. */
+  private readonly endpoints = new Map<string | undefined, string>();
+  /** Series shared by every request of one endpoint (response time has no code or method label). */
+  private readonly byEndpoint = new Map<string, HistogramSeries>();
+  private readonly byCodeMethod = new Map<string, { responseSize: HistogramSeries; requestSize: HistogramSeries }>();
+  private readonly byStatus = new Map<string, CounterSeries>();
+  private readonly byLabels = new Map<string, { requests: CounterSeries; duration: HistogramSeries }>();
 
   /** `constLabels` are Kratos's `app`, `version`, `hash` and `buildTime`, on every series. */
-  constructor(registry: PromRegistry, constLabels: { app: string; version: string; hash: string; buildTime: string }) {
-    const c = ['app', 'version', 'hash', 'buildTime'] as const;
-    this.constLabels = c.map((k) => constLabels[k]);
-    const common = { registers: [registry] };
-    this.responseTime = new Histogram({ name: 'http_response_time_seconds', help: 'Description', labelNames: [...c, 'endpoint'], ...common });
-    this.totalRequests = new Counter({ name: 'http_requests_total', help: 'number of requests', labelNames: [...c, 'code', 'method', 'endpoint'], ...common });
-    this.duration = new Histogram({ name: 'http_requests_duration_seconds', help: 'duration of a requests in seconds', labelNames: [...c, 'code', 'method', 'endpoint'], ...common });
-    this.responseSize = new Histogram({ name: 'http_response_size_bytes', help: 'size of the responses in bytes', labelNames: [...c, 'code', 'method'], ...common });
-    this.requestSize = new Histogram({ name: 'http_requests_size_bytes', help: 'size of the requests in bytes', labelNames: [...c, 'code', 'method'], ...common });
-    this.statuses = new Counter({ name: 'http_requests_statuses_total', help: 'count number of responses per status', labelNames: [...c, 'method', 'status_bucket'], ...common });
+  constructor(
+    registry: PromRegistry,
+    private readonly constLabels: { app: string; version: string; hash: string; buildTime: string },
+  ) {
+    this.responseTime = new HistogramFamily('http_response_time_seconds', 'Description', registry);
+    this.totalRequests = new CounterFamily('http_requests_total', 'number of requests', registry);
+    this.duration = new HistogramFamily('http_requests_duration_seconds', 'duration of a requests in seconds', registry);
+    this.responseSize = new HistogramFamily('http_response_size_bytes', 'size of the responses in bytes', registry);
+    this.requestSize = new HistogramFamily('http_requests_size_bytes', 'size of the requests in bytes', registry);
+    this.statuses = new CounterFamily('http_requests_statuses_total', 'count number of responses per status', registry);
   }
 
   observe(o: HttpObservation): void {
@@ -76,19 +83,29 @@ export class HttpMetrics {
   }
 
   private resolve(o: HttpObservation): Series {
+    const c = this.constLabels;
     const code = String(o.status);
     const lower = o.method.toLowerCase();
     const method = METHODS.has(lower) ? lower : 'unknown';
-    const endpoint = endpointLabel(o.route);
-    const c = this.constLabels;
-    return {
-      requests: this.totalRequests.labels(...c, code, method, endpoint),
-      duration: this.duration.labels(...c, code, method, endpoint),
-      responseTime: this.responseTime.labels(...c, endpoint),
-      responseSize: this.responseSize.labels(...c, code, method),
-      requestSize: this.requestSize.labels(...c, code, method),
-      // Kratos labels this one with the method exactly as sent.
-      statuses: this.statuses.labels(...c, o.method, statusBucket(o.status)),
-    };
+    let endpoint = this.endpoints.get(o.route);
+    if (endpoint === undefined) this.endpoints.set(o.route, (endpoint = endpointLabel(o.route)));
+    let responseTime = this.byEndpoint.get(endpoint);
+    if (!responseTime) this.byEndpoint.set(endpoint, (responseTime = this.responseTime.series({ ...c, endpoint })));
+    let sizes = this.byCodeMethod.get(`${code} ${method}`);
+    if (!sizes) {
+      sizes = { responseSize: this.responseSize.series({ ...c, code, method }), requestSize: this.requestSize.series({ ...c, code, method }) };
+      this.byCodeMethod.set(`${code} ${method}`, sizes);
+    }
+    // Kratos labels this one with the method exactly as sent.
+    const bucket = statusBucket(o.status);
+    let statuses = this.byStatus.get(`${o.method} ${bucket}`);
+    if (!statuses) this.byStatus.set(`${o.method} ${bucket}`, (statuses = this.statuses.series({ ...c, method: o.method, status_bucket: bucket })));
+    // Two route patterns may share an endpoint label (`/a/:id`, `/a/*`): they share the series too.
+    let full = this.byLabels.get(`${code} ${method} ${endpoint}`);
+    if (!full) {
+      full = { requests: this.totalRequests.series({ ...c, code, method, endpoint }), duration: this.duration.series({ ...c, code, method, endpoint }) };
+      this.byLabels.set(`${code} ${method} ${endpoint}`, full);
+    }
+    return { ...full, responseTime, ...sizes, statuses };
   }
 }
