@@ -57,6 +57,7 @@ export function registerRecoveryAdmin(app: FastifyInstance, r: Registry): void {
     flows: r.flows,
     identities: r.persister.identities,
     transaction: (fn) => r.persister.transaction(fn),
+    events: r.events,
     methods: {
       code: { lifespanMs: () => r.config.codeLifespanMs(), newSecret: newCode, digest: (s) => secretDigest(s, key()), nodes: recoveryCodeNodes },
       link: {

@@ -93,6 +93,11 @@ export class SecurityEvents {
     this.log(e.req, 'RecoverySucceeded', { identity_id: e.identity.id, session_id: e.session?.id, method: e.method, flow_id: e.flow.id, flow_type: e.flow.type });
   }
 
+  /** An administrator created a recovery code or link for an identity (`POST /admin/recovery/...`). */
+  recoveryIssued(e: Base & { identity: IdentityRef; method: string; flow: FlowRef }): void {
+    this.log(e.req, 'RecoveryIssued', { identity_id: e.identity.id, method: e.method, flow_id: e.flow.id, actor: 'admin' });
+  }
+
   recoveryFailed(e: Base & { method: string; flow: FlowRef; reason?: number | string }): void {
     this.flowFailed('recovery', 'RecoveryFailed', e);
   }
