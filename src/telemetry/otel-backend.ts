@@ -22,7 +22,7 @@ const headerGetter = {
  * `/v1/traces` over https, or http with `insecure: true`; the sampler is parent-based with the
  * configured trace-id ratio; callers' W3C `traceparent` headers are continued.
  */
-export function createOtelBackend(config: TracingConfig): TraceBackend {
+export function createOtelBackend(config: TracingConfig, untraced: <T>(fn: () => T) => T): TraceBackend {
   const otlp = config.providers?.otlp ?? {};
   const url = `${otlp.insecure ? 'http' : 'https'}://${otlp.server_url ?? 'localhost:4318'}/v1/traces`;
   const exporter = new OTLPTraceExporter({ url, headers: otlp.authorization_header ? { Authorization: otlp.authorization_header } : {} });
@@ -31,7 +31,14 @@ export function createOtelBackend(config: TracingConfig): TraceBackend {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes(attributes),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(otlp.sampling?.sampling_ratio ?? 0) }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
+    // Exports run outside any traced work: the exporter's own HTTP requests must not become spans.
+    spanProcessors: [
+      new BatchSpanProcessor({
+        export: (spans, done) => untraced(() => exporter.export(spans, done)),
+        shutdown: () => exporter.shutdown(),
+        forceFlush: () => exporter.forceFlush(),
+      }),
+    ],
   });
   const tracer = provider.getTracer('tessera', VERSION);
   const propagator = new W3CTraceContextPropagator();

@@ -60,7 +60,7 @@ export class Tracing {
     if (this.backend || !this.wanted) return;
     const { createOtelBackend } = await import('./otel-backend.js');
     const otlp = this.config!.providers?.otlp ?? {};
-    this.backend = createOtelBackend(this.config!);
+    this.backend = createOtelBackend(this.config!, (fn) => this.current.exit(fn));
     const { instrumentOutboundHttp } = await import('./outbound-http.js');
     this.unhooks.push(instrumentOutboundHttp(this));
     const ratio = otlp.sampling?.sampling_ratio ?? 0;

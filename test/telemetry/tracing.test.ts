@@ -53,6 +53,15 @@ for (const factory of testDatabases()) {
     });
 
     const spansNamed = (name: string) => collector.spans.filter((x) => x.name === name);
+    /** Flushes until the collector holds a span named `name` (a request's span ends just after its answer is sent). */
+    async function received(name: string, count = 1): Promise<void> {
+      const until = Date.now() + 15_000;
+      for (;;) {
+        await s.registry.tracing.flush();
+        if (spansNamed(name).length >= count || Date.now() > until) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     const childrenOf = (span: ReceivedSpan) => collector.spans.filter((x) => x.parentSpanId === span.spanId && x.traceId === span.traceId);
 
     test('request spans carry Kratos span events with identity and session ids; SQL spans are their children', async () => {
@@ -70,7 +79,7 @@ for (const factory of testDatabases()) {
       const parentId = '00f067aa0ba902b7';
       const me = await s.publicApi.get('/sessions/whoami', { headers: { 'x-session-token': login.body.session_token, traceparent: `00-${traceId}-${parentId}-01` } });
       assert.equal(me.status, 200);
-      await s.registry.tracing.flush();
+      await received('GET /sessions/whoami');
 
       assert.equal(collector.requests[0]!.path, '/v1/traces');
       const logins = spansNamed('POST /self-service/login');
@@ -119,7 +128,7 @@ for (const factory of testDatabases()) {
       } finally {
         await courier.stop();
       }
-      await s.registry.tracing.flush();
+      await received('courier.deliver email');
       const [delivery] = spansNamed('courier.deliver email');
       assert.ok(delivery, `spans: ${collector.spans.map((x) => x.name).join(', ')}`);
       assert.equal(delivery.attributes['courier.channel'], 'email');
