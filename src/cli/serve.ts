@@ -11,6 +11,7 @@ import { createCourierWorker } from '../courier/setup.js';
 import { createDevMailboxChannel, devMailboxWanted } from '../courier/channels/dev-mailbox.js';
 import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 import type { Registry } from '../registry/registry.js';
+import { instrumentChannels } from '../telemetry/courier-channels.js';
 
 export function registerServe(program: Command): void {
   withConfigOption(program.command('serve'))
@@ -78,6 +79,7 @@ ${err.message}
 function startDevMailboxCourier(r: Registry): { stop(): Promise<void> } {
   const mailbox = createDevMailboxChannel(new DevMailboxPersister(r.database.db, r.database.dialect));
   const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger, [mailbox]);
+  instrumentChannels(channels, r);
   worker.start();
   r.logger.info({ worker: worker.id, channels: [...channels.keys()] }, 'courier worker started (dev mailbox)');
   return {

@@ -474,6 +474,23 @@ const courier = group({
   }),
 });
 
+// Kratos's `ory://tracing-config`, limited to what Tessera implements: the `otel` provider (OTLP over
+// HTTP). `jaeger` and `zipkin` are refused by the enum with the key's path rather than ignored.
+const tracing: JsonSchema = obj({
+  provider: str({ enum: ['', 'otel'] }),
+  service_name: str(),
+  deployment_environment: str(),
+  providers: obj({
+    otlp: obj({
+      // host:port, as Kratos: the scheme comes from `insecure`, the path is /v1/traces.
+      server_url: str({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):[0-9]*$' }),
+      insecure: bool(),
+      sampling: obj({ sampling_ratio: { type: 'number', minimum: 0, maximum: 1 } }),
+      authorization_header: str(),
+    }),
+  }),
+});
+
 export const configSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://tessera.invalid/config.schema.json',
@@ -567,6 +584,7 @@ export const configSchema: JsonSchema = {
       redaction_text: str({ default: '' }),
     }),
     security: group({ account_enumeration: group({ mitigate: bool(false) }) }),
+    tracing,
     clients: group({
       http: group({
         disallow_private_ip_ranges: bool(false),

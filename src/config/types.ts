@@ -2,6 +2,8 @@
 // a key that has a default is never undefined here. Durations and byte sizes stay as their
 // config strings; use the Config accessors for milliseconds and bytes.
 
+import type { TracingConfig } from '../telemetry/tracing.js';
+
 export type SameSite = 'Strict' | 'Lax' | 'None';
 export type RequiredAal = 'aal1' | 'highest_available';
 export type SelfServiceFlowName = 'login' | 'registration' | 'settings' | 'recovery' | 'verification';
@@ -298,6 +300,8 @@ export interface TesseraConfig {
   courier: CourierConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'panic'; format: 'json' | 'text'; leak_sensitive_values: boolean; redaction_text: string };
   security: { account_enumeration: { mitigate: boolean } };
+  /** Kratos's `tracing` (ory/x otelx); only the `otel` provider (OTLP over HTTP) is implemented. */
+  tracing?: TracingConfig;
   clients: {
     http: { disallow_private_ip_ranges: boolean; private_ip_exception_urls: string[] };
     web_hook: { header_allowlist: string[] };

@@ -8,6 +8,7 @@ import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin
 import { createApp } from './app.js';
 import { tlsMaterial } from './tls.js';
 import { registerHealthRoutes } from './health.js';
+import { registerMetricsRoute } from '../telemetry/metrics-route.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
 const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery|web-hooks)(\/|\?|$)/;
@@ -20,7 +21,9 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     https: tlsMaterial(r.config, 'admin'),
     quietHealthChecks: r.config.values.serve.admin.request_log.disable_for_health,
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
+    telemetry: r,
   });
+  registerMetricsRoute(app, r.metrics);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
   registerIdentityAdminRoutes(app, {
@@ -30,6 +33,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     adminBaseUrl: () => r.config.adminBaseUrl(),
     defaultSchemaId: () => r.config.values.identity.default_schema_id,
     pageTokens: r.pageTokens,
+    events: r.events,
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerRecoveryAdminRoutes(app, {
@@ -37,6 +41,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     identities: r.persister.identities,
     transaction: (fn) => r.persister.transaction(fn),
     methods: r.selfService.recoveryAdmin,
+    events: r.events,
   });
   r.webHooks.registerAdminRoutes(app);
   registerSessionAdminRoutes(app, {
@@ -45,6 +50,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     renderIdentity: r.renderIdentity,
     pageTokens: r.pageTokens,
     fasterExtend: () => r.config.values.feature_flags.faster_session_extend,
+    events: r.events,
   });
   return app;
 }

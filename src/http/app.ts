@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import { installErrorHandling } from './kit/errors.js';
+import { installHttpTelemetry, type HttpTelemetry } from '../telemetry/http-hooks.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -13,6 +14,8 @@ export interface AppOptions {
   quietHealthChecks?: boolean;
   /** Serve HTTPS with this key and certificate chain (PEM). */
   https?: { key: Buffer; cert: Buffer };
+  /** Request metrics and spans (the registry's metrics and tracing). */
+  telemetry?: HttpTelemetry;
 }
 
 /**
@@ -33,6 +36,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     rewriteUrl: opts.rewriteUrl ? (req) => opts.rewriteUrl!(req.url ?? '/') : undefined,
   });
   installErrorHandling(app);
+  if (opts.telemetry) installHttpTelemetry(app, opts.telemetry);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: opts.bodyLimit });
   // Callback-style hooks: they run on every request, and avoid a promise per hook per request.

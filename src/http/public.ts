@@ -24,6 +24,7 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     bodyLimit: r.config.bodyLimit('public'),
     https: tlsMaterial(r.config, 'public'),
     quietHealthChecks: r.config.values.serve.public.request_log.disable_for_health,
+    telemetry: r,
   });
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
@@ -35,6 +36,7 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     pageTokens: r.pageTokens,
     tokenizer: r.tokenizer,
     tokenExchange: r.tokenExchange,
+    events: r.events,
   });
 
   await registerSelfService(app, r);
@@ -61,7 +63,7 @@ export function withSlash(u: URL): URL {
 async function registerSelfService(app: FastifyInstance, r: Registry): Promise<void> {
   const c = r.config;
   const ss = r.selfService;
-  const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity };
+  const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity, events: r.events };
   registerLoginRoutes(app, { ...common, hooks: ss.hooks.login, tokenExchange: r.tokenExchange });
   registerRegistrationRoutes(app, {
     ...common,
@@ -72,13 +74,14 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
     tokenExchange: r.tokenExchange,
   });
-  registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions });
+  registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions, events: r.events });
   registerVerificationRoutes(app, {
     flows: r.flows,
     flowPool: r.persister.flows,
     csrf: r.csrf,
     strategy: ss.verification.strategy,
     hooks: ss.hooks.verification,
+    events: r.events,
     enabled: () => c.flowEnabled('verification'),
     notifyUnknownRecipients: () => c.values.selfservice.flows.verification.notify_unknown_recipients,
     continueUrl: (flow) => flow.return_to ?? c.flowReturnUrl('verification').toString(),
@@ -109,6 +112,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     identities: r.persister.identities,
     strategy: ss.recovery,
     hooks: ss.hooks.recovery,
+    events: r.events,
     enabled: () => c.flowEnabled('recovery'),
     privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
     continueWithTransitions: () => c.values.feature_flags.use_continue_with_transitions,

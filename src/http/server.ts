@@ -23,6 +23,7 @@ export interface ListenOptions {
 
 export async function startServers(r: Registry, opts: ListenOptions = {}): Promise<RunningServers> {
   const serve = r.config.values.serve;
+  await r.tracing.start();
   const publicApp = await buildPublicApi(r);
   const adminApp = await buildAdminApi(r);
   const listen = async (app: FastifyInstance, api: 'public' | 'admin', port: number | undefined): Promise<string> => {

@@ -7,6 +7,7 @@ import { linkHeader, type PageTokens } from '../lib/pagination.js';
 import { CREDENTIAL_TYPES, identityToJson, isCredentialsType, type CredentialsType, type Identity, type IdentityState } from './identity.js';
 import { type IdentityDraft, type IdentityManager, type ImportCredentials } from './manager.js';
 import type { IdentityPool } from './pool.js';
+import type { SecurityEvents } from '../telemetry/events.js';
 
 export interface IdentityHandlerDeps {
   manager: IdentityManager;
@@ -16,6 +17,7 @@ export interface IdentityHandlerDeps {
   adminBaseUrl(): URL;
   defaultSchemaId(): string;
   pageTokens: PageTokens;
+  events: Pick<SecurityEvents, 'identityCreated' | 'identityUpdated' | 'identityDeleted' | 'credentialRemoved'>;
 }
 
 const DEFAULT_PAGE_SIZE = 250;
@@ -223,6 +225,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
   app.post('/admin/identities', async (req, reply) => {
     const body = parseCreate(req.body);
     const identity = await deps.manager.create(draftFrom(body));
+    deps.events.identityCreated({ req, identity, actor: 'admin' });
     reply.code(201).header('location', new URL(`identities/${identity.id}`, ensureSlash(deps.adminBaseUrl())).toString());
     return render(identity, { credentials: true });
   });
@@ -243,6 +246,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
       const base = patch.patch_id ? { patch_id: patch.patch_id } : {};
       try {
         const identity = await deps.manager.create(draftFrom(patch.create));
+        deps.events.identityCreated({ req, identity, actor: 'admin' });
         results.push({ action: 'create', identity: identity.id, ...base });
       } catch (err) {
         if (!(err instanceof KratosError) || err.code >= 500) throw err;
@@ -275,6 +279,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
     identity.metadata_admin = body.metadata_admin ?? null;
     if (body.external_id !== undefined) identity.external_id = body.external_id || null;
     await deps.manager.update(identity, body.credentials);
+    deps.events.identityUpdated({ req, identity, actor: 'admin', change: Object.keys(body) });
     return render(identity, { credentials: true });
   });
 
@@ -310,12 +315,14 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
     identity.verifiable_addresses = applyPatchedAddresses(identity.verifiable_addresses, patched.verifiable_addresses, true);
     identity.recovery_addresses = applyPatchedAddresses(identity.recovery_addresses, patched.recovery_addresses, false);
     await deps.manager.update(identity);
+    deps.events.identityUpdated({ req, identity, actor: 'admin', change: ops.map((o) => o.path) });
     return render(identity, { credentials: true });
   });
 
   app.delete('/admin/identities/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const deleted = isUuid(req.params.id) && (await deps.pool.deleteIdentity(req.params.id.toLowerCase()));
     if (!deleted) throw notFound('Unable to locate the resource');
+    deps.events.identityDeleted({ req, identity: { id: req.params.id.toLowerCase() }, actor: 'admin' });
     return reply.code(204).send();
   });
 
@@ -341,6 +348,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
         throw badRequest(`Credentials type ${type} cannot be deleted.`);
     }
     await deps.manager.update(identity);
+    deps.events.credentialRemoved({ req, identity, type, actor: 'admin' });
     return reply.code(204).send();
   });
 

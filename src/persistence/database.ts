@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql } from 'kysely';
+import { Kysely, Migrator, sql, type KyselyConfig } from 'kysely';
 import { parseDsn, type ParsedDsn } from './dsn.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 import { createSqliteDialect } from './dialects/sqlite.js';
@@ -20,11 +20,12 @@ export class Database {
   readonly dsn: ParsedDsn;
   private readonly migrator: Migrator;
 
-  constructor(dsn: string | ParsedDsn) {
+  /** `log` receives every finished query (Kysely's hook; used for trace spans). */
+  constructor(dsn: string | ParsedDsn, opts: { log?: KyselyConfig['log'] } = {}) {
     this.dsn = typeof dsn === 'string' ? parseDsn(dsn) : dsn;
     this.dialect =
       this.dsn.dialect === 'sqlite' ? createSqliteDialect(this.dsn) : this.dsn.dialect === 'postgres' ? createPostgresDialect(this.dsn) : createMysqlDialect(this.dsn);
-    this.db = new Kysely<Tables>({ dialect: this.dialect.kysely });
+    this.db = new Kysely<Tables>({ dialect: this.dialect.kysely, log: opts.log });
     this.migrator = new Migrator({
       db: this.db as unknown as Kysely<unknown>,
       provider: migrationProvider(this.dialect),

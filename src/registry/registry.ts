@@ -23,6 +23,11 @@ import { SessionTokenExchanger } from '../session/token-exchange.js';
 import { SessionTokenizer } from '../session/tokenizer.js';
 import { SqlSessionTokenExchangePersister } from '../persistence/session-token-exchange-persister.js';
 import { createDefaultFetchRemote, loadSchemaSource } from '../schema/loader.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { Tracing } from '../telemetry/tracing.js';
+import { SecurityEvents } from '../telemetry/events.js';
+import { sqlSpanLogger } from '../telemetry/sql-spans.js';
+import { timedHasher } from '../telemetry/timed-hasher.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -50,6 +55,12 @@ export interface Registry {
   readonly tokenExchange: SessionTokenExchanger;
   /** whoami's `tokenize_as`: sessions as JWTs. */
   readonly tokenizer: SessionTokenizer;
+  /** Prometheus metrics of this registry (served at /metrics/prometheus). */
+  readonly metrics: Metrics;
+  /** OpenTelemetry traces; a no-op until `tracing.start()` when `tracing` is not configured. */
+  readonly tracing: Tracing;
+  /** Audit log line + span event + counter for each security event. */
+  readonly events: SecurityEvents;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -77,15 +88,19 @@ export function createLogger(config: Config, destination?: LoggerOptions['destin
 
 export function createRegistry(config: Config, opts: RegistryOptions = {}): Registry {
   const logger = opts.logger ?? createLogger(config);
-  const database = new Database(config.values.dsn);
+  const metrics = new Metrics();
+  const tracing = new Tracing(config.values.tracing, logger.child({ component: 'tracing' }));
+  const events = new SecurityEvents({ logger, metrics, tracing });
+  // Queries are reported to the tracer only when tracing is configured: no per-query cost otherwise.
+  const database: Database = new Database(config.values.dsn, tracing.wanted ? { log: sqlSpanLogger(tracing, () => database.dsn.dialect) } : {});
   const persister = createPersister(database);
   const schemas = new SchemaRegistry({ schemas: config.identitySchemas(), defaultSchemaId: config.values.identity.default_schema_id });
   const h = config.hashers();
-  const hasher = createHasher({
+  const hasher = timedHasher(createHasher({
     algorithm: h.algorithm,
     argon2: { memory: h.argon2.memoryBytes, iterations: h.argon2.iterations, parallelism: h.argon2.parallelism, salt_length: h.argon2.saltLength, key_length: h.argon2.keyLength },
     bcrypt: { cost: h.bcrypt.cost },
-  });
+  }), metrics);
   const identityManager = new IdentityManager({ pool: persister.identities, schemas, hasher });
   const pageTokens = new PageTokens(config.secretsCookie());
   // Cookies are Secure except in dev mode, where the UI is served over plain http on localhost.
@@ -151,6 +166,9 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     flows,
     passwordPolicy,
     courier,
+    metrics,
+    tracing,
+    events,
     schemaUrl,
     renderIdentity,
     get selfService() {
@@ -167,6 +185,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     pageTokens,
     close: async () => {
       await webHooks.close();
+      await tracing.shutdown();
       await database.close();
     },
   };

@@ -12,6 +12,7 @@ import { SqlVerifiableAddressFinder } from '../persistence/verifiable-address-fi
 import type { SchemaRegistry } from '../schema/registry.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Courier } from '../courier/courier.js';
+import type { SecurityEvents } from '../telemetry/events.js';
 import type { SelfServiceMethod } from '../selfservice/flow/method.js';
 import type { FlowService } from '../selfservice/flow/service.js';
 import { newCode, newLinkToken, secretDigest } from '../selfservice/flow/one-time-secret.js';
@@ -47,6 +48,7 @@ export interface SelfServiceDeps {
   passwordPolicy: PasswordPolicy;
   courier: Courier;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  events: SecurityEvents;
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -93,6 +95,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     sessions: d.sessions,
     rotateCsrf: (reply) => d.csrf.rotate(reply),
     verification,
+    events: d.events,
     webHook,
   };
   const executor = (kind: SelfServiceFlowName) => hookExecutor(kind, c, hookDeps, d.logger);

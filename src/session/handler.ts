@@ -8,6 +8,7 @@ import { noSessionCredentials, type SessionManager } from './manager.js';
 import { isSessionActive, sessionToJson, type Session } from './session.js';
 import type { SessionTokenizer } from './tokenizer.js';
 import type { SessionTokenExchanger } from './token-exchange.js';
+import type { SecurityEvents } from '../telemetry/events.js';
 
 export interface SessionHandlerDeps {
   sessions: SessionManager;
@@ -20,6 +21,7 @@ export interface SessionHandlerDeps {
   fasterExtend?: () => boolean;
   /** `GET /sessions/token-exchange` (public API only). */
   tokenExchange?: SessionTokenExchanger;
+  events: Pick<SecurityEvents, 'sessionChecked' | 'sessionRevoked' | 'sessionsRevoked' | 'sessionExtended'>;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -78,6 +80,7 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
       if (!deps.tokenizer) throw badRequest(`Unable to find tokenizer template "${template}".`);
       json.tokenized = await deps.tokenizer.tokenize(template, session, json);
     }
+    deps.events.sessionChecked({ req, session });
     // A cookie is re-issued so its lifetime follows the session's, as Kratos refreshes it.
     if (t!.source === 'cookie') deps.sessions.setCookie(reply, t!.token, session);
     return json;
@@ -103,7 +106,9 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
 
   app.delete('/sessions', async (req) => {
     const current = await deps.sessions.require(req);
-    return { count: await deps.sessions.pool.revokeSessionsOfIdentity(current.identity_id, current.id) };
+    const count = await deps.sessions.pool.revokeSessionsOfIdentity(current.identity_id, current.id);
+    deps.events.sessionsRevoked({ req, identityId: current.identity_id, count, actor: 'self', exceptSessionId: current.id });
+    return { count };
   });
 
   app.delete('/sessions/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
@@ -112,6 +117,7 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     if (id === current.id) throw badRequest('You are not allowed to revoke your current session, use the logout endpoint instead.');
     // Only the caller's own sessions; anything else looks exactly like an unknown id.
     if (!isUuid(id) || !(await deps.sessions.pool.revokeSession(id, current.identity_id))) throw notFound('Unable to locate the resource');
+    deps.events.sessionRevoked({ req, session: { id, identity_id: current.identity_id }, actor: 'self' });
     return reply.code(204).send();
   });
 }
@@ -147,6 +153,7 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
   app.delete('/admin/sessions/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const s = await loadSession(req.params.id, false);
     await deps.sessions.pool.revokeSession(s.id);
+    deps.events.sessionRevoked({ req, session: s, actor: 'admin' });
     return reply.code(204).send();
   });
 
@@ -155,6 +162,7 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
     const s = await loadSession(req.params.id);
     if (!s.active) throw notFound('Unable to locate the resource');
     const extended = await deps.sessions.extend(s);
+    deps.events.sessionExtended({ req, session: extended, actor: 'admin' });
     // feature_flags.faster_session_extend: answer without reading the session back, as Kratos does.
     if (deps.fasterExtend?.()) return reply.code(204).send();
     return render(extended, { identity: true, devices: true });
@@ -168,7 +176,8 @@ export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHa
 
   app.delete('/admin/identities/:id/sessions', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const identity = await loadIdentity(req.params.id);
-    await deps.sessions.pool.deleteSessionsOfIdentity(identity.id);
+    const count = await deps.sessions.pool.deleteSessionsOfIdentity(identity.id);
+    deps.events.sessionsRevoked({ req, identityId: identity.id, count, actor: 'admin' });
     return reply.code(204).send();
   });
 }

@@ -21,6 +21,7 @@ const deps: HookDeps = {
   sessions: { pool: {} } as unknown as SessionManager,
   rotateCsrf: () => 't',
   verification: {} as VerificationServices,
+  events: { sessionsRevoked: () => {} },
   webHook: (_kind, _position, cfg) => ({ name: `web_hook:${cfg.url}`, phase: 'post_persist', run: async () => CONTINUE }),
 };
 

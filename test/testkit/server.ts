@@ -109,7 +109,7 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
  * A Tessera server on free loopback ports against the given database, migrated, with the test
  * identity schemas and cheap password hashing. Extra configuration merges over the defaults.
  */
-export async function startTestServer(opts: { dsn: string; config?: Record<string, unknown> }): Promise<TestServer> {
+export async function startTestServer(opts: { dsn: string; config?: Record<string, unknown>; logger?: pino.Logger }): Promise<TestServer> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const publicUrl = `http://127.0.0.1:${publicPort}/`;
   const adminUrl = `http://127.0.0.1:${adminPort}/`;
@@ -128,7 +128,7 @@ export async function startTestServer(opts: { dsn: string; config?: Record<strin
     hashers: { algorithm: 'argon2', argon2: { memory: '64KB', iterations: 1, parallelism: 1 } },
   };
   const config = await loadConfig({ env: {}, dev: false, overrides: merge(base, opts.config ?? {}) });
-  const registry = createRegistry(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const registry = createRegistry(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await registry.database.migrate();
   const servers = await startServers(registry);
   return {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { HookConfig, SelfServiceFlowName, WebHookConfig } from '../../config/types.js';
 import type { SessionManager } from '../../session/manager.js';
+import type { SecurityEvents } from '../../telemetry/events.js';
 import type { FlowKind } from '../flow/flow.js';
 import { HookExecutor, type FlowHooks } from './executor.js';
 import type { Hook, HookContext } from './hook.js';
@@ -15,6 +16,8 @@ export interface HookDeps {
   sessions: SessionManager;
   rotateCsrf(reply: HookContext['reply']): string;
   verification: VerificationServices;
+  /** Audit events of what hooks do. */
+  events: Pick<SecurityEvents, 'sessionsRevoked'>;
   /** Builds a `web_hook` for a position of a flow. */
   webHook(kind: FlowKind, position: 'before' | 'after', config: WebHookConfig): Hook;
 }
@@ -25,7 +28,7 @@ export function createHook(kind: FlowKind, position: 'before' | 'after', cfg: Ho
     case 'session':
       return new SessionIssuerHook({ sessions: deps.sessions, rotateCsrf: deps.rotateCsrf });
     case 'revoke_active_sessions':
-      return new RevokeActiveSessionsHook(deps.sessions.pool);
+      return new RevokeActiveSessionsHook(deps.sessions.pool, deps.events);
     case 'require_verified_address':
       return new RequireVerifiedAddressHook();
     case 'verification':

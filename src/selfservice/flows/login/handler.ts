@@ -18,6 +18,7 @@ import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface LoginHandlerDeps {
   flows: FlowService;
@@ -28,6 +29,7 @@ export interface LoginHandlerDeps {
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   /** Issues `session_token_exchange_code` for API flows that ask for one. */
   tokenExchange?: ExchangeCodeIssuer;
+  events: Pick<SecurityEvents, 'loginSucceeded' | 'loginFailed'>;
 }
 
 interface LoginData extends Record<string, unknown> {
@@ -159,6 +161,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, ctx: LoginFormContext, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {
       case 'show_again':
+        if (outcome.status === 400) deps.events.loginFailed({ req, method: flow.active ?? '', flow, reason: outcome.messages[0]?.message.id, refresh: ctx.refresh });
         return flows.respondShowAgain(req, reply, flow, outcome, loginFlowJson);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
@@ -181,7 +184,10 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
     const session = current ? sessions.authenticateAgain(current, method) : prepared!.session;
     const hookCtx = newHookContext({ kind: 'login', req, reply, flow, method: flow.active, authenticationMethod: method, identity, session, issued: prepared, transientPayload: payload });
     const pre = await deps.hooks.after('pre_persist', hookCtx);
-    if (pre.kind === 'interrupt') return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages }, loginFlowJson);
+    if (pre.kind === 'interrupt') {
+      deps.events.loginFailed({ req, method: flow.active ?? '', flow, reason: pre.messages[0]?.message.id, refresh: ctx.refresh });
+      return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages }, loginFlowJson);
+    }
 
     // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
     if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
@@ -198,6 +204,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
     await deps.hooks.after('post_persist', hookCtx);
 
     session.identity = identity;
+    deps.events.loginSucceeded({ req, identity, session, method: flow.active ?? method.method, flow, refresh: ctx.refresh });
     const sessionJson = sessionToJson(session, deps.renderIdentity(identity, false));
     const continueWith: ContinueWith[] = hookCtx.continueWith;
     if (flow.type === 'api') {

@@ -5,10 +5,12 @@ import { noActiveSession, type SessionManager } from '../../../session/manager.j
 import { bodyValidator } from '../../../http/kit/validate-body.js';
 import { browserResponseMode } from '../../flow/request.js';
 import type { FlowService } from '../../flow/service.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface LogoutHandlerDeps {
   flows: FlowService;
   sessions: SessionManager;
+  events: Pick<SecurityEvents, 'sessionRevoked'>;
 }
 
 type Query = Record<string, string | undefined>;
@@ -44,6 +46,7 @@ export function registerLogoutRoutes(app: FastifyInstance, deps: LogoutHandlerDe
           throw forbidden('Unable to log out because the logout token in the URL query does not match the session cookie.');
         }
         await sessions.pool.revokeSession(session.id);
+        deps.events.sessionRevoked({ req, session, actor: 'self' });
       }
       // Signing out twice is not an error: without a session the browser just moves on.
       sessions.clearCookie(reply);
@@ -60,6 +63,7 @@ export function registerLogoutRoutes(app: FastifyInstance, deps: LogoutHandlerDe
     const session = await sessions.fromToken(session_token);
     if (!session) throw forbidden('The provided Ory Session Token could not be found or is no longer active.');
     await sessions.pool.revokeSession(session.id);
+    deps.events.sessionRevoked({ req, session, actor: 'self' });
     return reply.code(204).send();
   });
 }

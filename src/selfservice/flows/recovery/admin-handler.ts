@@ -8,6 +8,7 @@ import type { FlowService } from '../../flow/service.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import type { OneTimeSecretKind, OneTimeSecretPool } from '../../flow/one-time-secret.js';
 import type { RecoveryFlowData } from './strategy.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 /** What the admin endpoints need from the code and link methods (the wiring passes them in). */
 export interface AdminRecoveryMethods {
@@ -20,6 +21,7 @@ export interface RecoveryAdminDeps {
   identities: IdentityPool;
   transaction<T>(fn: (tx: { flows: FlowPool; secrets: OneTimeSecretPool }) => Promise<T>): Promise<T>;
   methods: AdminRecoveryMethods;
+  events: Pick<SecurityEvents, 'recoveryIssued'>;
   now?: () => Date;
 }
 
@@ -111,6 +113,7 @@ export function registerRecoveryAdminRoutes(app: FastifyInstance, deps: Recovery
     const identity = await identityFrom(b);
     const code = m.newSecret();
     const flow = await create({ type, state: 'sent_email', lifespanMs, nodes: m.nodes(), identityId: identity.id, kind: 'recovery_code', digest: m.digest(code), requestUrl: requestUrl(req) });
+    deps.events.recoveryIssued({ req, identity, method: 'code', flow });
     return reply.code(201).send({ recovery_link: deps.flows.uiUrl('recovery', flow.id), recovery_code: code, expires_at: flow.expires_at.toISOString() });
   });
 
@@ -121,6 +124,7 @@ export function registerRecoveryAdminRoutes(app: FastifyInstance, deps: Recovery
     const identity = await identityFrom(b);
     const token = m.newSecret();
     const flow = await create({ type: 'browser', state: 'choose_method', lifespanMs, nodes: [], identityId: identity.id, kind: 'recovery_link', digest: m.digest(token), requestUrl: requestUrl(req) });
+    deps.events.recoveryIssued({ req, identity, method: 'link', flow });
     return reply.code(200).send({ recovery_link: m.url(flow.id, token), expires_at: flow.expires_at.toISOString() });
   });
 }

@@ -16,6 +16,7 @@ import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/serv
 import { ui } from '../../flow/ui-json.js';
 import { toJson } from '../../flow/ui-json.js';
 import type { CreateSettingsFlow, RecoveryFlowData, RecoveryStrategy, RecoverySubmitResult } from './strategy.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface RecoveryHandlerDeps {
   flows: FlowService;
@@ -34,6 +35,7 @@ export interface RecoveryHandlerDeps {
   continueWithTransitions(): boolean;
   /** Creates the settings flow a recovered user continues in (the settings flow provides it). */
   createSettingsFlow: CreateSettingsFlow;
+  events: Pick<SecurityEvents, 'recoverySucceeded' | 'recoveryFailed' | 'sessionsRevoked'>;
   now?: () => Date;
 }
 
@@ -161,6 +163,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
       'post_persist',
       newHookContext({ kind: 'recovery', req, reply, flow, method: strategy.id, identity, session: issued.session, issued, transientPayload: result.transientPayload }),
     );
+    deps.events.recoverySucceeded({ req, identity, method: strategy.id, flow, session: issued.session });
     const at = now();
     // A browser gets the session now: its anti-CSRF token is replaced first, so the settings flow is bound to the new one.
     const browserGetsCookie = !(flow.type === 'api' && !viaLink);
@@ -221,6 +224,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: RecoveryHandl
   }
 
   async function outcome(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, result: RecoverySubmitResult, viaLink = false) {
+    if (result.kind === 'retry' || (result.kind === 'flow' && result.status === 400)) deps.events.recoveryFailed({ req, method: strategy.id, flow, reason: result.kind === 'retry' ? result.message.id : undefined });
     if (result.kind === 'retry') return retry(req, reply, flow, mode, result.message);
     if (result.kind === 'recovered') return recovered(req, reply, flow, mode, result, viaLink);
     return flows.respondWithFlow(req, reply, flow, recoveryFlowJson(flow), result.status);

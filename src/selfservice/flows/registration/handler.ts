@@ -20,6 +20,7 @@ import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/serv
 import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface RegistrationHandlerDeps {
   flows: FlowService;
@@ -34,6 +35,7 @@ export interface RegistrationHandlerDeps {
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   /** Issues `session_token_exchange_code` for API flows that ask for one. */
   tokenExchange?: ExchangeCodeIssuer;
+  events: Pick<SecurityEvents, 'registrationSucceeded' | 'registrationFailed'>;
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -126,6 +128,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {
       case 'show_again':
+        if (outcome.status === 400) deps.events.registrationFailed({ req, method: flow.active ?? '', flow, reason: outcome.messages[0]?.message.id });
         return flows.respondShowAgain(req, reply, flow, outcome, registrationFlowJson);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
@@ -144,7 +147,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
     const hookCtx = newHookContext({ kind: 'registration', req, reply, flow, method: flow.active, authenticationMethod: outcome.method, identity: outcome.identity, transientPayload: payload });
     const values = { traits: outcome.identity.traits };
     const pre = await deps.hooks.after('pre_persist', hookCtx);
-    if (pre.kind === 'interrupt') return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages, values }, registrationFlowJson);
+    if (pre.kind === 'interrupt') {
+      deps.events.registrationFailed({ req, method: flow.active ?? '', flow, reason: pre.messages[0]?.message.id });
+      return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages, values }, registrationFlowJson);
+    }
 
     // Claimed before the identity is stored, so concurrent submissions of one flow create one identity.
     const previousState = flow.state;
@@ -162,6 +168,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
     await flows.save(flow);
     hookCtx.identity = identity;
     await deps.hooks.after('post_persist', hookCtx);
+    deps.events.registrationSucceeded({ req, identity, method: flow.active ?? '', flow, session: hookCtx.issued?.session });
 
     const identityJson = deps.renderIdentity(identity, false);
     const issued = hookCtx.issued;

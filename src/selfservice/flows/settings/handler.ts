@@ -20,6 +20,7 @@ import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/serv
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import type { FlowMessage } from '../../flow/method.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 import { toJson } from '../../flow/ui-json.js';
 import { firstResponsible, type MethodOutcome, type SelfServiceMethod, type SettingsChange, type SettingsMethod } from '../../flow/method.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
@@ -46,6 +47,7 @@ export interface SettingsHandlerDeps {
    * settings flow, when configured (not the global default: without one the settings UI is shown again).
    */
   configuredReturnUrl(method: string): string | null;
+  events: Pick<SecurityEvents, 'settingsSucceeded' | 'settingsFailed'>;
   now?: () => Date;
 }
 
@@ -218,6 +220,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     flow.ui.nodes = await formNodes(updated, typeof csrf === 'string' ? csrf : '');
     flow.ui.messages = [successSettingsUpdated()];
     await flows.save(flow);
+    deps.events.settingsSucceeded({ req, identity: updated, method, flow });
     await deps.hooks.after('post_persist', hookCtx);
     const continueWith: ContinueWith[] = hookCtx.continueWith;
 
@@ -249,6 +252,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     for (const m of o.messages) ui.addMessage(flow.ui, m.message, m.node);
     flow.active = method;
     flow.state = 'show_form';
+    deps.events.settingsFailed({ req, method, flow, reason: o.messages[0]?.message.id });
     ui.clearSecrets(flow.ui);
     await flows.save(flow);
     return flows.respondWithFlow(req, reply, flow, json(flow, identity), 400);

@@ -18,6 +18,7 @@ import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { toJson } from '../../flow/ui-json.js';
 import { completeVerification } from './complete.js';
 import type { VerificationRepositories, VerificationStrategy } from './strategy.js';
+import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface VerificationHandlerDeps {
   flows: FlowService;
@@ -40,6 +41,7 @@ export interface VerificationHandlerDeps {
   identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null>;
   transaction<T>(fn: (repos: VerificationRepositories) => Promise<T>): Promise<T>;
   hooks: HookExecutor;
+  events: Pick<SecurityEvents, 'verificationChecked'>;
   now?: () => Date;
 }
 
@@ -137,6 +139,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
   async function verifyCode(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, code: string, payload: unknown) {
     const secret = strategy.checkCode ? await strategy.checkCode(flow, code) : null;
     const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: strategy.id })) : null;
+    deps.events.verificationChecked({ req, identity: done, method: strategy.id, flow });
     if (done) await verified(req, reply, flow, done, payload);
     else {
       ui.resetMessages(flow.ui);
@@ -245,6 +248,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
         const secret = strategy.checkToken ? await strategy.checkToken(flow, q.token) : null;
         rebind();
         const done = secret ? await deps.transaction((repos) => completeVerification(repos, flow, secret, { now: now(), continueUrl: deps.continueUrl(flow), group: strategy.id })) : null;
+        deps.events.verificationChecked({ req, identity: done, method: strategy.id, flow });
         if (!done) return await retryWithMessage(req, reply, flow.return_to, errorVerificationTokenInvalidOrAlreadyUsed());
         await verified(req, reply, flow, done, undefined);
         await flows.save(flow);
