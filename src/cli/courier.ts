@@ -2,19 +2,33 @@ import type { Command } from 'commander';
 import { createRegistry, type Registry } from '../registry/registry.js';
 import { createCourierWorker } from '../courier/setup.js';
 import type { CourierWorker } from '../courier/worker.js';
+import type { Channel } from '../courier/channel.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
 
-/** Starts a courier worker for a registry; `stop()` finishes the messages in hand and closes channels. */
-export function startCourier(r: Registry): { worker: CourierWorker; stop(): Promise<void> } {
-  const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger);
-  if (!channels.has('email')) r.logger.warn('courier: no email channel is configured (courier.smtp.connection_uri); email messages will be abandoned');
-  worker.start();
-  r.logger.info({ worker: worker.id, channels: [...channels.keys()] }, 'courier worker started');
+/**
+ * Starts a courier worker for a registry once its channels are built (from the file, or from the
+ * email settings stored over the admin API, which it then watches); `stop()` finishes the messages
+ * in hand and closes the channels.
+ */
+export function startCourier(r: Registry, extra: Channel[] = []): { worker: CourierWorker; stop(): Promise<void> } {
+  const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger, extra, { settings: r.emailSettings });
+  const started = channels.start().then(
+    () => {
+      if (!channels.get('email')) r.logger.warn('courier: no email channel is configured (courier.smtp.connection_uri); email messages will be abandoned');
+      worker.start();
+      r.logger.info({ worker: worker.id, channels: channels.ids() }, 'courier worker started');
+    },
+    (err: unknown) => {
+      r.logger.fatal({ error: err instanceof Error ? err.message : String(err) }, 'courier: the channels cannot be built; no messages are sent');
+      process.exitCode = 1;
+    },
+  );
   return {
     worker,
     stop: async () => {
+      await started;
       await worker.stop();
-      await Promise.all([...channels.values()].map((c) => c.close()));
+      await channels.close();
     },
   };
 }

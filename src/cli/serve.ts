@@ -4,7 +4,6 @@ import { startServers } from '../http/server.js';
 import { redactDsn } from '../persistence/dsn.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
 import { startCourier } from './courier.js';
-import { createCourierWorker } from '../courier/setup.js';
 import { createDevMailboxChannel, devMailboxWanted } from '../courier/channels/dev-mailbox.js';
 import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 import type { Registry } from '../registry/registry.js';
@@ -69,14 +68,5 @@ export function registerServe(program: Command): void {
 
 /** The in-process courier of dev mode: every email goes to the dev mailbox. */
 function startDevMailboxCourier(r: Registry): { stop(): Promise<void> } {
-  const mailbox = createDevMailboxChannel(new DevMailboxPersister(r.database.db, r.database.dialect));
-  const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger, [mailbox]);
-  worker.start();
-  r.logger.info({ worker: worker.id, channels: [...channels.keys()] }, 'courier worker started (dev mailbox)');
-  return {
-    stop: async () => {
-      await worker.stop();
-      await Promise.all([...channels.values()].map((c) => c.close()));
-    },
-  };
+  return startCourier(r, [createDevMailboxChannel(new DevMailboxPersister(r.database.db, r.database.dialect))]);
 }

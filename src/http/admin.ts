@@ -4,12 +4,13 @@ import { registerIdentityAdminRoutes } from '../identity/handler.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
+import { registerEmailAdminRoutes } from '../courier/settings/handler.js';
 import { registerRecoveryAdmin } from './recovery-wiring.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
-const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery)(\/|\?|$)/;
+const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery|config\/external\.email|external\/email)(\/|\?|$)/;
 
 /** The admin API: identity management and operations. Must not be exposed to the internet. */
 export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
@@ -29,6 +30,11 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     pageTokens: r.pageTokens,
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
+  registerEmailAdminRoutes(app, {
+    settings: r.emailSettings,
+    courier: r.courier,
+    transaction: (fn) => r.persister.transaction((tx) => fn(r.courier.withQueue(tx.courier))),
+  });
   registerRecoveryAdmin(app, r);
   registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;

@@ -164,7 +164,17 @@ export interface DevMailboxMessagesTable {
   created_at: unknown;
 }
 
+/** Runtime courier settings (admin API), one row per scope; see migration 0009. */
+export interface CourierSettingsTable {
+  id: string;
+  version: number | string | bigint;
+  document: string | null;
+  read_as: string | null;
+  updated_at: unknown;
+}
+
 export interface Tables {
+  courier_settings: CourierSettingsTable;
   dev_mailbox_messages: DevMailboxMessagesTable;
   selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;

@@ -13,6 +13,9 @@ import { identityToJson, type Identity } from '../identity/identity.js';
 import { FlowService } from '../selfservice/flow/service.js';
 import { Courier } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
+import { createCipher, type Cipher } from '../lib/cipher.js';
+import { EmailSettingsService } from '../courier/settings/email-settings.js';
+import { buildChannels, channelBuildOptions } from '../courier/setup.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -32,6 +35,10 @@ export interface Registry {
   readonly flows: FlowService;
   readonly passwordPolicy: PasswordPolicy;
   readonly courier: Courier;
+  /** `ciphers.algorithm` keyed by `secrets.cipher`: values stored encrypted (channel secrets, provider tokens). */
+  readonly cipher: Cipher;
+  /** The email channel settings: the file's, or what the admin API stored over them. */
+  readonly emailSettings: EmailSettingsService;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -100,7 +107,17 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const cipher = createCipher(config.values.ciphers.algorithm, config.values.secrets.cipher ?? []);
+  const channelOpts = channelBuildOptions(config, logger);
+  const emailSettings = new EmailSettingsService({
+    store: persister.courierSettings,
+    cipher,
+    fileCourier: config.values.courier,
+    build: async (courier) => (await buildChannels(courier, channelOpts)).channels,
+  });
   return {
+    cipher,
+    emailSettings,
     sessions,
     csrf,
     flows,

@@ -210,6 +210,10 @@ export function createMsGraphChannel(cfg: MsGraphChannelConfig, opts: MsGraphCha
       throw new DeliveryError(`${what}: sendMail replied with status code ${res.status}` + (excerpt === '' ? '' : `: ${excerpt}`));
     },
 
+    async verify(): Promise<void> {
+      await fetchToken();
+    },
+
     async close(): Promise<void> {
       node?.close();
     },
