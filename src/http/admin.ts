@@ -30,11 +30,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     pageTokens: r.pageTokens,
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
-  registerEmailAdminRoutes(app, {
-    settings: r.emailSettings,
-    courier: r.courier,
-    transaction: (fn) => r.persister.transaction((tx) => fn(r.courier.withQueue(tx.courier))),
-  });
+  registerEmailAdminRoutes(app, { settings: r.emailSettings, courier: r.courier });
   registerRecoveryAdmin(app, r);
   registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;

@@ -64,7 +64,9 @@ for (const factory of testDatabases()) {
       const res = await s.adminApi.post(SEND, { to, subject, text: 'hello' });
       assert.equal(res.status, 202, JSON.stringify(res.body));
       await waitUntil(`a mail "${subject}"`, () => server.received.some((m) => m.mail.subject === subject));
-      return res.body.messages[0].id as string;
+      const id = res.body.messages[0].id as string;
+      await waitUntil(`message ${id} recorded as sent`, async () => (await s.registry.persister.courier.getMessage(id))?.status === 'sent');
+      return id;
     }
 
     test('the file is the default; PUT stores encrypted and redacts; a bad PUT is a 400 naming the field and changes nothing; PATCH; DELETE', async () => {
@@ -233,6 +235,7 @@ for (const factory of testDatabases()) {
         assert.ok(graph.tokenRequests.slice(rotatedAt).every((t) => t.secret === 'secret-two' && t.ok), 'tokens after the change use the new secret');
         assert.equal(graph.sent[0]!.message.from.emailAddress.address, 'sender@tessera.test');
         for (const id of ids) {
+          await waitUntil(`message ${id} recorded as sent`, async () => (await s.registry.persister.courier.getMessage(id))?.status === 'sent');
           const m = await s.adminApi.get(`/admin/courier/messages/${id}`);
           assert.equal(m.body.status, 'sent');
           assert.ok(m.body.dispatches.every((d: { status: string }) => d.status === 'success'), 'no failed attempt');

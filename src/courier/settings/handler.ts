@@ -16,8 +16,6 @@ import { redactedView, type EmailSettingsService, type EmailSettingsView } from 
 export interface EmailAdminDeps {
   settings: EmailSettingsService;
   courier: Courier;
-  /** Runs `fn` with a courier whose messages commit together. */
-  transaction<T>(fn: (courier: Courier) => Promise<T>): Promise<T>;
 }
 
 function answer(view: EmailSettingsView, read?: { readAs: string; notes: string[] }): Record<string, unknown> {
@@ -52,11 +50,10 @@ function routes(app: FastifyInstance, deps: EmailAdminDeps): void {
   const send = async (req: FastifyRequest, reply: FastifyReply) => {
     const { courier } = await s.effective();
     const plan = readAdminSend(req.body, courier);
-    const messages = await deps.transaction(async (c) => {
-      const out: QueuedMessage[] = [];
-      for (const to of plan.recipients) out.push(await c.queueEmail(to, plan.templateType, plan.data, { ignoreLimit: plan.ignoreLimit }));
-      return out;
-    });
+    // Every copy is checked before any is queued; each copy then stands alone (its own status,
+    // retries and limit), so they are queued one by one rather than in one long transaction.
+    const messages: QueuedMessage[] = [];
+    for (const to of plan.recipients) messages.push(await deps.courier.queueEmail(to, plan.templateType, plan.data, { ignoreLimit: plan.ignoreLimit }));
     reply.code(202);
     return {
       ...(plan.readAs === 'idm' ? { status: 'OK' } : {}),
