@@ -10,21 +10,24 @@ import { loadOrExit, withConfigOption } from './config-option.js';
  * email settings stored over the admin API, which it then watches); `stop()` finishes the messages
  * in hand and closes the channels.
  */
-export function startCourier(r: Registry, extra: Channel[] = []): { worker: CourierWorker; stop(): Promise<void> } {
+export function startCourier(r: Registry, extra: Channel[] = []): { worker: CourierWorker; ready: Promise<boolean>; stop(): Promise<void> } {
   const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger, extra, { settings: r.emailSettings });
   const started = channels.start().then(
     () => {
       if (!channels.get('email')) r.logger.warn('courier: no email channel is configured (courier.smtp.connection_uri); email messages will be abandoned');
       worker.start();
       r.logger.info({ worker: worker.id, channels: channels.ids() }, 'courier worker started');
+      return true;
     },
     (err: unknown) => {
       r.logger.fatal({ error: err instanceof Error ? err.message : String(err) }, 'courier: the channels cannot be built; no messages are sent');
       process.exitCode = 1;
+      return false;
     },
   );
   return {
     worker,
+    ready: started,
     stop: async () => {
       await started;
       await worker.stop();
@@ -47,6 +50,10 @@ export function registerCourier(program: Command): void {
         process.exit(1);
       }
       const c = startCourier(r);
+      if (!(await c.ready)) {
+        await r.close();
+        process.exit(1);
+      }
       let stopping = false;
       const stop = async () => {
         if (stopping) return;
