@@ -77,15 +77,5 @@ ${err.message}
 
 /** The in-process courier of dev mode: every email goes to the dev mailbox. */
 function startDevMailboxCourier(r: Registry): { stop(): Promise<void> } {
-  const mailbox = createDevMailboxChannel(new DevMailboxPersister(r.database.db, r.database.dialect));
-  const { worker, channels } = createCourierWorker(r.config, r.persister.courier, r.logger, [mailbox]);
-  instrumentChannels(channels, r);
-  worker.start();
-  r.logger.info({ worker: worker.id, channels: [...channels.keys()] }, 'courier worker started (dev mailbox)');
-  return {
-    stop: async () => {
-      await worker.stop();
-      await Promise.all([...channels.values()].map((c) => c.close()));
-    },
-  };
+  return startCourier(r, [createDevMailboxChannel(new DevMailboxPersister(r.database.db, r.database.dialect))]);
 }

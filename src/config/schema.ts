@@ -30,6 +30,25 @@ const urlOrPath = (extra: JsonSchema = {}): JsonSchema => ({ type: 'string', for
 const strList = (extra: JsonSchema = {}, items: JsonSchema = { type: 'string' }): JsonSchema => ({ type: 'array', items, ...extra });
 const ref = (name: string): JsonSchema => ({ $ref: `#/definitions/${name}` });
 const headers = (): JsonSchema => ({ type: 'object', additionalProperties: { type: 'string' } });
+/**
+ * Tessera: a secret given inline, or read from a file (`{file, pointer}`: a JSON pointer into a JSON
+ * file, or the whole file without one), or by IDM purpose (`{$purpose}`: a file of that name in
+ * `courier.secrets_directory`). Files are re-read when they change.
+ */
+const secretValue = (extra: JsonSchema = {}): JsonSchema => ({
+  anyOf: [
+    str(extra),
+    obj({ file: str({ minLength: 1 }), pointer: str({ pattern: '^(/.*)?$' }) }, { required: ['file'] }),
+    obj({ $purpose: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) }, { required: ['$purpose'] }),
+  ],
+});
+const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+/** Tessera: SMTP password (instead of the one in connection_uri), TLS versions and timeouts. */
+const smtpExtras = (): Record<string, JsonSchema> => ({
+  password: secretValue(),
+  tls: obj({ min_version: str({ enum: TLS_VERSIONS }), max_version: str({ enum: TLS_VERSIONS }) }),
+  timeouts: obj({ connect: duration(), read: duration(), write: duration() }),
+});
 
 export const FLOW_UI_FALLBACK = 'https://www.ory.sh/kratos/docs/fallback/';
 
@@ -399,7 +418,10 @@ const courier = group({
     from_name: str(),
     headers: headers(),
     local_name: str({ default: 'localhost' }),
+    ...smtpExtras(),
   }),
+  // Tessera: where `{$purpose}` secret references are read from.
+  secrets_directory: str({ minLength: 1 }),
   template_override_path: str(),
   templates: obj({
     recovery: ref('courierTemplate'),
@@ -438,14 +460,15 @@ const courier = group({
           from_name: str(),
           headers: headers(),
           local_name: str(),
+          ...smtpExtras(),
         }, { required: ['connection_uri'] }),
         // Tessera: email through Microsoft Graph sendMail with OAuth2 client credentials.
         msgraph_config: obj(
           {
             mail_endpoint: str({ format: 'http-url' }),
             from: str({ format: 'email' }),
-            client_id: str({ minLength: 1 }),
-            client_secret: str({ minLength: 1 }),
+            client_id: secretValue({ minLength: 1 }),
+            client_secret: secretValue({ minLength: 1 }),
             client_secret_path: str({ minLength: 1 }),
             token_endpoint: str({ format: 'http-url' }),
             scope: strList({ minItems: 1, default: ['https://graph.microsoft.com/.default'] }),

@@ -3,6 +3,7 @@
 // config strings; use the Config accessors for milliseconds and bytes.
 
 import type { TracingConfig } from '../telemetry/tracing.js';
+import type { SecretValue } from '../lib/secret-ref.js';
 
 export type SameSite = 'Strict' | 'Lax' | 'None';
 export type RequiredAal = 'aal1' | 'highest_available';
@@ -204,8 +205,19 @@ export interface CourierTemplateConfig {
   invalid?: { email: EmailTemplateConfig };
 }
 
+/** Tessera: a secret inline, from a JSON file (+ pointer) or by IDM purpose (a file in `courier.secrets_directory`). */
+export type { SecretValue };
+
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
 export interface SmtpConfig {
   connection_uri?: string;
+  /** Tessera: the password, instead of the one in connection_uri. */
+  password?: SecretValue;
+  /** Tessera: TLS protocol versions allowed (STARTTLS and smtps). */
+  tls?: { min_version?: TlsVersion; max_version?: TlsVersion };
+  /** Tessera: durations (Go syntax). */
+  timeouts?: { connect?: string; read?: string; write?: string };
   client_cert_path: string;
   client_key_path: string;
   from_address: string;
@@ -219,9 +231,9 @@ export interface MsGraphConfig {
   /** `https://graph.microsoft.com/v1.0/users/{sender}/sendMail`. */
   mail_endpoint: string;
   from?: string;
-  client_id: string;
+  client_id: SecretValue;
   /** client_secret or client_secret_path (which wins when both are set). */
-  client_secret?: string;
+  client_secret?: SecretValue;
   /** Read whenever a token is fetched, so a rotated secret needs no restart. */
   client_secret_path?: string;
   token_endpoint: string;
@@ -239,6 +251,8 @@ export interface CourierChannelConfig {
 
 export interface CourierConfig {
   smtp: SmtpConfig;
+  /** Tessera: the directory `{$purpose}` secret references name files in. */
+  secrets_directory?: string;
   template_override_path?: string;
   templates?: Partial<Record<'recovery' | 'recovery_code' | 'verification' | 'verification_code', CourierTemplateConfig>> &
     Partial<Record<'login_code' | 'registration_code', Pick<CourierTemplateConfig, 'valid'>>>;

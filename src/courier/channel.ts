@@ -12,4 +12,14 @@ export interface Channel {
   send(message: OutgoingMessage): Promise<void>;
   /** Releases pooled connections. */
   close(): Promise<void>;
+  /**
+   * Connects and authenticates without sending anything (SMTP: EHLO, STARTTLS, AUTH; Graph: a
+   * token); throws a DeliveryError saying what failed. Channels that cannot check leave it out.
+   */
+  verify?(): Promise<void>;
+}
+
+/** Where a worker looks channels up by id: a Map, or channels that change at run time. */
+export interface ChannelLookup {
+  get(id: string): Channel | undefined;
 }

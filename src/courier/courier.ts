@@ -35,19 +35,20 @@ export class Courier {
     return new Courier({ ...this.deps, queue });
   }
 
-  async queueEmail(recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
-    return this.queue('email', 'email', recipient, templateType, data);
+  /** `ignoreLimit`: only for an admin's explicit per-request override (admin send API). */
+  async queueEmail(recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>, opts: { ignoreLimit?: boolean } = {}): Promise<QueuedMessage> {
+    return this.queue('email', 'email', recipient, templateType, data, opts.ignoreLimit);
   }
 
   async queueSms(recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
     return this.queue('sms', 'sms', recipient, templateType, data);
   }
 
-  private async queue(type: MessageType, channel: string, recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>): Promise<QueuedMessage> {
+  private async queue(type: MessageType, channel: string, recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>, ignoreLimit = false): Promise<QueuedMessage> {
     const now = this.now();
     const message = { type, channel, recipient, template_type: templateType, template_data: { ...data, To: recipient } as TemplateData };
     const { maxPerWindow, windowMs } = this.deps.abuseLimit;
-    if (maxPerWindow > 0) {
+    if (maxPerWindow > 0 && !ignoreLimit) {
       const recent = await this.deps.queue.countRecent(recipient, templateType, new Date(now.getTime() - windowMs));
       if (recent >= maxPerWindow) {
         this.deps.logger.warn({ template_type: templateType, recent }, 'courier: message to a recipient over the per-recipient limit was suppressed');

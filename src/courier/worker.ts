@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { randomAlnum } from '../lib/ids.js';
-import type { Channel } from './channel.js';
+import type { ChannelLookup } from './channel.js';
 import { DeliveryError, type OutgoingMessage } from './message.js';
 import type { CourierQueue, QueuedMessage } from './queue.js';
 import { TemplateError, type TemplateRenderer } from './templates/renderer.js';
@@ -25,7 +25,7 @@ export interface WorkerOptions {
 export interface WorkerDeps {
   queue: CourierQueue;
   renderer: TemplateRenderer;
-  channels: Map<string, Channel>;
+  channels: ChannelLookup;
   logger: Logger;
   now?: () => Date;
 }

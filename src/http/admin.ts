@@ -5,13 +5,14 @@ import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
 import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin-handler.js';
+import { registerEmailAdminRoutes } from '../courier/settings/handler.js';
 import { createApp } from './app.js';
 import { tlsMaterial } from './tls.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetricsRoute } from '../telemetry/metrics-route.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
-const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery|web-hooks)(\/|\?|$)/;
+const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery|web-hooks|config\/external\.email|external\/email)(\/|\?|$)/;
 
 /** The admin API: identity management and operations. Must not be exposed to the internet. */
 export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
@@ -36,6 +37,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     events: r.events,
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
+  registerEmailAdminRoutes(app, { settings: r.emailSettings, courier: r.courier });
   registerRecoveryAdminRoutes(app, {
     flows: r.flows,
     identities: r.persister.identities,

@@ -6,6 +6,8 @@ import type { SessionPool } from '../session/pool.js';
 import { SqlFlowPersister } from './flow-persister.js';
 import { SqlCourierPersister } from './courier-persister.js';
 import type { CourierQueue } from '../courier/queue.js';
+import { SqlCourierSettingsPersister } from './courier-settings-persister.js';
+import type { CourierSettingsStore } from '../courier/settings/store.js';
 import { SqlOneTimeSecretPersister } from './code-persister.js';
 import type { OneTimeSecretPool } from '../selfservice/flow/one-time-secret.js';
 import type { Transaction } from 'kysely';
@@ -22,6 +24,8 @@ export interface Persister {
   readonly flows: FlowPool;
   readonly errors: ErrorPool;
   readonly courier: CourierQueue;
+  /** Runtime courier settings (admin API). */
+  readonly courierSettings: CourierSettingsStore;
   readonly secrets: OneTimeSecretPool;
   /** The durable outbox of background (`response.ignore`) web hooks. */
   readonly webHookDeliveries: WebHookDeliveryQueue;
@@ -57,6 +61,7 @@ export function createPersister(database: Database): Persister {
     flows,
     errors: flows,
     courier: new SqlCourierPersister(database.db, database.dialect),
+    courierSettings: new SqlCourierSettingsPersister(database.db, database.dialect),
     secrets: new SqlOneTimeSecretPersister(database.db, database.dialect),
     webHookDeliveries: new SqlWebHookDeliveryPersister(database.db, database.dialect),
     transaction: (fn) => database.db.transaction().execute((trx) => fn(repositories(trx, database.dialect))),

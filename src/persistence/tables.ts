@@ -193,9 +193,19 @@ export interface WebHookDeliveryAttemptsTable {
   created_at: unknown;
 }
 
+/** Runtime courier settings (admin API), one row per scope; see migration 0009. */
+export interface CourierSettingsTable {
+  id: string;
+  version: number | string | bigint;
+  document: string | null;
+  read_as: string | null;
+  updated_at: unknown;
+}
+
 export interface Tables {
   web_hook_deliveries: WebHookDeliveriesTable;
   web_hook_delivery_attempts: WebHookDeliveryAttemptsTable;
+  courier_settings: CourierSettingsTable;
   dev_mailbox_messages: DevMailboxMessagesTable;
   selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;

@@ -28,6 +28,9 @@ import { Tracing } from '../telemetry/tracing.js';
 import { SecurityEvents } from '../telemetry/events.js';
 import { sqlSpanLogger } from '../telemetry/sql-spans.js';
 import { timedHasher } from '../telemetry/timed-hasher.js';
+import { createCipher, type Cipher } from '../lib/cipher.js';
+import { EmailSettingsService } from '../courier/settings/email-settings.js';
+import { buildChannels, channelBuildOptions } from '../courier/setup.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -61,6 +64,10 @@ export interface Registry {
   readonly tracing: Tracing;
   /** Audit log line + span event + counter for each security event. */
   readonly events: SecurityEvents;
+  /** `ciphers.algorithm` keyed by `secrets.cipher`: values stored encrypted (channel secrets, provider tokens). */
+  readonly cipher: Cipher;
+  /** The email channel settings: the file's, or what the admin API stored over them. */
+  readonly emailSettings: EmailSettingsService;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -134,6 +141,14 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const cipher = createCipher(config.values.ciphers.algorithm, config.values.secrets.cipher ?? []);
+  const channelOpts = channelBuildOptions(config, logger);
+  const emailSettings = new EmailSettingsService({
+    store: persister.courierSettings,
+    cipher,
+    fileCourier: config.values.courier,
+    build: async (courier) => (await buildChannels(courier, channelOpts)).channels,
+  });
   const tokenExchange = new SessionTokenExchanger({
     pool: new SqlSessionTokenExchangePersister(database.db, database.dialect),
     // Usable while the flow is, and for an hour after it ends (the app exchanges right after the redirect).
@@ -159,6 +174,8 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   let selfService: SelfService | undefined;
   const registry: Registry = {
     webHooks,
+    cipher,
+    emailSettings,
     sessions,
     tokenExchange,
     tokenizer,

@@ -1,15 +1,24 @@
-import type { Channel } from '../courier/channel.js';
+import type { Channel, ChannelLookup } from '../courier/channel.js';
 import type { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
 
 /**
- * Wraps each channel of a worker, in place, so every delivery attempt is counted in
+ * Wraps each channel a worker looks up, so every delivery attempt is counted in
  * `tessera_courier_messages_total{channel,status}` and traced as a client span (SMTP, HTTP, Graph);
  * outbound HTTP made by the channel becomes the span's child. The worker looks channels up by id
- * for each message, so replacing the map's entries before it starts is enough.
+ * for each message, and the lookup hands out one stable channel per id (rebuilt channels behind
+ * it), so wrapping the lookup before the worker starts is enough.
  */
-export function instrumentChannels(channels: Map<string, Channel>, t: { metrics: Metrics; tracing: Tracing }): void {
-  for (const [id, ch] of channels) channels.set(id, instrumentChannel(ch, t));
+export function instrumentChannels(channels: ChannelLookup, t: { metrics: Metrics; tracing: Tracing }): void {
+  const lookup = channels.get.bind(channels);
+  const wrapped = new WeakMap<Channel, Channel>();
+  channels.get = (id: string) => {
+    const ch = lookup(id);
+    if (!ch) return ch;
+    let w = wrapped.get(ch);
+    if (!w) wrapped.set(ch, (w = instrumentChannel(ch, t)));
+    return w;
+  };
 }
 
 function instrumentChannel(ch: Channel, { metrics, tracing }: { metrics: Metrics; tracing: Tracing }): Channel {

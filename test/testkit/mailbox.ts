@@ -78,13 +78,17 @@ export const mailboxConfig = (mailbox: TestMailbox) => ({
   courier: { smtp: { connection_uri: mailbox.connectionUri, from_address: 'no-reply@tessera.test' }, worker: { pull_wait: '50ms' } },
 });
 
-/** Runs a courier worker for a test server until the returned function is called. */
-export function runCourier(s: TestServer): () => Promise<void> {
-  const { worker, channels } = createCourierWorker(s.registry.config, s.registry.persister.courier, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  worker.start();
+/** Runs a courier worker for a test server (watching the stored email settings) until the returned function is called. */
+export function runCourier(s: TestServer, opts: { pollMs?: number } = {}): () => Promise<void> {
+  const { worker, channels } = createCourierWorker(s.registry.config, s.registry.persister.courier, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), [], {
+    settings: s.registry.emailSettings,
+    pollMs: opts.pollMs ?? 100,
+  });
+  const started = channels.start().then(() => worker.start());
   return async () => {
+    await started;
     await worker.stop();
-    await Promise.all([...channels.values()].map((c) => c.close()));
+    await channels.close();
   };
 }
 

@@ -76,6 +76,7 @@ for (const factory of testDatabases()) {
     async function deliverTo(to: string, subject: RegExp = /./) {
       const store = new DevMailboxPersister(s.registry.database.db, s.registry.database.dialect);
       const { worker, channels } = createCourierWorker(s.registry.config, s.registry.persister.courier, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), [createDevMailboxChannel(store)]);
+      await channels.start();
       worker.start();
       try {
         const deadline = Date.now() + 10_000;
@@ -87,7 +88,7 @@ for (const factory of testDatabases()) {
         }
       } finally {
         await worker.stop();
-        await Promise.all([...channels.values()].map((c) => c.close()));
+        await channels.close();
       }
     }
 
@@ -325,6 +326,7 @@ for (const factory of testDatabases()) {
       });
       const store = new DevMailboxPersister(s.registry.database.db, s.registry.database.dialect);
       const { worker, channels } = createCourierWorker(s.registry.config, s.registry.persister.courier, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), [createDevMailboxChannel(store)]);
+      await channels.start();
       worker.start();
       try {
         const deadline = Date.now() + 10_000;
@@ -334,7 +336,7 @@ for (const factory of testDatabases()) {
         }
       } finally {
         await worker.stop();
-        await Promise.all([...channels.values()].map((c) => c.close()));
+        await channels.close();
       }
       const b = new TestBrowser();
       const list = await b.get<string>(ui('/mailbox'));

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 import type { Channel } from '../channel.js';
+import { adminEmailAddressing } from '../admin-email.js';
 import { DeliveryError } from '../message.js';
 import type { OutgoingMessage } from '../message.js';
 import type { ChannelLogger } from './http.js';
@@ -192,7 +193,8 @@ export function createMsGraphChannel(cfg: MsGraphChannelConfig, opts: MsGraphCha
     type: 'email',
 
     async send(message: OutgoingMessage): Promise<void> {
-      const body = JSON.stringify(graphSendMailPayload(message, cfg.from));
+      // An admin-sent message may name its sender (checked against this channel's domain when queued).
+      const body = JSON.stringify(graphSendMailPayload(message, adminEmailAddressing(message.templateData)?.from?.address ?? cfg.from));
       let used = await getToken();
       let res = await sendWith(used, body);
       if (res.status === 401) {
@@ -208,6 +210,10 @@ export function createMsGraphChannel(cfg: MsGraphChannelConfig, opts: MsGraphCha
       opts.logger?.warn({ channel: cfg.id, message_id: message.id, status: res.status }, 'Graph refused the message');
       const excerpt = bodyExcerpt(res.body, res.truncated, EXCERPT_BYTES);
       throw new DeliveryError(`${what}: sendMail replied with status code ${res.status}` + (excerpt === '' ? '' : `: ${excerpt}`));
+    },
+
+    async verify(): Promise<void> {
+      await fetchToken();
     },
 
     async close(): Promise<void> {

@@ -9,6 +9,9 @@ import type { SendMailOptions, SentMessageInfo } from 'nodemailer/lib/mailer';
 import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 import type { SmtpConfig } from '../../config/types.js';
 import type { Channel } from '../channel.js';
+import { parseDuration } from '../../lib/duration.js';
+import { adminEmailAddressing } from '../admin-email.js';
+import { USABLE_ADDRESS } from '../address.js';
 import { DeliveryError } from '../message.js';
 import type { OutgoingMessage } from '../message.js';
 import { parseSmtpConnectionUri, SmtpConfigError } from './smtp/connection-uri.js';
@@ -28,7 +31,7 @@ export type { SmtpConnectionSettings } from './smtp/connection-uri.js';
  * `courier.smtp` (or a channel's `smtp_config`) plus the channel id (default `email`). Only
  * `connection_uri` is required; the other keys default as in Kratos.
  */
-export type SmtpChannelConfig = Partial<SmtpConfig> & { id?: string };
+export type SmtpChannelConfig = Partial<Omit<SmtpConfig, 'password'>> & { id?: string };
 
 export interface SmtpTimeouts {
   /** TCP (and implicit TLS) connection set-up. */
@@ -67,8 +70,9 @@ const DEFAULT_MAX_CONNECTIONS = 5;
 const RESERVED_HEADERS = new Set(['message-id', 'mime-version', 'content-type', 'content-transfer-encoding']);
 
 const NON_ASCII = /[^\x00-\x7f]/;
-/** One bare address: no display name, brackets, separators, quotes, spaces or control characters. */
-const USABLE_ADDRESS = /^[^\s\p{Cc}<>()[\],;:\\"@]+@[^\s\p{Cc}<>()[\],;:\\"@]+$/u;
+const TLS_ORDER = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+/** Line breaks and other controls never reach a header: a subject is one line. */
+const HEADER_BREAKS = /[\r\n\u0085\u2028\u2029\p{Cc}]+/gu;
 
 function localPart(address: string): string {
   return address.slice(0, address.lastIndexOf('@'));
@@ -97,6 +101,10 @@ function envelopeAddress(address: string): string | null {
   const at = address.lastIndexOf('@');
   const domain = domainToASCII(address.slice(at + 1));
   return domain ? `${address.slice(0, at)}@${domain}` : null;
+}
+
+function oneLine(text: string): string {
+  return text.replace(HEADER_BREAKS, ' ');
 }
 
 function messageIdFor(id: string, fromAddress: string): string {
@@ -129,16 +137,43 @@ function loadClientCertificate(certPath: string, keyPath: string): { cert: Buffe
   return { cert, key };
 }
 
-function tlsOptionsFor(settings: SmtpConnectionSettings, clientCert: { cert: Buffer; key: Buffer } | undefined, ca: SmtpChannelOptions['ca']): ConnectionOptions {
+function tlsOptionsFor(settings: SmtpConnectionSettings, clientCert: { cert: Buffer; key: Buffer } | undefined, ca: SmtpChannelOptions['ca'], versions: SmtpConfig['tls']): ConnectionOptions {
+  const minVersion = versions?.min_version ?? 'TLSv1.2';
+  const maxVersion = versions?.max_version;
+  if (maxVersion && TLS_ORDER.indexOf(maxVersion) < TLS_ORDER.indexOf(minVersion)) {
+    throw new SmtpConfigError('tls.max_version', `${maxVersion} is below tls.min_version ${minVersion}`);
+  }
   const tls: ConnectionOptions = {
     rejectUnauthorized: !settings.skipTlsVerify,
-    minVersion: 'TLSv1.2',
+    minVersion,
+    ...(maxVersion ? { maxVersion } : {}),
     // Verify against server_name even when the SNI cannot carry it (an IP address).
     checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(settings.serverName, cert),
   };
   if (clientCert) Object.assign(tls, clientCert);
   if (ca !== undefined) tls.ca = [...rootCertificates, ...(Array.isArray(ca) ? ca : [ca])];
   return tls;
+}
+
+/**
+ * `timeouts`: connect bounds the TCP (and implicit TLS) set-up; read bounds the wait for the
+ * greeting and, like write, inactivity on the connection. nodemailer has one inactivity timer for
+ * both directions, so it runs for the longer of read and write.
+ */
+function configuredTimeouts(t: SmtpConfig['timeouts']): Partial<SmtpTimeouts> {
+  const ms = (key: 'connect' | 'read' | 'write'): number | undefined => {
+    const v = t?.[key];
+    if (v === undefined) return undefined;
+    const n = parseDuration(v);
+    if (n <= 0) throw new SmtpConfigError(`timeouts.${key}`, 'must be longer than 0s');
+    return n;
+  };
+  const [connect, read, write] = [ms('connect'), ms('read'), ms('write')];
+  const out: Partial<SmtpTimeouts> = {};
+  if (connect !== undefined) out.connectMs = connect;
+  if (read !== undefined) out.greetingMs = read;
+  if (read !== undefined || write !== undefined) out.socketMs = Math.max(read ?? 0, write ?? 0);
+  return out;
 }
 
 function configuredHeaders(headers: Record<string, string> | undefined, logger: SmtpChannelLogger | undefined): Record<string, string> {
@@ -173,7 +208,7 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
   const fromName = config.from_name || undefined;
   const headers = configuredHeaders(config.headers, logger);
   const clientCert = loadClientCertificate(config.client_cert_path ?? '', config.client_key_path ?? '');
-  const timeouts = { ...SMTP_DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const timeouts = { ...SMTP_DEFAULT_TIMEOUTS, ...configuredTimeouts(config.timeouts), ...opts.timeouts };
 
   const connection: SMTPConnectionOptions = {
     host: settings.host,
@@ -182,7 +217,7 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
     requireTLS: settings.requireStartTls,
     ignoreTLS: settings.cleartext,
     name: config.local_name || DEFAULT_LOCAL_NAME,
-    tls: tlsOptionsFor(settings, clientCert, opts.ca),
+    tls: tlsOptionsFor(settings, clientCert, opts.ca, config.tls),
     connectionTimeout: timeouts.connectMs,
     greetingTimeout: timeouts.greetingMs,
     socketTimeout: timeouts.socketMs,
@@ -224,18 +259,29 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
       if (!recipient) {
         throw new DeliveryError('smtp: the recipient is not a usable email address', { permanent: true });
       }
+      const admin = adminEmailAddressing(message.templateData);
+      const sender = admin?.from ?? (fromName ? { name: fromName, address: fromAddress } : { name: '', address: fromAddress });
       const mail: SendMailOptions = {
-        from: fromName ? { name: fromName, address: fromAddress } : fromAddress,
-        // The object form keeps nodemailer from parsing the address as a list.
+        // The object forms keep nodemailer from parsing an address as a list.
+        from: sender.name ? { name: oneLine(sender.name), address: sender.address } : sender.address,
         to: { name: '', address: recipient },
-        subject: message.subject,
+        subject: oneLine(message.subject),
         text: message.bodyText,
         headers,
         messageId: messageIdFor(message.id, fromAddress),
       };
       if (message.bodyHtml) mail.html = message.bodyHtml;
+      let headerAddresses: string[] = [];
+      if (admin) {
+        // The headers show every To and Cc recipient; the envelope names only this copy's.
+        const shown = (list: string[]) => list.map((a) => envelopeAddress(a)).filter((a): a is string => a !== null);
+        mail.to = shown(admin.to).map((address) => ({ name: '', address }));
+        if (admin.cc.length > 0) mail.cc = shown(admin.cc).map((address) => ({ name: '', address }));
+        mail.envelope = { from: sender.address, to: [recipient] };
+        headerAddresses = [...admin.to, ...admin.cc, sender.address];
+      }
 
-      const viaSmtpUtf8 = senderNeedsSmtpUtf8 || needsSmtpUtf8(recipient);
+      const viaSmtpUtf8 = senderNeedsSmtpUtf8 || needsSmtpUtf8(recipient) || headerAddresses.some(needsSmtpUtf8);
       let info: SentMessageInfo;
       try {
         info = await (viaSmtpUtf8 ? utf8 : pooled).sendMail(mail);
@@ -254,6 +300,18 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
         logger?.warn({ message_id: message.id, rejected: info.rejected.length }, 'courier: smtp server rejected some Cc/Bcc recipients');
       }
       logger?.debug({ message_id: message.id, smtp_response: scrub(String(info.response ?? ''), secrets) }, 'courier: smtp server accepted the message');
+    },
+
+    async verify(): Promise<void> {
+      // A connection of its own (never one from the pool): connect, EHLO, STARTTLS, AUTH, QUIT.
+      const probe = createTransport({ ...connection, auth });
+      try {
+        await probe.verify();
+      } catch (err) {
+        throw toDeliveryError(err, secrets);
+      } finally {
+        probe.close();
+      }
     },
 
     async close(): Promise<void> {
