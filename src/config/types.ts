@@ -253,7 +253,22 @@ export interface TokenizerTemplateConfig {
   subject_source: 'id' | 'external_id';
 }
 
+/** `tessera`: Tessera's own keys. */
+export interface TesseraOwnConfig {
+  brute_force: {
+    enabled: boolean;
+    login: { delay_after: number; delay: string; max_delay: string; lockout_after: number; lockout_duration: string; max_failures: number; reset_after: string };
+    client_address: { max_failures: number; window: string };
+    one_time_codes: { max_checks: number; window: string; max_active: number };
+  };
+  /** Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed. */
+  trusted_proxies: string[];
+  /** Host names (besides loopback and the configured base URLs) each API answers to; "*" allows any. */
+  allowed_hosts: { admin: string[]; public: string[] };
+}
+
 export interface TesseraConfig {
+  tessera: TesseraOwnConfig;
   version?: string;
   /** Always set after loading (required outside dev mode, filled in dev mode). */
   dsn: string;

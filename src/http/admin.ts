@@ -7,6 +7,8 @@ import { registerCourierAdminRoutes } from '../courier/handler.js';
 import { registerRecoveryAdmin } from './recovery-wiring.js';
 import { createApp } from './app.js';
 import { registerHealthRoutes } from './health.js';
+import { configuredHosts, registerHostCheck } from './host-check.js';
+import { registerLockoutAdminRoutes } from '../security/handler.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
 const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery)(\/|\?|$)/;
@@ -18,6 +20,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     bodyLimit: r.config.bodyLimit('admin'),
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
   });
+  registerHostCheck(app, configuredHosts(r.config, 'admin'));
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
   registerIdentityAdminRoutes(app, {
@@ -30,6 +33,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerRecoveryAdmin(app, r);
+  registerLockoutAdminRoutes(app, { identities: r.persister.identities, limiter: r.bruteForce });
   registerSessionAdminRoutes(app, { sessions: r.sessions, identities: r.persister.identities, renderIdentity: r.renderIdentity, pageTokens: r.pageTokens });
   return app;
 }

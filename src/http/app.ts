@@ -9,6 +9,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** Rewrites a request URL before routing (the admin API's bare-path aliases). */
   rewriteUrl?: (url: string) => string;
+  /** Proxies whose X-Forwarded-For sets `req.ip` (`tessera.trusted_proxies`). */
+  trustProxy?: string[];
 }
 
 /**
@@ -26,6 +28,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     // Fastify would otherwise answer `/foo/` and `/foo` differently from Kratos's router.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     rewriteUrl: opts.rewriteUrl ? (req) => opts.rewriteUrl!(req.url ?? '/') : undefined,
+    trustProxy: opts.trustProxy && opts.trustProxy.length > 0 ? opts.trustProxy : false,
   });
   installErrorHandling(app);
   await app.register(cookie);

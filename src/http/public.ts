@@ -19,6 +19,7 @@ import { sendVerificationForAddresses } from '../selfservice/hooks/verification.
 import { requireVerifiedAddress } from '../selfservice/hooks/verification-required.js';
 import { SqlVerifiableAddressFinder } from '../persistence/verifiable-address-finder.js';
 import { registerCors } from './cors.js';
+import { configuredHosts, registerHostCheck } from './host-check.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebUi } from '../webui/routes.js';
 import { devMailboxWanted } from '../courier/channels/dev-mailbox.js';
@@ -26,7 +27,12 @@ import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
 /** The public API: what browsers, apps and UIs talk to. Admin endpoints are never served here. */
 export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
-  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public') });
+  const app = await createApp({ logger: r.logger.child({ api: 'public' }), bodyLimit: r.config.bodyLimit('public'), trustProxy: r.config.values.tessera.trusted_proxies });
+  // In dev mode the built-in UI shows the dev mailbox (codes, links): only hosts it is served under may reach it.
+  if (r.config.dev && r.config.values.ui.enabled) {
+    const ui = r.config.uiBasePath();
+    registerHostCheck(app, configuredHosts(r.config, 'public'), (req) => req.url === ui || req.url.startsWith(ui === '/' ? '/' : `${ui}/`));
+  }
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
@@ -38,18 +44,9 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     await registerWebUi(app, { config: r.config, mailbox });
   }
 
-  // Admin paths asked of the public port are sent to the admin API, as Kratos does, never served.
-  app.all('/admin/*', async (req, reply) => {
-    const target = new URL(req.url.replace(/^\//, ''), withSlash(r.config.adminBaseUrl()));
-    return reply.redirect(target.toString(), 307);
-  });
+  // `/admin/*` is not routed here: it gets the 404 of any unknown path and does not say where the
+  // admin API is (Kratos redirects there).
   return app;
-}
-
-export function withSlash(u: URL): URL {
-  const c = new URL(u);
-  if (!c.pathname.endsWith('/')) c.pathname += '/';
-  return c;
 }
 
 /** The self-service flows with the strategies the configuration enables. */
@@ -60,7 +57,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
   const registrationStrategies: RegistrationStrategy[] = [];
   if (c.methodEnabled('password')) {
     loginStrategies.push(
-      new PasswordLoginStrategy({ identities: r.persister.identities, hasher: r.hasher, schemas: r.schemas, logger: r.logger, defaultSchema: () => defaultSchema }),
+      new PasswordLoginStrategy({ identities: r.persister.identities, hasher: r.hasher, schemas: r.schemas, logger: r.logger, defaultSchema: () => defaultSchema, limiter: r.bruteForce }),
     );
     registrationStrategies.push(new PasswordRegistrationStrategy({ schemas: r.schemas, identities: r.identityManager, policy: r.passwordPolicy }));
   }

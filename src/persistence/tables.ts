@@ -164,7 +164,19 @@ export interface DevMailboxMessagesTable {
   created_at: unknown;
 }
 
+/** Brute-force limiter counters (src/security/throttle.ts); keys are digests. */
+export interface TesseraThrottleTable {
+  key: string;
+  scope: string;
+  failures: number;
+  window_start: unknown;
+  last_failure_at: unknown | null;
+  blocked_until: unknown | null;
+  updated_at: unknown;
+}
+
 export interface Tables {
+  tessera_throttle: TesseraThrottleTable;
   dev_mailbox_messages: DevMailboxMessagesTable;
   selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;

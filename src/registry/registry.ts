@@ -13,6 +13,9 @@ import { identityToJson, type Identity } from '../identity/identity.js';
 import { FlowService } from '../selfservice/flow/service.js';
 import { Courier } from '../courier/courier.js';
 import { passwordPolicyFromConfig, type PasswordPolicy } from '../selfservice/strategies/password/policy.js';
+import { BruteForceLimiter } from '../security/brute-force-limiter.js';
+import { bruteForceSettings } from '../security/settings.js';
+import { SqlThrottlePersister } from '../persistence/throttle-persister.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -32,6 +35,8 @@ export interface Registry {
   readonly flows: FlowService;
   readonly passwordPolicy: PasswordPolicy;
   readonly courier: Courier;
+  /** Sign-in throttling and lockout, and the limits on one-time codes (tessera.brute_force). */
+  readonly bruteForce: BruteForceLimiter;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -100,7 +105,13 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const bruteForce = new BruteForceLimiter({
+    store: new SqlThrottlePersister(database.db, database.dialect),
+    settings: bruteForceSettings(config),
+    logger: logger.child({ component: 'brute_force' }),
+  });
   return {
+    bruteForce,
     sessions,
     csrf,
     flows,

@@ -19,6 +19,10 @@ export interface SqlDialect {
   };
   /** Whether `SELECT ... FOR UPDATE SKIP LOCKED` is available for queue claims. */
   readonly supportsSkipLocked: boolean;
+  /** Whether `SELECT ... FOR UPDATE` locks rows (SQLite has one writer and locks the whole file). */
+  readonly supportsRowLocks: boolean;
+  /** How an insert that must not fail on an existing key is spelled: `ON CONFLICT DO NOTHING` or `INSERT IGNORE`. */
+  readonly insertIgnore: 'on-conflict' | 'ignore';
   toTime(d: Date): unknown;
   toBool(b: boolean): unknown;
   isUniqueViolation(err: unknown): boolean;

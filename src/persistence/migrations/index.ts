@@ -6,6 +6,7 @@ import * as m0003 from './0003-selfservice-flows.js';
 import * as m0004 from './0004-courier.js';
 import * as m0005 from './0005-selfservice-codes.js';
 import * as m0006 from './0006-dev-mailbox.js';
+import * as m0008 from './0008-security-throttle.js';
 
 interface MigrationModule {
   name: string;
@@ -14,7 +15,7 @@ interface MigrationModule {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
-export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0008];
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {

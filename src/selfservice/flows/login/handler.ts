@@ -128,7 +128,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
 
       let identity: Identity;
       try {
-        identity = await strategy.login(flow, body.fields, { refresh: data.refresh, session: data.refresh ? current : null });
+        identity = await strategy.login(flow, body.fields, { refresh: data.refresh, session: data.refresh ? current : null, clientAddress: req.ip });
       } catch (err) {
         if (!(err instanceof FlowValidationError)) throw err;
         ui.fillValues(flow.ui, err.values);

@@ -7,6 +7,8 @@ export interface LoginFormContext {
   refresh: boolean;
   /** The session being refreshed, when `refresh=true`. */
   session: Session | null;
+  /** The client's address (behind trusted proxies, the forwarded one), for the brute-force limiter. */
+  clientAddress?: string;
 }
 
 /** A way to sign in. The login flow asks each enabled strategy for its nodes and for a verdict. */
