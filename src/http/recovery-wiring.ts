@@ -18,12 +18,13 @@ function senderDeps(r: Registry): RecoverySenderDeps {
     renderIdentity: r.renderIdentity,
     secretKey: () => r.config.secretsDefault()[0]!,
     notifyUnknownRecipients: () => r.config.values.selfservice.flows.recovery.notify_unknown_recipients,
+    limiter: r.bruteForce,
   };
 }
 
 /** The recovery method `selfservice.flows.recovery.use` names. */
 export function recoveryStrategy(r: Registry): RecoveryStrategy {
-  const base = { ...senderDeps(r), secrets: r.persister.secrets, flowPool: r.persister.flows };
+  const base = { ...senderDeps(r), limiter: r.bruteForce, secrets: r.persister.secrets, flowPool: r.persister.flows };
   if (r.config.values.selfservice.flows.recovery.use === 'link') {
     return new LinkRecoveryStrategy({ ...base, lifespanMs: () => r.config.linkLifespanMs(), linkBaseUrl: () => r.config.linkBaseUrl() });
   }

@@ -21,35 +21,39 @@ export async function lockThrottleRow(trx: Transaction<Tables>, dialect: SqlDial
   return q.executeTakeFirstOrThrow();
 }
 
+type ThrottleChange<T> = (current: ThrottleCounter | null) => { next: ThrottleCounter | null; result: T };
+
+/** Changes the counter of `key` under its lock, inside the caller's transaction (see ThrottleStore.update). */
+export async function updateThrottleRow<T>(trx: Transaction<Tables>, dialect: SqlDialect, key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T> {
+  const current = fromRow(await lockThrottleRow(trx, dialect, key, scope, now));
+  const { next, result } = change(current.failures === 0 && current.blockedUntil === null && current.lastFailureAt === null ? null : current);
+  if (next === null) {
+    await trx.deleteFrom('tessera_throttle').where('key', '=', key).execute();
+  } else {
+    const t = dialect.toTime;
+    await trx
+      .updateTable('tessera_throttle')
+      .set({
+        failures: next.failures,
+        window_start: t(next.windowStart),
+        last_failure_at: next.lastFailureAt ? t(next.lastFailureAt) : null,
+        blocked_until: next.blockedUntil ? t(next.blockedUntil) : null,
+        updated_at: t(now),
+      })
+      .where('key', '=', key)
+      .execute();
+  }
+  return result;
+}
+
 export class SqlThrottlePersister implements ThrottleStore {
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly dialect: SqlDialect,
   ) {}
 
-  async update<T>(key: string, scope: string, now: Date, change: (current: ThrottleCounter | null) => { next: ThrottleCounter | null; result: T }): Promise<T> {
-    return inTransaction(this.db as Db, async (trx) => {
-      const row = await lockThrottleRow(trx, this.dialect, key, scope, now);
-      const current = fromRow(row);
-      const { next, result } = change(current.failures === 0 && current.blockedUntil === null && current.lastFailureAt === null ? null : current);
-      if (next === null) {
-        await trx.deleteFrom('tessera_throttle').where('key', '=', key).execute();
-      } else {
-        const t = this.dialect.toTime;
-        await trx
-          .updateTable('tessera_throttle')
-          .set({
-            failures: next.failures,
-            window_start: t(next.windowStart),
-            last_failure_at: next.lastFailureAt ? t(next.lastFailureAt) : null,
-            blocked_until: next.blockedUntil ? t(next.blockedUntil) : null,
-            updated_at: t(now),
-          })
-          .where('key', '=', key)
-          .execute();
-      }
-      return result;
-    });
+  async update<T>(key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T> {
+    return inTransaction(this.db as Db, (trx) => updateThrottleRow(trx, this.dialect, key, scope, now, change));
   }
 
   async get(key: string): Promise<ThrottleCounter | null> {

@@ -22,8 +22,11 @@ export async function up(db: Kysely<unknown>, d: SqlDialect): Promise<void> {
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('tessera_throttle_updated_idx').on('tessera_throttle').column('updated_at').execute();
+  // The cap on active one-time secrets per address looks them up by address.
+  await db.schema.createIndex('selfservice_codes_address_idx').on('selfservice_codes').columns(['address', 'used_at']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('selfservice_codes_address_idx').on('selfservice_codes').execute();
   await db.schema.dropTable('tessera_throttle').execute();
 }

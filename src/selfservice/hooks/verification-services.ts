@@ -4,7 +4,7 @@ import type { Identity } from '../../identity/identity.js';
 import type { FlowService } from '../flow/service.js';
 import type { VerificationRepositories, VerificationStrategy } from '../flows/verification/strategy.js';
 import type { OneTimeSecretPool } from '../flow/one-time-secret.js';
-import { CodeVerificationStrategy } from '../strategies/code/verification.js';
+import { CodeVerificationStrategy, type CodeVerificationDeps } from '../strategies/code/verification.js';
 import { LinkVerificationStrategy } from '../strategies/link/verification.js';
 import type { VerificationServices } from './verification.js';
 
@@ -14,13 +14,14 @@ export interface VerificationRegistry {
   flows: FlowService;
   csrf: VerificationServices['csrf'];
   courier: Courier;
+  bruteForce: CodeVerificationDeps['limiter'];
   persister: { secrets: OneTimeSecretPool; transaction<T>(fn: (tx: VerificationRepositories) => Promise<T>): Promise<T> };
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
 }
 
 /** Both verification strategies over one registry; `strategy()` picks the configured one. */
 export function verificationStrategies(r: VerificationRegistry): { code: CodeVerificationStrategy; link: LinkVerificationStrategy; strategy(): VerificationStrategy } {
-  const common = { secrets: r.persister.secrets, courier: r.courier, renderIdentity: r.renderIdentity };
+  const common = { secrets: r.persister.secrets, courier: r.courier, renderIdentity: r.renderIdentity, limiter: r.bruteForce };
   const code = new CodeVerificationStrategy({ ...common, config: r.config });
   const link = new LinkVerificationStrategy({ ...common, config: r.config });
   return { code, link, strategy: () => (r.config.values.selfservice.flows.verification.use === 'link' ? link : code) };
