@@ -102,7 +102,13 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   };
   const flows = new FlowService({ config, flows: persister.flows, errors: persister.errors, csrf });
   const passwordPolicy = passwordPolicyFromConfig(config, {
-    onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
+    onLookupError: (err) =>
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        config.values.selfservice.methods.password.config.ignore_network_errors
+          ? 'breached-password lookup failed: the password was checked against the bundled list of common passwords instead'
+          : 'breached-password lookup failed: the password was refused (ignore_network_errors is false)',
+      ),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
   const bruteForce = new BruteForceLimiter({
