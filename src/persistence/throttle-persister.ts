@@ -9,13 +9,14 @@ type Row = Tables['tessera_throttle'];
 /**
  * Takes the row of `key` (creating it at zero) under an exclusive lock held until the transaction
  * ends. The insert comes first: on SQLite it takes the database's write lock at once (so a second
- * process waits instead of failing to upgrade a read lock); PostgreSQL and MySQL then lock the row.
+ * process waits instead of failing to upgrade a read lock); on MySQL it locks the row exclusively;
+ * PostgreSQL locks it with the SELECT ... FOR UPDATE that follows.
  */
 export async function lockThrottleRow(trx: Transaction<Tables>, dialect: SqlDialect, key: string, scope: string, now: Date): Promise<Row> {
   const t = dialect.toTime;
   const row: Row = { key, scope, failures: 0, window_start: t(now), last_failure_at: null, blocked_until: null, updated_at: t(now) };
   const insert = trx.insertInto('tessera_throttle').values(row);
-  await (dialect.insertIgnore === 'ignore' ? insert.ignore() : insert.onConflict((oc) => oc.column('key').doNothing())).execute();
+  await (dialect.insertIgnore === 'on-duplicate-key' ? insert.onDuplicateKeyUpdate({ scope }) : insert.onConflict((oc) => oc.column('key').doNothing())).execute();
   let q = trx.selectFrom('tessera_throttle').selectAll().where('key', '=', key);
   if (dialect.supportsRowLocks) q = q.forUpdate();
   return q.executeTakeFirstOrThrow();

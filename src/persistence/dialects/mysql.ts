@@ -21,7 +21,7 @@ export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
     types: { uuid: 'char(36)', timestamp: sql`datetime(3)`, boolean: 'boolean', text: sql`mediumtext` },
     supportsSkipLocked: true,
     supportsRowLocks: true,
-    insertIgnore: 'ignore',
+    insertIgnore: 'on-duplicate-key',
     toTime: (d) => d,
     toBool: (b) => b,
     // MariaDB has no CAST(... AS JSON) and no outer references in derived tables; this form works on both.

@@ -60,9 +60,8 @@ export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, r
   const identity = await deps.identities.getIdentity(found?.identityId ?? NO_IDENTITY);
   const to = identity && found ? found.value : address;
   await deps.transaction(async (tx) => {
-    // Tries made against the code being replaced carry over, so re-sending does not buy more guesses.
-    const previous = await tx.secrets.activeSecretForFlow(flow.id, mail.kind);
-    await tx.secrets.invalidateForFlow(flow.id, mail.kind, now);
+    // The message is queued first: the per-recipient limit's lock then orders concurrent requests for
+    // one address before they touch the secrets (MySQL would otherwise deadlock on their index gaps).
     const courier = deps.courier.withQueue(tx.courier);
     const secret = mail.newSecret();
     let queued = true;
@@ -77,6 +76,9 @@ export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, r
     } else if (deps.notifyUnknownRecipients()) {
       await courier.queueEmail(to, mail.invalidTemplate, { RequestURL: flow.request_url });
     }
+    // Tries made against the code being replaced carry over, so re-sending does not buy more guesses.
+    const previous = await tx.secrets.activeSecretForFlow(flow.id, mail.kind);
+    await tx.secrets.invalidateForFlow(flow.id, mail.kind, now);
     if (queued) {
       await storeCappedSecret(tx.secrets, {
         id: newId(),
