@@ -15,6 +15,11 @@ export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
     charset: 'utf8mb4_unicode_ci',
     supportBigNumbers: true,
   });
+  // READ COMMITTED, as PostgreSQL runs: searches take no gap locks, so transactions that look for
+  // absent rows (a flow's codes, a recipient's limiter row) and then insert do not deadlock each other.
+  pool.on('connection', (conn) => {
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  });
   return {
     name: 'mysql',
     kysely: new MysqlDialect({ pool }),

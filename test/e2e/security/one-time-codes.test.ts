@@ -31,7 +31,7 @@ for (const factory of testDatabases()) {
           courier: { ...mailboxConfig(mailbox).courier, rate_limit: { max_messages: 4 } },
           selfservice: {
             methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
-            flows: { recovery: { enabled: true, use: 'code' }, settings: { ui_url: 'http://127.0.0.1:4455/settings' } },
+            flows: { recovery: { enabled: true, use: 'code' }, verification: { enabled: true, use: 'code' }, settings: { ui_url: 'http://127.0.0.1:4455/settings' } },
           },
           tessera: { brute_force: { one_time_codes: { max_checks: 8, max_active: 2 } } },
         },
@@ -80,6 +80,22 @@ for (const factory of testDatabases()) {
       assert.equal(messages.filter((m) => m.status !== 'abandoned').length, 4, 'exactly the limit was queued');
       assert.equal(messages.length, 30, 'the others were recorded as suppressed');
       assert.ok((await activeCodes(addr)) <= 2, 'no code for suppressed messages, and at most max_active unused codes');
+    });
+
+    test('parallel verification requests for one address queue exactly the per-recipient limit', async () => {
+      const addr = email('verify-flood');
+      await createIdentity(addr);
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, async () => {
+          const flow = await s.publicApi.get('/self-service/verification/api');
+          return s.publicApi.post(`/self-service/verification?flow=${flow.body.id}`, { method: 'code', email: addr });
+        }),
+      );
+      for (const a of answers) assert.equal(a.status, 200);
+      const messages = await s.registry.database.db.selectFrom('courier_messages').select(['status', 'template_type']).where('recipient', '=', addr).where('template_type', '=', 'verification_code_valid').execute();
+      assert.equal(messages.length, 30, 'the others were recorded as suppressed');
+      assert.equal(messages.filter((m) => m.status !== 'abandoned').length, 4, 'exactly the limit was queued');
+      assert.ok((await activeCodes(addr)) <= 2, 'at most max_active unused codes');
     });
 
     test('guessing codes across many flows hits the per-address limit; the right code is refused after it', async () => {
