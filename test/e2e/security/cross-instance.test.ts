@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
-import { ApiClient, fixture, freePort } from '../../testkit/server.js';
+import { ApiClient, fixture, freePort, waitForUrl } from '../../testkit/server.js';
 import { Database } from '../../../src/persistence/database.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,18 +24,6 @@ interface Instance {
   adminApi: ApiClient;
 }
 
-async function waitFor(url: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe(`two instances on one ${factory.name} database`, () => {
   let dir: string;
@@ -72,7 +60,7 @@ describe(`two instances on one ${factory.name} database`, () => {
       );
       const child = spawn(process.execPath, [bin, 'serve', '-c', config], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: 'ignore' });
       instances.push({ child, publicApi: new ApiClient(`http://127.0.0.1:${ports.public}/`, 'public'), adminApi: new ApiClient(`http://127.0.0.1:${ports.admin}/`, 'admin') });
-      await waitFor(`http://127.0.0.1:${ports.admin}/health/ready`);
+      await waitForUrl(`http://127.0.0.1:${ports.admin}/health/ready`);
     }
   });
   after(async () => {
