@@ -60,7 +60,7 @@ describe(`two instances on one ${factory.name} database`, () => {
       );
       const child = spawn(process.execPath, [bin, 'serve', '-c', config], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: 'ignore' });
       instances.push({ child, publicApi: new ApiClient(`http://127.0.0.1:${ports.public}/`, 'public'), adminApi: new ApiClient(`http://127.0.0.1:${ports.admin}/`, 'admin') });
-      await waitForUrl(`http://127.0.0.1:${ports.admin}/health/ready`);
+      await waitForUrl(`http://127.0.0.1:${ports.admin}/health/ready`, 120_000);
     }
   });
   after(async () => {
