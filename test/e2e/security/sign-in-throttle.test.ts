@@ -69,12 +69,12 @@ for (const factory of testDatabases()) {
         dsn: db.dsn,
         config: { selfservice: noPwned, tessera: { brute_force: { login: { delay_after: 100, lockout_after: 100, max_failures: 100 }, client_address: { max_failures: 10_000 } } } },
       });
-      // Short steps so the progressive delay and the temporary lockout can be watched.
+      // Short steps so the progressive delay and the temporary lockout can be watched (long enough for a loaded machine).
       stepped = await startTestServer({
         dsn: db.dsn,
         config: {
           selfservice: noPwned,
-          tessera: { brute_force: { login: { delay_after: 2, delay: '400ms', max_delay: '400ms', lockout_after: 4, lockout_duration: '1500ms' }, client_address: { max_failures: 10_000 } } },
+          tessera: { brute_force: { login: { delay_after: 2, delay: '4s', max_delay: '4s', lockout_after: 4, lockout_duration: '6s' }, client_address: { max_failures: 10_000 } } },
         },
       });
     });
@@ -126,23 +126,22 @@ for (const factory of testDatabases()) {
       const wrong = () => login(stepped, addr, 'not the password at all');
       assert.deepEqual(messageIds(await wrong()), [INVALID_CREDENTIALS]);
       assert.deepEqual(messageIds(await wrong()), [INVALID_CREDENTIALS]);
-      // Two failures: the next attempt must wait 400ms, and is refused unchecked before that.
+      // Two failures: the next attempt must wait 4s, and is refused unchecked before that.
       const early = await login(stepped, addr, PASSWORD);
       assert.equal(early.status, 400, 'refused during the delay although the password is right');
       assert.deepEqual(messageIds(early), [INVALID_CREDENTIALS]);
-      await new Promise((r) => setTimeout(r, 450));
+      await new Promise((r) => setTimeout(r, 4100));
       await wrong();
-      await new Promise((r) => setTimeout(r, 450));
+      await new Promise((r) => setTimeout(r, 4100));
       await wrong();
-      // Four failures: locked for 1.5s.
+      // Four failures: locked for 6s.
       const state = await stepped.adminApi.get(`/admin/identities/${id}/lockout`, { unchecked: true });
       assert.equal(state.body.identifiers[0].failures, 4);
       assert.equal(state.body.locked, true);
       assert.equal(state.body.identifiers[0].permanent, false);
       assert.ok(Date.parse(state.body.identifiers[0].locked_until) > Date.now());
-      await new Promise((r) => setTimeout(r, 450));
       assert.equal((await login(stepped, addr, PASSWORD)).status, 400, 'refused while locked');
-      await new Promise((r) => setTimeout(r, 1200));
+      await new Promise((r) => setTimeout(r, Date.parse(state.body.identifiers[0].locked_until) - Date.now() + 100));
       const ok = await login(stepped, addr, PASSWORD);
       assert.equal(ok.status, 200, 'accepted after the lockout ran out');
       assert.equal((await stepped.adminApi.get(`/admin/identities/${id}/lockout`, { unchecked: true })).body.identifiers[0].failures, 0, 'a success resets the count');
