@@ -514,6 +514,50 @@ const tracing: JsonSchema = obj({
   }),
 });
 
+// Tessera's own keys (not in Kratos's schema), under one namespace so Kratos configuration files stay valid.
+const tessera = group({
+  web_hooks: group({
+    // Standard Webhooks signing secrets (`whsec_<base64>` or any string of 24+ characters);
+    // every request is signed with each one, so a receiver can rotate without downtime.
+    signing_secrets: strList({ default: [] }, str({ minLength: 24 })),
+    // Deadline of one attempt of a web hook call (Kratos: 30s for the whole exchange).
+    timeout: duration('10s'),
+    // Durable deliveries of `response.ignore: true` hooks.
+    delivery: group({
+      max_attempts: int({ minimum: 1, default: 20 }),
+      initial_backoff: duration('5s'),
+      max_backoff: duration('10m'),
+      lease: duration('2m'),
+      pull_wait: duration('1s'),
+      pull_count: int({ minimum: 1, default: 20 }),
+    }),
+  }),
+  brute_force: group({
+    enabled: bool(true),
+    login: group({
+      delay_after: int({ minimum: 1, default: 5 }),
+      delay: duration('1s'),
+      max_delay: duration('1m'),
+      lockout_after: int({ minimum: 1, maximum: 100, default: 30 }),
+      lockout_duration: duration('15m'),
+      // NIST SP 800-63B: no more than 100 consecutive failed attempts on one account.
+      max_failures: int({ minimum: 1, maximum: 100, default: 100 }),
+      reset_after: duration('12h'),
+    }),
+    client_address: group({ max_failures: int({ minimum: 0, default: 100 }), window: duration('15m') }),
+    one_time_codes: group({
+      max_checks: int({ minimum: 1, default: 25 }),
+      window: duration('1h'),
+      max_active: int({ minimum: 1, default: 3 }),
+    }),
+  }),
+  trusted_proxies: strList({ default: [] }, str({ minLength: 1 })),
+  allowed_hosts: group({
+    admin: strList({ default: [] }, str({ minLength: 1 })),
+    public: strList({ default: [] }, str({ minLength: 1 })),
+  }),
+});
+
 export const configSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://tessera.invalid/config.schema.json',
@@ -636,25 +680,7 @@ export const configSchema: JsonSchema = {
         older_than: duration('0s'),
       }),
     }),
-    // Tessera-only keys that have no Kratos counterpart.
-    tessera: group({
-      web_hooks: group({
-        // Standard Webhooks signing secrets (`whsec_<base64>` or any string of 24+ characters);
-        // every request is signed with each one, so a receiver can rotate without downtime.
-        signing_secrets: strList({ default: [] }, str({ minLength: 24 })),
-        // Deadline of one attempt of a web hook call (Kratos: 30s for the whole exchange).
-        timeout: duration('10s'),
-        // Durable deliveries of `response.ignore: true` hooks.
-        delivery: group({
-          max_attempts: int({ minimum: 1, default: 20 }),
-          initial_backoff: duration('5s'),
-          max_backoff: duration('10m'),
-          lease: duration('2m'),
-          pull_wait: duration('1s'),
-          pull_count: int({ minimum: 1, default: 20 }),
-        }),
-      }),
-    }),
+    tessera,
     ui: group({
       enabled: bool(false),
       base_path: str({ pattern: '^/', default: '/ui' }),

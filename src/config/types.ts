@@ -273,7 +273,27 @@ export interface TokenizerTemplateConfig {
   subject_source: 'id' | 'external_id';
 }
 
+/** `tessera`: Tessera's own keys. */
+export interface TesseraOwnConfig {
+  web_hooks: {
+    signing_secrets: string[];
+    timeout: string;
+    delivery: { max_attempts: number; initial_backoff: string; max_backoff: string; lease: string; pull_wait: string; pull_count: number };
+  };
+  brute_force: {
+    enabled: boolean;
+    login: { delay_after: number; delay: string; max_delay: string; lockout_after: number; lockout_duration: string; max_failures: number; reset_after: string };
+    client_address: { max_failures: number; window: string };
+    one_time_codes: { max_checks: number; window: string; max_active: number };
+  };
+  /** Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed. */
+  trusted_proxies: string[];
+  /** Host names (besides loopback and the configured base URLs) each API answers to; "*" allows any. */
+  allowed_hosts: { admin: string[]; public: string[] };
+}
+
 export interface TesseraConfig {
+  tessera: TesseraOwnConfig;
   version?: string;
   /** Always set after loading (required outside dev mode, filled in dev mode). */
   dsn: string;
@@ -327,14 +347,6 @@ export interface TesseraConfig {
     faster_session_extend: boolean;
   };
   database: { cleanup: { batch_size: number; sleep: { tables: string }; older_than: string } };
-  /** Tessera-only settings. */
-  tessera: {
-    web_hooks: {
-      signing_secrets: string[];
-      timeout: string;
-      delivery: { max_attempts: number; initial_backoff: string; max_backoff: string; lease: string; pull_wait: string; pull_count: number };
-    };
-  };
   /** The built-in UI (Tessera). */
   ui: { enabled: boolean; base_path: string; name: string; logo_url?: string };
 }

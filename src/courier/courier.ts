@@ -48,13 +48,10 @@ export class Courier {
     const now = this.now();
     const message = { type, channel, recipient, template_type: templateType, template_data: { ...data, To: recipient } as TemplateData };
     const { maxPerWindow, windowMs } = this.deps.abuseLimit;
-    if (maxPerWindow > 0 && !ignoreLimit) {
-      const recent = await this.deps.queue.countRecent(recipient, templateType, new Date(now.getTime() - windowMs));
-      if (recent >= maxPerWindow) {
-        this.deps.logger.warn({ template_type: templateType, recent }, 'courier: message to a recipient over the per-recipient limit was suppressed');
-        return this.deps.queue.recordSuppressed(message, `more than ${maxPerWindow} ${templateType} messages to this recipient within ${Math.round(windowMs / 60000)} minutes`, now);
-      }
-    }
-    return this.deps.queue.enqueue(message, now);
+    if (maxPerWindow === 0 || ignoreLimit) return this.deps.queue.enqueue(message, now);
+    const reason = `more than ${maxPerWindow} ${templateType} messages to this recipient within ${Math.round(windowMs / 60000)} minutes`;
+    const queued = await this.deps.queue.enqueueWithinLimit(message, { max: maxPerWindow, windowMs, reason }, now);
+    if (queued.status === 'abandoned') this.deps.logger.warn({ template_type: templateType }, 'courier: message to a recipient over the per-recipient limit was suppressed');
+    return queued;
   }
 }

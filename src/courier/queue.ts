@@ -50,6 +50,13 @@ export interface CourierQueue {
   enqueue(m: NewMessage, now: Date): Promise<QueuedMessage>;
   /** A message the abuse limit stopped: stored as abandoned with the reason, never sent. */
   recordSuppressed(m: NewMessage, reason: string, now: Date): Promise<QueuedMessage>;
+  /**
+   * Enqueues a message unless `limit.max` messages of its template type went to its recipient in
+   * the current window (`limit.windowMs` from the first); then records it suppressed with `reason`.
+   * Counting and writing happen under one lock per recipient and template type, in the caller's
+   * transaction when there is one, so concurrent callers on any instance cannot exceed the limit.
+   */
+  enqueueWithinLimit(m: NewMessage, limit: { max: number; windowMs: number; reason: string }, now: Date): Promise<QueuedMessage>;
   /** How many messages of a template type went to a recipient since a time (for the abuse limit). */
   countRecent(recipient: string, templateType: TemplateType, since: Date): Promise<number>;
   claim(workerId: string, limit: number, leaseMs: number, now: Date): Promise<QueuedMessage[]>;

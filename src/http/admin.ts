@@ -10,6 +10,8 @@ import { createApp } from './app.js';
 import { tlsMaterial } from './tls.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetricsRoute } from '../telemetry/metrics-route.js';
+import { configuredHosts, registerHostCheck } from './host-check.js';
+import { registerLockoutAdminRoutes } from '../security/handler.js';
 
 // Admin endpoints also answer without their `/admin` prefix, as Kratos's admin router does.
 const BARE_ADMIN_PATHS = /^\/(identities|sessions|courier|recovery|web-hooks|config\/external\.email|external\/email)(\/|\?|$)/;
@@ -24,6 +26,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     rewriteUrl: (url) => (BARE_ADMIN_PATHS.test(url) ? `/admin${url}` : url),
     telemetry: r,
   });
+  registerHostCheck(app, configuredHosts(r.config, 'admin'));
   registerMetricsRoute(app, r.metrics);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
@@ -46,6 +49,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     events: r.events,
   });
   r.webHooks.registerAdminRoutes(app);
+  registerLockoutAdminRoutes(app, { identities: r.persister.identities, limiter: r.bruteForce });
   registerSessionAdminRoutes(app, {
     sessions: r.sessions,
     identities: r.persister.identities,

@@ -16,6 +16,8 @@ export interface AppOptions {
   https?: { key: Buffer; cert: Buffer };
   /** Request metrics and spans (the registry's metrics and tracing). */
   telemetry?: HttpTelemetry;
+  /** Proxies whose X-Forwarded-For sets `req.ip` (`tessera.trusted_proxies`). */
+  trustProxy?: string[];
 }
 
 /**
@@ -34,6 +36,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     // Fastify would otherwise answer `/foo/` and `/foo` differently from Kratos's router.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     rewriteUrl: opts.rewriteUrl ? (req) => opts.rewriteUrl!(req.url ?? '/') : undefined,
+    trustProxy: opts.trustProxy && opts.trustProxy.length > 0 ? opts.trustProxy : false,
   });
   installErrorHandling(app);
   if (opts.telemetry) installHttpTelemetry(app, opts.telemetry);

@@ -12,6 +12,7 @@ import { createApp } from './app.js';
 import { tlsMaterial } from './tls.js';
 import { registerVerificationRoutes } from '../selfservice/flows/verification/handler.js';
 import { registerCors } from './cors.js';
+import { configuredHosts, registerHostCheck } from './host-check.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebUi } from '../webui/routes.js';
 import { devMailboxWanted } from '../courier/channels/dev-mailbox.js';
@@ -25,7 +26,13 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     https: tlsMaterial(r.config, 'public'),
     quietHealthChecks: r.config.values.serve.public.request_log.disable_for_health,
     telemetry: r,
+    trustProxy: r.config.values.tessera.trusted_proxies,
   });
+  // In dev mode the built-in UI shows the dev mailbox (codes, links): only hosts it is served under may reach it.
+  if (r.config.dev && r.config.values.ui.enabled) {
+    const ui = r.config.uiBasePath();
+    registerHostCheck(app, configuredHosts(r.config, 'public'), (req) => req.url === ui || req.url.startsWith(ui === '/' ? '/' : `${ui}/`));
+  }
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
@@ -45,11 +52,8 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     await registerWebUi(app, { config: r.config, mailbox });
   }
 
-  // Admin paths asked of the public port are sent to the admin API, as Kratos does, never served.
-  app.all('/admin/*', async (req, reply) => {
-    const target = new URL(req.url.replace(/^\//, ''), withSlash(r.config.adminBaseUrl()));
-    return reply.redirect(target.toString(), 307);
-  });
+  // `/admin/*` is not routed here: it gets the 404 of any unknown path and does not say where the
+  // admin API is (Kratos redirects there).
   return app;
 }
 

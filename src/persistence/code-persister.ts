@@ -59,6 +59,22 @@ export class SqlOneTimeSecretPersister implements OneTimeSecretPool {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  async voidOlderForAddress(address: string, keep: number, now: Date): Promise<void> {
+    const t = this.dialect.toTime;
+    const active = await this.db
+      .selectFrom('selfservice_codes')
+      .select('id')
+      .where('address', '=', address)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', t(now) as never)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    const older = active.slice(keep).map((r) => r.id);
+    if (older.length === 0) return;
+    await this.db.updateTable('selfservice_codes').set({ used_at: t(now), updated_at: t(now) }).where('id', 'in', older).where('used_at', 'is', null).execute();
+  }
+
   async invalidateForFlow(flowId: string, kind: OneTimeSecretKind, now: Date): Promise<void> {
     const t = this.dialect.toTime;
     await this.db.updateTable('selfservice_codes').set({ used_at: t(now), updated_at: t(now) }).where('flow_id', '=', flowId).where('kind', '=', kind).where('used_at', 'is', null).execute();

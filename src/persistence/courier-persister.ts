@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { updateThrottleRow } from './throttle-persister.js';
+import { admitWindowAttempt } from '../security/throttle.js';
 import { inTransaction, type Db } from './tx.js';
 import type { CourierQueue, ListMessagesParams, MessageDispatch, NewMessage, QueuedMessage } from '../courier/queue.js';
 import type { MessageStatus, MessageType, TemplateData, TemplateType } from '../courier/message.js';
@@ -52,6 +55,17 @@ export class SqlCourierPersister implements CourierQueue {
         .execute();
     });
     return fromRow(row);
+  }
+
+  async enqueueWithinLimit(m: NewMessage, limit: { max: number; windowMs: number; reason: string }, now: Date): Promise<QueuedMessage> {
+    return inTransaction(this.db, async (trx) => {
+      // The count lives in a limiter row locked until the caller's transaction ends: no read of the
+      // queue itself, so no snapshot (MySQL's repeatable read) can hide what another caller just added.
+      const key = `courier_recipient:${createHash('sha256').update(`${m.template_type}\0${m.recipient}`).digest('hex')}`;
+      const decision = await updateThrottleRow(trx, this.dialect, key, 'courier_recipient', now, (c) => admitWindowAttempt({ max: limit.max, windowMs: limit.windowMs }, c, now));
+      const queue = new SqlCourierPersister(trx, this.dialect);
+      return decision.admitted ? queue.enqueue(m, now) : queue.recordSuppressed(m, limit.reason, now);
+    });
   }
 
   async countRecent(recipient: string, templateType: TemplateType, since: Date): Promise<number> {

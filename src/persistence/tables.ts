@@ -202,10 +202,22 @@ export interface CourierSettingsTable {
   updated_at: unknown;
 }
 
+/** Brute-force limiter counters (src/security/throttle.ts); keys are digests. */
+export interface TesseraThrottleTable {
+  key: string;
+  scope: string;
+  failures: number;
+  window_start: unknown;
+  last_failure_at: unknown | null;
+  blocked_until: unknown | null;
+  updated_at: unknown;
+}
+
 export interface Tables {
   web_hook_deliveries: WebHookDeliveriesTable;
   web_hook_delivery_attempts: WebHookDeliveryAttemptsTable;
   courier_settings: CourierSettingsTable;
+  tessera_throttle: TesseraThrottleTable;
   dev_mailbox_messages: DevMailboxMessagesTable;
   selfservice_codes: SelfServiceCodesTable;
   courier_messages: CourierMessagesTable;

@@ -31,6 +31,9 @@ import { timedHasher } from '../telemetry/timed-hasher.js';
 import { createCipher, type Cipher } from '../lib/cipher.js';
 import { EmailSettingsService } from '../courier/settings/email-settings.js';
 import { buildChannels, channelBuildOptions } from '../courier/setup.js';
+import { BruteForceLimiter } from '../security/brute-force-limiter.js';
+import { bruteForceSettings } from '../security/settings.js';
+import { SqlThrottlePersister } from '../persistence/throttle-persister.js';
 
 /**
  * Everything built from one configuration, wired once and passed explicitly. Nothing here is global:
@@ -68,6 +71,8 @@ export interface Registry {
   readonly cipher: Cipher;
   /** The email channel settings: the file's, or what the admin API stored over them. */
   readonly emailSettings: EmailSettingsService;
+  /** Sign-in throttling and lockout, and the limits on one-time codes (tessera.brute_force). */
+  readonly bruteForce: BruteForceLimiter;
   /** The public URL an identity schema is served at. */
   schemaUrl(schemaId: string): string;
   /** Identity JSON for the public (session) or admin view; credentials are never included. */
@@ -138,9 +143,20 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   };
   const flows = new FlowService({ config, flows: persister.flows, errors: persister.errors, csrf });
   const passwordPolicy = passwordPolicyFromConfig(config, {
-    onLookupError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'breached-password lookup failed'),
+    onLookupError: (err) =>
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        config.values.selfservice.methods.password.config.ignore_network_errors
+          ? 'breached-password lookup failed: the password was checked against the bundled list of common passwords instead'
+          : 'breached-password lookup failed: the password was refused (ignore_network_errors is false)',
+      ),
   });
   const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const bruteForce = new BruteForceLimiter({
+    store: new SqlThrottlePersister(database.db, database.dialect),
+    settings: bruteForceSettings(config),
+    logger: logger.child({ component: 'brute_force' }),
+  });
   const cipher = createCipher(config.values.ciphers.algorithm, config.values.secrets.cipher ?? []);
   const channelOpts = channelBuildOptions(config, logger);
   const emailSettings = new EmailSettingsService({
@@ -176,6 +192,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     webHooks,
     cipher,
     emailSettings,
+    bruteForce,
     sessions,
     tokenExchange,
     tokenizer,

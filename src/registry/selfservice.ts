@@ -13,6 +13,7 @@ import type { SchemaRegistry } from '../schema/registry.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Courier } from '../courier/courier.js';
 import type { SecurityEvents } from '../telemetry/events.js';
+import type { BruteForceLimiter } from '../security/brute-force-limiter.js';
 import type { SelfServiceMethod } from '../selfservice/flow/method.js';
 import type { FlowService } from '../selfservice/flow/service.js';
 import { newCode, newLinkToken, secretDigest } from '../selfservice/flow/one-time-secret.js';
@@ -49,6 +50,7 @@ export interface SelfServiceDeps {
   courier: Courier;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   events: SecurityEvents;
+  bruteForce: BruteForceLimiter;
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -73,7 +75,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   if (c.methodEnabled('password')) {
     methods.push({
       id: 'password',
-      login: new PasswordLoginStrategy({ identities: d.persister.identities, hasher: d.hasher, schemas: d.schemas, logger: d.logger, defaultSchema }),
+      login: new PasswordLoginStrategy({ identities: d.persister.identities, hasher: d.hasher, schemas: d.schemas, logger: d.logger, defaultSchema, limiter: d.bruteForce }),
       registration: new PasswordRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, policy: d.passwordPolicy }),
       settings: new PasswordSettingsStrategy({ schemas: d.schemas, hasher: d.hasher, policy: d.passwordPolicy }),
     });
@@ -131,8 +133,8 @@ function lazyDefaultSchema(schemas: SchemaRegistry): () => Promise<unknown> {
 }
 
 /** The verification method `selfservice.flows.verification.use` names. */
-export function createVerificationStrategies(d: Pick<SelfServiceDeps, 'config' | 'persister' | 'courier' | 'renderIdentity'>): () => VerificationStrategy {
-  const common = { secrets: d.persister.secrets, courier: d.courier, renderIdentity: d.renderIdentity, config: d.config };
+export function createVerificationStrategies(d: Pick<SelfServiceDeps, 'config' | 'persister' | 'courier' | 'renderIdentity' | 'bruteForce'>): () => VerificationStrategy {
+  const common = { secrets: d.persister.secrets, courier: d.courier, renderIdentity: d.renderIdentity, config: d.config, limiter: d.bruteForce };
   const code = new CodeVerificationStrategy(common);
   const link = new LinkVerificationStrategy(common);
   return () => (d.config.values.selfservice.flows.verification.use === 'link' ? link : code);
@@ -149,8 +151,9 @@ function createRecoveryStrategy(d: SelfServiceDeps): RecoveryStrategy {
     renderIdentity: d.renderIdentity,
     secretKey: () => c.secretsDefault()[0]!,
     notifyUnknownRecipients: () => c.values.selfservice.flows.recovery.notify_unknown_recipients,
+    limiter: d.bruteForce,
   };
-  const base = { ...sender, secrets: d.persister.secrets, flowPool: d.persister.flows };
+  const base = { ...sender, limiter: d.bruteForce, secrets: d.persister.secrets, flowPool: d.persister.flows };
   if (c.values.selfservice.flows.recovery.use === 'link') {
     return new LinkRecoveryStrategy({ ...base, lifespanMs: () => c.linkLifespanMs(), linkBaseUrl: () => c.linkBaseUrl() });
   }

@@ -383,6 +383,15 @@ describe('range API failures', () => {
     assert.equal(server.hits(prefix), 3);
   });
 
+  it('with the range service unreachable, the bundled list of common passwords still refuses the worst ones', async () => {
+    // A port nothing listens on: every lookup fails at connection.
+    const down = new PasswordPolicy({ ...DEFAULT_PASSWORD_POLICY_CONFIG, haveibeenpwned_host: 'http://127.0.0.1:9/' }, { timeoutMs: 2000 });
+    const common = generic('it is one of the most commonly used passwords');
+    for (const pw of ['password', '12345678', 'qwertyuiop', 'Password1', 'iloveyou']) assert.deepEqual(await down.validate([], pw), common, pw);
+    assert.equal(await down.validate([], 'tessera-offline-but-uncommon-7f3c'), null, 'an uncommon password passes: the length rules and the list apply');
+    assert.deepEqual((await down.validate([], 'short'))?.id, 4000032, 'the length rule still comes first');
+  });
+
   it('a response slower than the timeout passes with ignore_network_errors and fails without', async () => {
     const pw = 'tessera-too-slow';
     server.routes.set(sha1(pw).prefix, { kind: 'slow', delayMs: 3000 });

@@ -20,6 +20,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Polls a URL until it answers 2xx (a server process coming up); throws after `ms`. */
+export async function waitForUrl(url: string, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > until) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;

@@ -15,11 +15,18 @@ export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
     charset: 'utf8mb4_unicode_ci',
     supportBigNumbers: true,
   });
+  // READ COMMITTED, as PostgreSQL runs: searches take no gap locks, so transactions that look for
+  // absent rows (a flow's codes, a recipient's limiter row) and then insert do not deadlock each other.
+  pool.on('connection', (conn) => {
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  });
   return {
     name: 'mysql',
     kysely: new MysqlDialect({ pool }),
     types: { uuid: 'char(36)', timestamp: sql`datetime(3)`, boolean: 'boolean', text: sql`mediumtext` },
     supportsSkipLocked: true,
+    supportsRowLocks: true,
+    insertIgnore: 'on-duplicate-key',
     toTime: (d) => d,
     toBool: (b) => b,
     // MariaDB has no CAST(... AS JSON) and no outer references in derived tables; this form works on both.

@@ -18,6 +18,8 @@ export function createPostgresDialect(dsn: ParsedDsn): SqlDialect {
     kysely: new PostgresDialect({ pool }),
     types: { uuid: 'uuid', timestamp: 'timestamptz', boolean: 'boolean', text: 'text' },
     supportsSkipLocked: true,
+    supportsRowLocks: true,
+    insertIgnore: 'on-conflict',
     toTime: (d) => d,
     toBool: (b) => b,
     jsonChildren: jsonChildrenWith({ agg: 'json_agg', object: 'json_build_object', empty: sql`'[]'::json` }),

@@ -7,8 +7,9 @@ import * as m0004 from './0004-courier.js';
 import * as m0005 from './0005-selfservice-codes.js';
 import * as m0006 from './0006-dev-mailbox.js';
 import * as m0007 from './0007-web-hook-deliveries.js';
-import * as m0012 from './0012-session-token-exchanges.js';
+import * as m0008 from './0008-security-throttle.js';
 import * as m0009 from './0009-courier-email-settings.js';
+import * as m0012 from './0012-session-token-exchanges.js';
 
 interface MigrationModule {
   name: string;
@@ -17,7 +18,7 @@ interface MigrationModule {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
-export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0009, m0012];
+export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0012];
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
-import { fixture, freePort } from '../../testkit/server.js';
+import { fixture, freePort, waitForUrl } from '../../testkit/server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin/tessera.js');
@@ -16,19 +16,6 @@ function run(args: string[], env: Record<string, string> = {}, cwd = root) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-// Generous: on a busy machine a cold start (compiling the TypeScript sources) can take a while.
-async function waitFor(url: string, ms = 120_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('tessera CLI', () => {
   let dir: string;
@@ -103,7 +90,7 @@ describe('tessera CLI', () => {
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     try {
-      await waitFor(`http://127.0.0.1:${ports.admin}/health/ready`);
+      await waitForUrl(`http://127.0.0.1:${ports.admin}/health/ready`, 120_000);
       assert.match(stdout, new RegExp(`Public API listening on http://127.0.0.1:${ports.public}/`));
       assert.match(stdout, new RegExp(`Admin API listening on http://127.0.0.1:${ports.admin}/`));
       const endpoint = `http://127.0.0.1:${ports.admin}`;

@@ -5,7 +5,7 @@ import type { TemplateType } from '../../../courier/message.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
-import type { OneTimeSecretKind, OneTimeSecretPool } from '../../flow/one-time-secret.js';
+import { storeCappedSecret, type OneTimeSecretKind, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 import { normaliseRecoveryAddress } from './strategy.js';
 
 /** Repositories bound to one transaction, as the persister hands them out. */
@@ -24,6 +24,8 @@ export interface RecoverySenderDeps {
   /** secrets.default[0]: the key secrets are digested with. */
   secretKey(): string;
   notifyUnknownRecipients(): boolean;
+  /** The brute-force limiter: how many unused secrets one address may hold at once (0: no cap). */
+  limiter: { readonly maxActiveSecrets: number };
   now?: () => Date;
 }
 
@@ -38,45 +40,59 @@ export interface RecoveryMail {
   digest(secret: string): string;
 }
 
+/** An id no identity has: an unknown address is looked up the way a known one is. */
+const NO_IDENTITY = '00000000-0000-0000-0000-000000000000';
+
 /**
  * Sends a recovery secret to an address, in one transaction with the flow change: the previous
- * secret of the flow is voided, a new one is stored (as a digest) and the message is queued. An
- * unknown address gets the "invalid" message only when `notify_unknown_recipients` is on; the flow
- * change is the same either way, so the caller's answer does not tell the two apart.
+ * secret of the flow is voided, a new one is stored (as a digest) and the message is queued. A
+ * secret is stored only when its message was queued (one the per-recipient limit suppressed
+ * issues nothing to guess at), and an address holds at most the limiter's number of unused
+ * secrets. An unknown address gets the "invalid" message only when `notify_unknown_recipients` is
+ * on. Either way the same lookups and writes happen (an unknown address gets a stand-in secret
+ * bound to no identity, which recovers nothing), so neither the answer nor its time tells known
+ * and unknown addresses apart.
  */
 export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, rawAddress: string, mail: RecoveryMail): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
   const address = normaliseRecoveryAddress(rawAddress);
   const found = await deps.findRecoveryAddress('email', address);
-  const identity = found ? await deps.identities.getIdentity(found.identityId) : null;
+  const identity = await deps.identities.getIdentity(found?.identityId ?? NO_IDENTITY);
+  const to = identity && found ? found.value : address;
   await deps.transaction(async (tx) => {
+    // The message is queued first: the per-recipient limit's lock then orders concurrent requests for
+    // one address before they touch the secrets (MySQL would otherwise deadlock on their index gaps).
+    const courier = deps.courier.withQueue(tx.courier);
+    const secret = mail.newSecret();
+    let queued = true;
+    if (identity) {
+      const message = await courier.queueEmail(to, mail.validTemplate, {
+        ...mail.fields(secret),
+        Identity: deps.renderIdentity(identity, false),
+        RequestURL: flow.request_url,
+        ExpiresInMinutes: Math.round(mail.lifespanMs / 60_000),
+      });
+      queued = message.status !== 'abandoned';
+    } else if (deps.notifyUnknownRecipients()) {
+      await courier.queueEmail(to, mail.invalidTemplate, { RequestURL: flow.request_url });
+    }
     // Tries made against the code being replaced carry over, so re-sending does not buy more guesses.
     const previous = await tx.secrets.activeSecretForFlow(flow.id, mail.kind);
     await tx.secrets.invalidateForFlow(flow.id, mail.kind, now);
-    const courier = deps.courier.withQueue(tx.courier);
-    if (identity && found) {
-      const secret = mail.newSecret();
-      await tx.secrets.createSecret({
+    if (queued) {
+      await storeCappedSecret(tx.secrets, {
         id: newId(),
         kind: mail.kind,
         flow_id: flow.id,
-        identity_id: identity.id,
-        address: found.value,
+        identity_id: identity?.id ?? null,
+        address: to,
         digest: mail.digest(secret),
         attempts: previous?.attempts ?? 0,
         expires_at: new Date(now.getTime() + mail.lifespanMs),
         used_at: null,
         created_at: now,
         updated_at: now,
-      });
-      await courier.queueEmail(found.value, mail.validTemplate, {
-        ...mail.fields(secret),
-        Identity: deps.renderIdentity(identity, false),
-        RequestURL: flow.request_url,
-        ExpiresInMinutes: Math.round(mail.lifespanMs / 60_000),
-      });
-    } else if (deps.notifyUnknownRecipients()) {
-      await courier.queueEmail(address, mail.invalidTemplate, { RequestURL: flow.request_url });
+      }, deps.limiter.maxActiveSecrets);
     }
     flow.updated_at = now;
     await tx.flows.updateFlow(flow);

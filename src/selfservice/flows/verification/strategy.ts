@@ -16,6 +16,7 @@ export interface VerificationRepositories {
     useSecret(id: string, now: Date): Promise<boolean>;
     invalidateForFlow(flowId: string, kind: string, now: Date): Promise<void>;
     createSecret(s: StoredSecret): Promise<void>;
+    voidOlderForAddress(address: string, keep: number, now: Date): Promise<void>;
   };
 }
 

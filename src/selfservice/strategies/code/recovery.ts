@@ -19,12 +19,13 @@ import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
 import { isRecoveryEmail, type RecoveryStrategy, type RecoverySubmitResult } from '../../flows/recovery/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
-import { newCode, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
+import { newCode, secretDigest, tooManyCodeChecks, type CodeCheckLimiter, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a recovery code takes (right or wrong) before the flow is spent, as Kratos's default `max_submissions`. */
 export const RECOVERY_CODE_MAX_SUBMISSIONS = 5;
 
 export interface CodeRecoveryDeps extends RecoverySenderDeps {
+  limiter: RecoverySenderDeps['limiter'] & CodeCheckLimiter;
   secrets: OneTimeSecretPool;
   flowPool: FlowPool;
   /** selfservice.methods.code.config.lifespan */
@@ -114,6 +115,8 @@ export class CodeRecoveryStrategy implements RecoveryStrategy {
     };
     const secret = await this.deps.secrets.activeSecretForFlow(flow.id, 'recovery_code');
     if (!secret) return invalid();
+    // Checks of codes sent to one address are limited across flows: opening more flows buys no guesses.
+    if (secret.address !== null && !(await this.deps.limiter.admitCodeCheck(secret.address))) return { kind: 'retry', message: tooManyCodeChecks() };
     // Every submission counts, the right one included, so guessing stops after a handful of tries.
     const attempts = await this.deps.secrets.recordAttempt(secret.id);
     if (attempts > RECOVERY_CODE_MAX_SUBMISSIONS) {

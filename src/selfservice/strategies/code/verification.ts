@@ -9,12 +9,14 @@ import { keptNodes } from '../../flows/verification/handler.js';
 import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
-import { newCode, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
+import { newCode, secretDigest, storeCappedSecret, type CodeCheckLimiter, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a code admits; after that many wrong ones it is void and a new code must be requested. */
 export const VERIFICATION_CODE_MAX_ATTEMPTS = 5;
 
 export interface CodeVerificationDeps {
+  /** The brute-force limiter: checks per address across flows, and the cap on unused codes per address. */
+  limiter: CodeCheckLimiter & { readonly maxActiveSecrets: number };
   secrets: OneTimeSecretPool;
   courier: Courier;
   config: { codeLifespanMs(): number; secretsDefault(): string[]; publicBaseUrl(): URL };
@@ -60,7 +62,7 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     // A message the per-recipient limit suppressed issues no code: requesting codes over and over
     // cannot buy more guesses than the limit allows.
     if (queued.status === 'abandoned') return;
-    await repos.secrets.createSecret({
+    await storeCappedSecret(repos.secrets, {
       id: newId(),
       kind: 'verification_code',
       flow_id: flow.id,
@@ -72,7 +74,7 @@ export class CodeVerificationStrategy implements VerificationStrategy {
       used_at: null,
       created_at: now,
       updated_at: now,
-    });
+    }, this.deps.limiter.maxActiveSecrets);
   }
 
   async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {
@@ -97,6 +99,8 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     const secret = await this.deps.secrets.activeSecretForFlow(flow.id, 'verification_code');
     const now = this.now();
     if (!secret || secret.expires_at.getTime() <= now.getTime()) return null;
+    // Checks of codes sent to one address are limited across flows: opening more flows buys no guesses.
+    if (secret.address !== null && !(await this.deps.limiter.admitCodeCheck(secret.address))) return null;
     // Counted before comparing, atomically, so concurrent guesses cannot exceed the limit.
     const attempt = await this.deps.secrets.recordAttempt(secret.id);
     if (attempt > VERIFICATION_CODE_MAX_ATTEMPTS) {

@@ -8,9 +8,11 @@ import { keptNodes } from '../../flows/verification/handler.js';
 import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
-import { newLinkToken, secretDigest, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
+import { newLinkToken, secretDigest, storeCappedSecret, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 export interface LinkVerificationDeps {
+  /** The brute-force limiter's cap on unused secrets per address. */
+  limiter: { readonly maxActiveSecrets: number };
   secrets: OneTimeSecretPool;
   courier: Courier;
   config: { linkLifespanMs(): number; secretsDefault(): string[]; linkBaseUrl(): URL };
@@ -59,7 +61,7 @@ export class LinkVerificationStrategy implements VerificationStrategy {
     await markAddressSent(repos, identity, address, now);
     // A suppressed message (per-recipient limit) carries no usable token.
     if (queued.status === 'abandoned') return;
-    await repos.secrets.createSecret({
+    await storeCappedSecret(repos.secrets, {
       id: newId(),
       kind: 'verification_link',
       flow_id: flow.id,
@@ -71,7 +73,7 @@ export class LinkVerificationStrategy implements VerificationStrategy {
       used_at: null,
       created_at: now,
       updated_at: now,
-    });
+    }, this.deps.limiter.maxActiveSecrets);
   }
 
   async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KratosError } from '../../../errors/kratos-error.js';
-import { checkPassword, needsRehash, type Hasher } from '../../../hash/index.js';
+import { bcryptTooLong, checkPassword, needsRehash, type Hasher } from '../../../hash/index.js';
+import type { SignInAttempt } from '../../../security/brute-force-limiter.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
@@ -20,6 +22,8 @@ export interface PasswordLoginDeps {
   logger: Logger;
   /** The default identity schema, whose identifier trait names the identifier field. */
   defaultSchema: () => Promise<unknown>;
+  /** The brute-force limiter: counts the attempt before the password is looked at. */
+  limiter: { beginSignIn(account: string, clientAddress: string): Promise<SignInAttempt> };
 }
 
 /** Lower-cased and trimmed, as identifiers are stored. */
@@ -38,11 +42,11 @@ export class PasswordLoginStrategy implements LoginMethod {
 
   async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {
     if (!names(s, 'password')) return notResponsible();
-    const identity = await this.login(s.flow, s.fields, ctx);
+    const identity = await this.login(s.flow, s.fields, ctx, s.req.ip ?? '');
     return { kind: 'authenticated', identity, method: { method: 'password', aal: 'aal1', completed_at: new Date() } };
   }
 
-  private async login(flow: Flow, fields: Record<string, unknown>, ctx: LoginFormContext): Promise<Identity> {
+  private async login(flow: Flow, fields: Record<string, unknown>, ctx: LoginFormContext, clientAddress: string): Promise<Identity> {
     // `password_identifier` is the name older Kratos clients send.
     const identifier = stringField(fields, 'identifier') ?? stringField(fields, 'password_identifier') ?? '';
     const password = stringField(fields, 'password') ?? '';
@@ -51,14 +55,18 @@ export class PasswordLoginStrategy implements LoginMethod {
     if (password === '') missing.push({ node: 'password', message: validationRequired('password') });
     if (missing.length > 0) throw new FlowValidationError(missing, { identifier });
 
+    // Counted before anything is checked; a delayed or locked account answers as a wrong password does.
+    const attempt = await this.deps.limiter.beginSignIn(normalizeIdentifier(identifier), clientAddress);
+    if (!attempt.admitted) throw this.invalid(identifier);
+    // bcrypt cannot use more than 72 bytes: refused before any lookup, for known and unknown identifiers alike.
+    if (this.deps.hasher.algorithm === 'bcrypt' && bcryptTooLong(password)) throw this.invalid(identifier);
     const identity = await this.deps.identities.findByCredentialsIdentifier('password', normalizeIdentifier(identifier));
     const stored = identity?.credentials.password?.config.hashed_password;
-    if (!identity || typeof stored !== 'string' || stored === '') {
-      // Spend the time a real check would take, so an unknown identifier is not told apart by timing.
-      await this.deps.hasher.hash(password);
-      throw this.invalid(identifier);
-    }
-    if ((await checkPassword(password, stored)) !== 'match') throw this.invalid(identifier);
+    const usable = identity !== null && typeof stored === 'string' && stored !== '';
+    // An unknown identifier is checked against a stand-in hash of the configured algorithm: the same path and time.
+    const verdict = await checkPassword(password, usable ? stored : await this.standInHash());
+    if (!usable || verdict !== 'match') throw this.invalid(identifier);
+    await attempt.succeeded();
     if (ctx.refresh && ctx.session && ctx.session.identity_id !== identity.id) {
       throw new KratosError(403, { id: 'security_identity_mismatch', reason: 'The signed-in identity does not match the identity that was used to re-authenticate.' });
     }
@@ -68,6 +76,14 @@ export class PasswordLoginStrategy implements LoginMethod {
     if (needsRehash(stored, this.deps.hasher)) await this.upgradeHash(identity, password);
     void flow;
     return identity;
+  }
+
+  private standIn: Promise<string> | undefined;
+
+  /** A hash of a random password with the configured hasher, made once. */
+  private standInHash(): Promise<string> {
+    this.standIn ??= this.deps.hasher.hash(randomBytes(18).toString('base64url'));
+    return this.standIn;
   }
 
   private invalid(identifier: string): FlowValidationError {

@@ -6,8 +6,9 @@
 //    → 4000032 {min_length, actual_length};
 // 2. for each identifier in turn: too similar to it (policy/similarity.ts) → 4000031, then
 // 3. found in more than `max_breaches` breaches by the Pwned Passwords range API → 4000034
-//    {breaches}; when the API cannot be asked, the password passes if `ignore_network_errors`,
-//    else → 4000005 {reason};
+//    {breaches}; when the API cannot be asked: with `ignore_network_errors` (the default) the
+//    password is looked up in a bundled list of the most common passwords (policy/common-passwords.ts,
+//    → 4000005 {reason}) and passes if it is not there (Kratos lets every password pass), else → 4000005 {reason};
 // 4. with a bcrypt hasher, longer than 72 bytes → 4000033 {max_length, actual_length}. Kratos
 //    reports this only once the policy has passed (its hasher refuses the password), so it
 //    comes last here too.
@@ -46,6 +47,7 @@ import {
   type PwnedRange,
 } from './policy/pwned-range.js';
 import { tooSimilarToIdentifier } from './policy/similarity.js';
+import { isCommonPassword } from './policy/common-passwords.js';
 import { TtlLruCache } from './policy/ttl-lru-cache.js';
 
 export { PwnedRangeUnavailableError } from './policy/pwned-range.js';
@@ -108,6 +110,8 @@ function violation(text: UiText): PolicyViolation {
 }
 
 const NETWORK_FAILURE_REASON = 'unable to check if password has been leaked because an unexpected network error occurred';
+
+const COMMON_PASSWORD_REASON = 'it is one of the most commonly used passwords';
 
 function lookupFailureReason(err: PwnedRangeUnavailableError): string {
   if (err.status !== undefined) {
@@ -197,7 +201,9 @@ export class PasswordPolicy {
     } catch (err) {
       if (!(err instanceof PwnedRangeUnavailableError)) throw err;
       this.#onLookupError?.(err);
-      return this.#config.ignore_network_errors ? null : violation(errorPasswordPolicyViolation(lookupFailureReason(err)));
+      if (!this.#config.ignore_network_errors) return violation(errorPasswordPolicyViolation(lookupFailureReason(err)));
+      // Without the range service, the bundled list of common passwords still refuses the worst ones.
+      return (await isCommonPassword(password)) ? violation(errorPasswordPolicyViolation(COMMON_PASSWORD_REASON)) : null;
     }
     const count = range.count(suffix);
     return count > this.#config.max_breaches ? violation(errorPasswordTooManyBreaches(count)) : null;

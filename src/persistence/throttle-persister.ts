@@ -1,0 +1,79 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ThrottleCounter, ThrottleStore } from '../security/throttle.js';
+import { fromNullableTime, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
+import type { Tables } from './tables.js';
+import { inTransaction, type Db } from './tx.js';
+
+type Row = Tables['tessera_throttle'];
+
+/**
+ * Takes the row of `key` (creating it at zero) under an exclusive lock held until the transaction
+ * ends. The insert comes first: on SQLite it takes the database's write lock at once (so a second
+ * process waits instead of failing to upgrade a read lock); on MySQL it locks the row exclusively;
+ * PostgreSQL locks it with the SELECT ... FOR UPDATE that follows.
+ */
+export async function lockThrottleRow(trx: Transaction<Tables>, dialect: SqlDialect, key: string, scope: string, now: Date): Promise<Row> {
+  const t = dialect.toTime;
+  const row: Row = { key, scope, failures: 0, window_start: t(now), last_failure_at: null, blocked_until: null, updated_at: t(now) };
+  const insert = trx.insertInto('tessera_throttle').values(row);
+  await (dialect.insertIgnore === 'on-duplicate-key' ? insert.onDuplicateKeyUpdate({ scope }) : insert.onConflict((oc) => oc.column('key').doNothing())).execute();
+  let q = trx.selectFrom('tessera_throttle').selectAll().where('key', '=', key);
+  if (dialect.supportsRowLocks) q = q.forUpdate();
+  return q.executeTakeFirstOrThrow();
+}
+
+type ThrottleChange<T> = (current: ThrottleCounter | null) => { next: ThrottleCounter | null; result: T };
+
+/** Changes the counter of `key` under its lock, inside the caller's transaction (see ThrottleStore.update). */
+export async function updateThrottleRow<T>(trx: Transaction<Tables>, dialect: SqlDialect, key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T> {
+  const current = fromRow(await lockThrottleRow(trx, dialect, key, scope, now));
+  const { next, result } = change(current.failures === 0 && current.blockedUntil === null && current.lastFailureAt === null ? null : current);
+  if (next === null) {
+    await trx.deleteFrom('tessera_throttle').where('key', '=', key).execute();
+  } else {
+    const t = dialect.toTime;
+    await trx
+      .updateTable('tessera_throttle')
+      .set({
+        failures: next.failures,
+        window_start: t(next.windowStart),
+        last_failure_at: next.lastFailureAt ? t(next.lastFailureAt) : null,
+        blocked_until: next.blockedUntil ? t(next.blockedUntil) : null,
+        updated_at: t(now),
+      })
+      .where('key', '=', key)
+      .execute();
+  }
+  return result;
+}
+
+export class SqlThrottlePersister implements ThrottleStore {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  async update<T>(key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T> {
+    return inTransaction(this.db as Db, (trx) => updateThrottleRow(trx, this.dialect, key, scope, now, change));
+  }
+
+  async get(key: string): Promise<ThrottleCounter | null> {
+    const row = await this.db.selectFrom('tessera_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+    return row ? fromRow(row) : null;
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const res = await this.db.deleteFrom('tessera_throttle').where('key', 'in', [...keys]).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}
+
+function fromRow(r: Row): ThrottleCounter {
+  return {
+    failures: Number(r.failures),
+    windowStart: fromTime(r.window_start),
+    lastFailureAt: fromNullableTime(r.last_failure_at),
+    blockedUntil: fromNullableTime(r.blocked_until),
+  };
+}
