@@ -178,7 +178,16 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   });
   const renderIdentity = (identity: Identity, admin: boolean) => identityToJson(identity, { schemaUrl: schemaUrl(identity.schema_id), admin, credentials: false });
   // Built now, so a web hook that can never work stops start-up.
-  const webHooks = createWebHooks({ config: config.values, queue: persister.webHookDeliveries, logger, pageTokens });
+  const webHooks = createWebHooks({
+    config: config.values,
+    queue: persister.webHookDeliveries,
+    logger,
+    pageTokens,
+    // `emit_analytics_event`: each delivery becomes Kratos's span events and the delivery counter.
+    onEvent: (e) => {
+      if (e.name === 'WebhookDelivered') events.webhookDelivered({ hook: e.hookId ?? 'web_hook', url: e.url, status: e.statusCode, attempt: e.attempt, ok: e.statusCode < 400 });
+    },
+  });
   const webHookDeps = {
     runner: webHooks.runner,
     logger,

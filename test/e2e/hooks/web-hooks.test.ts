@@ -112,6 +112,9 @@ for (const dbDef of testDatabases()) {
       assert.equal(post!.body.identity_id, identityId);
       assert.equal(post!.body.session_id, sessionId, 'post-persist hook sees the issued session');
       assert.equal((await s.publicApi.get('/sessions/whoami', { headers: { 'x-session-token': res.body.session_token } })).body.id, sessionId);
+      // emit_analytics_event (default true): each delivery is counted.
+      const metrics = await fetch(new URL('metrics/prometheus', s.adminUrl));
+      assert.match(await metrics.text(), /tessera_webhook_deliveries_total\{[^}]*result="success"[^}]*\} [1-9]/);
     });
 
     test('registration: a parse hook refuses with a field message or a form message, and nothing is stored', async () => {
