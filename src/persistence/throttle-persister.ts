@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ThrottleCounter, ThrottleStore } from '../security/throttle.js';
 import { fromNullableTime, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
 import type { Tables } from './tables.js';
+import { KeyedSerializer } from '../lib/keyed-serializer.js';
 import { inTransaction, type Db } from './tx.js';
 
 type Row = Tables['tessera_throttle'];
@@ -48,13 +49,28 @@ export async function updateThrottleRow<T>(trx: Transaction<Tables>, dialect: Sq
 }
 
 export class SqlThrottlePersister implements ThrottleStore {
+  // The row lock orders attempts across instances; within one instance, attempts on one key queue
+  // here first, so a burst on one account takes one connection rather than the whole pool.
+  private readonly perKey = new KeyedSerializer();
+
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly dialect: SqlDialect,
   ) {}
 
   async update<T>(key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T> {
-    return inTransaction(this.db as Db, (trx) => updateThrottleRow(trx, this.dialect, key, scope, now, change));
+    return this.perKey.run(key, () => inTransaction(this.db as Db, (trx) => updateThrottleRow(trx, this.dialect, key, scope, now, change)));
+  }
+
+  async prune(now: Date, idleFor: number, keep: { scope: string; minFailures: number }): Promise<number> {
+    const t = this.dialect.toTime;
+    const res = await this.db
+      .deleteFrom('tessera_throttle')
+      .where('updated_at', '<', t(new Date(now.getTime() - idleFor)))
+      .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<', t(now))]))
+      .where((eb) => eb.or([eb('scope', '!=', keep.scope), eb('failures', '<', keep.minFailures)]))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
   }
 
   async get(key: string): Promise<ThrottleCounter | null> {

@@ -156,6 +156,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     store: new SqlThrottlePersister(database.db, database.dialect),
     settings: bruteForceSettings(config),
     logger: logger.child({ component: 'brute_force' }),
+    otherWindowsMs: config.courierAbuseLimit().windowMs,
   });
   const cipher = createCipher(config.values.ciphers.algorithm, config.values.secrets.cipher ?? []);
   const channelOpts = channelBuildOptions(config, logger);

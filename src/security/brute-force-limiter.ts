@@ -37,6 +37,10 @@ export interface BruteForceLimiterDeps {
   settings: BruteForceSettings;
   logger: Logger;
   now?: () => Date;
+  /** Counters other parts keep in the same store (the courier's per-recipient window) live at least this long. */
+  otherWindowsMs?: number;
+  /** How often stale counters are removed; 15 minutes unless set. */
+  pruneEveryMs?: number;
 }
 
 const digestKey = (scope: string, value: string): string => `${scope}:${createHash('sha256').update(value).digest('hex')}`;
@@ -63,9 +67,33 @@ const seconds = (ms: number | null): number | null => (ms === null ? null : Math
  */
 export class BruteForceLimiter {
   private readonly now: () => Date;
+  private lastPruneAt = 0;
 
   constructor(private readonly deps: BruteForceLimiterDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** After every rule's horizon has passed, a counter decides nothing any more. */
+  private get counterLifetimeMs(): number {
+    const s = this.deps.settings;
+    return Math.max(s.account.resetAfterMs, s.account.lockoutMs, s.account.maxDelayMs, s.clientAddress.windowMs, s.codeChecks.windowMs, this.deps.otherWindowsMs ?? 0);
+  }
+
+  /**
+   * Removes counters that no longer decide anything, at most once per interval per instance. It
+   * runs beside attempts (not on a timer), so an idle server does no work and a busy one keeps the
+   * table as small as its live counters.
+   */
+  private pruneNowAndThen(now: Date): void {
+    const every = this.deps.pruneEveryMs ?? 15 * 60_000;
+    if (now.getTime() - this.lastPruneAt < every) return;
+    this.lastPruneAt = now.getTime();
+    this.deps.store
+      .prune(now, this.counterLifetimeMs, { scope: SCOPE.account, minFailures: this.deps.settings.account.maxFailures })
+      .then((n) => {
+        if (n > 0) this.deps.logger.debug({ removed: n }, 'brute force: stale counters removed');
+      })
+      .catch((err: unknown) => this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'brute force: removing stale counters failed'));
   }
 
   get enabled(): boolean {
@@ -86,6 +114,7 @@ export class BruteForceLimiter {
     const s = this.deps.settings;
     if (!s.enabled) return ALWAYS_ADMITTED;
     const now = this.now();
+    this.pruneNowAndThen(now);
     const addressKey = s.clientAddress.max > 0 && clientAddress !== '' ? digestKey(SCOPE.clientAddress, addressBucket(clientAddress)) : null;
     if (addressKey) {
       const byAddress = await this.deps.store.update(addressKey, SCOPE.clientAddress, now, (c) => admitWindowAttempt(s.clientAddress, c, now));
@@ -128,6 +157,7 @@ export class BruteForceLimiter {
     const s = this.deps.settings;
     if (!s.enabled) return true;
     const now = this.now();
+    this.pruneNowAndThen(now);
     const decision = await this.deps.store.update(digestKey(SCOPE.codeChecks, address.trim().toLowerCase()), SCOPE.codeChecks, now, (c) => admitWindowAttempt(s.codeChecks, c, now));
     if (!decision.admitted) this.deps.logger.warn({ scope: SCOPE.codeChecks }, 'brute force: one-time code checks for an address are over the limit');
     return decision.admitted;

@@ -32,6 +32,11 @@ export interface ThrottleStore {
   get(key: string): Promise<ThrottleCounter | null>;
   /** Removes counters; returns how many existed. */
   delete(keys: readonly string[]): Promise<number>;
+  /**
+   * Removes counters untouched for `idleFor` ms and not blocked at `now`, except those of `keep.scope`
+   * with at least `keep.minFailures` (accounts at the hard cap stay locked until cleared).
+   */
+  prune(now: Date, idleFor: number, keep: { scope: string; minFailures: number }): Promise<number>;
 }
 
 /** The account rule: progressive delay, then temporary lockouts, then a hard cap. */

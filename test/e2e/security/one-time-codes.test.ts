@@ -118,6 +118,26 @@ for (const factory of testDatabases()) {
       assert.equal(refused.body?.session_token, undefined);
     });
 
+    test('codes an administrator created are limited per identity across flows', async () => {
+      const id = await createIdentity(email('admin-code'));
+      const adminCode = async () => {
+        const res = await s.adminApi.post('/admin/recovery/code', { identity_id: id });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        return { flowId: new URL(res.body.recovery_link as string).searchParams.get('flow')!, code: res.body.recovery_code as string };
+      };
+      const flows = [await adminCode(), await adminCode()];
+      for (let i = 0; i < 8; i++) {
+        const f = flows[i % 2]!;
+        const res = await tryCode(f.flowId, f.code === '000000' ? '000001' : '000000');
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+      }
+      const last = await adminCode();
+      const refused = await tryCode(last.flowId, last.code);
+      // Accepted, the browser flow would send the user on to settings (a 422 location change for JSON clients).
+      assert.notEqual(refused.status, 422, 'the right code is not accepted past the per-identity limit');
+      assert.ok(!JSON.stringify(refused.body ?? {}).includes('/settings'), JSON.stringify(refused.body));
+    });
+
     test('recovery answers a known and an unknown address alike, in comparable time', async () => {
       const known = email('known');
       await createIdentity(known);

@@ -116,7 +116,9 @@ export class CodeRecoveryStrategy implements RecoveryStrategy {
     const secret = await this.deps.secrets.activeSecretForFlow(flow.id, 'recovery_code');
     if (!secret) return invalid();
     // Checks of codes sent to one address are limited across flows: opening more flows buys no guesses.
-    if (secret.address !== null && !(await this.deps.limiter.admitCodeCheck(secret.address))) return { kind: 'retry', message: tooManyCodeChecks() };
+    // Codes an administrator created were sent nowhere; their checks count against the identity.
+    const limitedBy = secret.address ?? (secret.identity_id ? `identity:${secret.identity_id}` : null);
+    if (limitedBy !== null && !(await this.deps.limiter.admitCodeCheck(limitedBy))) return { kind: 'retry', message: tooManyCodeChecks() };
     // Every submission counts, the right one included, so guessing stops after a handful of tries.
     const attempts = await this.deps.secrets.recordAttempt(secret.id);
     if (attempts > RECOVERY_CODE_MAX_SUBMISSIONS) {
