@@ -62,8 +62,16 @@ const hookList = (allowed: readonly string[]): JsonSchema => ({
       hook: { type: 'string', enum: [...allowed] },
       config: { type: 'object' },
     },
-    if: { properties: { hook: { const: 'web_hook' } }, required: ['hook'] },
-    then: { required: ['config'], properties: { config: ref('webHookConfig') } },
+    allOf: [
+      {
+        if: { properties: { hook: { const: 'web_hook' } }, required: ['hook'] },
+        then: { required: ['config'], properties: { config: ref('webHookConfig') } },
+      },
+      {
+        if: { properties: { hook: { const: 'notify_previous_addresses' } }, required: ['hook'] },
+        then: { properties: { config: obj({ recipients: str({ enum: ['removed', 'all_verified', 'all'], default: 'removed' }) }) } },
+      },
+    ],
   },
 });
 
@@ -74,7 +82,7 @@ const REGISTRATION_AFTER_HOOKS = ['web_hook'] as const;
 const REGISTRATION_AFTER_METHOD_HOOKS = ['session', 'web_hook', 'show_verification_ui'] as const;
 const SETTINGS_AFTER_HOOKS = ['web_hook'] as const;
 const SETTINGS_AFTER_METHOD_HOOKS = ['web_hook', 'revoke_active_sessions'] as const;
-const SETTINGS_AFTER_PROFILE_HOOKS = ['web_hook', 'show_verification_ui'] as const;
+const SETTINGS_AFTER_PROFILE_HOOKS = ['web_hook', 'show_verification_ui', 'notify_previous_addresses'] as const;
 const RECOVERY_AFTER_HOOKS = ['web_hook', 'revoke_active_sessions'] as const;
 const VERIFICATION_AFTER_HOOKS = ['web_hook'] as const;
 
@@ -430,6 +438,7 @@ const courier = group({
     verification_code: ref('courierTemplate'),
     login_code: ref('courierValidOnlyTemplate'),
     registration_code: ref('courierValidOnlyTemplate'),
+    verifiable_address_changed: obj({ email: ref('emailTemplate'), sms: ref('smsTemplate') }),
   }),
   message_retries: int({ minimum: 0, default: 5 }),
   worker: group({

@@ -9,7 +9,7 @@ export type SameSite = 'Strict' | 'Lax' | 'None';
 export type RequiredAal = 'aal1' | 'highest_available';
 export type SelfServiceFlowName = 'login' | 'registration' | 'settings' | 'recovery' | 'verification';
 export type UiFlowName = SelfServiceFlowName | 'error';
-export type HookName = 'session' | 'revoke_active_sessions' | 'require_verified_address' | 'show_verification_ui' | 'verification' | 'web_hook';
+export type HookName = 'session' | 'revoke_active_sessions' | 'require_verified_address' | 'show_verification_ui' | 'verification' | 'web_hook' | 'notify_previous_addresses';
 
 export type HttpAuthConfig =
   | { type: 'api_key'; config: { name: string; value: string; in: 'header' | 'cookie' } }
@@ -255,7 +255,9 @@ export interface CourierConfig {
   secrets_directory?: string;
   template_override_path?: string;
   templates?: Partial<Record<'recovery' | 'recovery_code' | 'verification' | 'verification_code', CourierTemplateConfig>> &
-    Partial<Record<'login_code' | 'registration_code', Pick<CourierTemplateConfig, 'valid'>>>;
+    Partial<Record<'login_code' | 'registration_code', Pick<CourierTemplateConfig, 'valid'>>> & {
+      verifiable_address_changed?: { email?: EmailTemplateConfig; sms?: SmsTemplateConfig };
+    };
   message_retries: number;
   worker: { pull_count: number; pull_wait: string; concurrency: number };
   rate_limit: { max_messages: number; window: string };

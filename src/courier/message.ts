@@ -14,6 +14,7 @@ export const TEMPLATE_TYPES = [
   'verification_code_valid',
   'login_code_valid',
   'registration_code_valid',
+  'verifiable_address_changed',
   'otp',
   'stub',
 ] as const;
@@ -23,7 +24,7 @@ export type TemplateType = (typeof TEMPLATE_TYPES)[number];
  * What templates see (Go field names, as Kratos templates use them): `To`, `RecoveryURL`,
  * `RecoveryCode`, `VerificationURL`, `VerificationCode`, `LoginCode`, `RegistrationCode`,
  * `Identity` (a map: id, state, traits, verifiable_addresses, recovery_addresses, metadata_public),
- * `RequestURL`, `TransientPayload`, `ExpiresInMinutes`.
+ * `RequestURL`, `TransientPayload`, `ExpiresInMinutes`, `ChangedAt`.
  */
 export type TemplateData = Record<string, unknown> & { To: string };
 

@@ -99,6 +99,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     verification,
     events: d.events,
     webHook,
+    notices: { courier: d.courier, renderIdentity: d.renderIdentity, logger: d.logger.child({ component: 'notices' }) },
   };
   const executor = (kind: SelfServiceFlowName) => hookExecutor(kind, c, hookDeps, d.logger);
   const hooks = {

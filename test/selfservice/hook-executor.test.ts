@@ -23,6 +23,7 @@ const deps: HookDeps = {
   verification: {} as VerificationServices,
   events: { sessionsRevoked: () => {} },
   webHook: (_kind, _position, cfg) => ({ name: `web_hook:${cfg.url}`, phase: 'post_persist', run: async () => CONTINUE }),
+  notices: {} as HookDeps['notices'],
 };
 
 function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {

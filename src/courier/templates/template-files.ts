@@ -7,13 +7,13 @@ import type { TemplateType } from '../message.js';
 export type TemplateFileName = 'email.subject.gotmpl' | 'email.body.gotmpl' | 'email.body.plaintext.gotmpl' | 'sms.body.gotmpl';
 
 /** The config group under `courier.templates` (Kratos's key names). */
-export type TemplateConfigGroup = 'recovery' | 'recovery_code' | 'verification' | 'verification_code' | 'login_code' | 'registration_code';
+export type TemplateConfigGroup = 'recovery' | 'recovery_code' | 'verification' | 'verification_code' | 'login_code' | 'registration_code' | 'verifiable_address_changed';
 
 export interface TemplateLayout {
   /** Directory relative to a template root, e.g. `recovery_code/valid` or `otp`. */
   dir: string;
   /** `courier.templates.<group>.<variant>` for types that config can override. */
-  config?: { group: TemplateConfigGroup; variant: 'valid' | 'invalid' };
+  config?: { group: TemplateConfigGroup; variant?: 'valid' | 'invalid' };
   /** Whether the type has an email (subject, html and plaintext body) and an SMS template. */
   email: boolean;
   sms: boolean;
@@ -35,6 +35,8 @@ export const TEMPLATE_LAYOUTS: Readonly<Record<TemplateType, TemplateLayout>> = 
   verification_code_valid: flowType('verification_code', 'valid', true),
   login_code_valid: flowType('login_code', 'valid', true),
   registration_code_valid: flowType('registration_code', 'valid', true),
+  // A notice rather than a flow's message: no valid/invalid variants.
+  verifiable_address_changed: { dir: 'verifiable_address_changed', config: { group: 'verifiable_address_changed' }, email: true, sms: true },
   otp: { dir: 'otp', email: false, sms: true },
   stub: { dir: 'test_stub', email: true, sms: true },
 };
@@ -47,7 +49,7 @@ export function isHtmlFile(file: TemplateFileName): boolean {
 /** The dotted config key that overrides `file` of a type, e.g. `courier.templates.recovery.valid.email.body.html`. */
 export function configKeyFor(layout: TemplateLayout, file: TemplateFileName): string | undefined {
   if (!layout.config) return undefined;
-  const base = `courier.templates.${layout.config.group}.${layout.config.variant}`;
+  const base = `courier.templates.${layout.config.group}${layout.config.variant ? `.${layout.config.variant}` : ''}`;
   switch (file) {
     case 'email.subject.gotmpl':
       return `${base}.email.subject`;
@@ -64,9 +66,9 @@ export function configKeyFor(layout: TemplateLayout, file: TemplateFileName): st
 export function configuredUri(templates: CourierConfig['templates'], layout: TemplateLayout, file: TemplateFileName): string | undefined {
   if (!templates || !layout.config) return undefined;
   const group = templates[layout.config.group] as
-    | { valid?: { email?: EmailUris; sms?: { body?: { plaintext?: string } } }; invalid?: { email?: EmailUris } }
+    | ({ valid?: VariantUris; invalid?: VariantUris } & VariantUris)
     | undefined;
-  const variant = group?.[layout.config.variant];
+  const variant: VariantUris | undefined = layout.config.variant ? group?.[layout.config.variant] : group;
   if (!variant) return undefined;
   let uri: string | undefined;
   switch (file) {
@@ -80,10 +82,15 @@ export function configuredUri(templates: CourierConfig['templates'], layout: Tem
       uri = variant.email?.body?.plaintext;
       break;
     case 'sms.body.gotmpl':
-      uri = 'sms' in variant ? variant.sms?.body?.plaintext : undefined;
+      uri = variant.sms?.body?.plaintext;
       break;
   }
   return uri === undefined || uri === '' ? undefined : uri;
+}
+
+interface VariantUris {
+  email?: EmailUris;
+  sms?: { body?: { plaintext?: string } };
 }
 
 interface EmailUris {

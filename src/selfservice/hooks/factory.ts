@@ -5,6 +5,7 @@ import type { SessionManager } from '../../session/manager.js';
 import type { SecurityEvents } from '../../telemetry/events.js';
 import type { FlowKind } from '../flow/flow.js';
 import { HookExecutor, type FlowHooks } from './executor.js';
+import { NotifyPreviousAddressesHook, type NotifyPreviousAddressesDeps, type NotifyRecipients } from './notify-previous-addresses.js';
 import type { Hook, HookContext } from './hook.js';
 import { RequireVerifiedAddressHook } from './require-verified-address.js';
 import { RevokeActiveSessionsHook } from './revoke-active-sessions.js';
@@ -20,6 +21,8 @@ export interface HookDeps {
   events: Pick<SecurityEvents, 'sessionsRevoked'>;
   /** Builds a `web_hook` for a position of a flow. */
   webHook(kind: FlowKind, position: 'before' | 'after', config: WebHookConfig): Hook;
+  /** Queues the notices of `notify_previous_addresses`. */
+  notices: NotifyPreviousAddressesDeps;
 }
 
 /** The one switch from a configured hook name to the object that runs it. */
@@ -37,6 +40,8 @@ export function createHook(kind: FlowKind, position: 'before' | 'after', cfg: Ho
       return new ShowVerificationUiHook();
     case 'web_hook':
       return deps.webHook(kind, position, cfg.config);
+    case 'notify_previous_addresses':
+      return new NotifyPreviousAddressesHook(deps.notices, (cfg.config?.recipients as NotifyRecipients | undefined) ?? 'removed');
   }
 }
 
