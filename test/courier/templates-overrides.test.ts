@@ -140,6 +140,15 @@ describe('courier templates from courier.templates URIs', () => {
     assert.ok(mail.html.includes('Wiederherstellungscode'), mail.html);
   });
 
+  it('overrides the address-change notice, which has no valid/invalid variants, from courier.templates.verifiable_address_changed', async () => {
+    const r = createTemplateRenderer({
+      templates: { verifiable_address_changed: { email: { subject: b64('Changed at {{ .ChangedAt }}') }, sms: { body: { plaintext: b64('SMS {{ .ChangedAt }}') } } } },
+    });
+    const d = { ...data('en'), ChangedAt: '2026-01-02T03:04:05Z' };
+    assert.equal((await r.renderEmail('verifiable_address_changed', d)).subject, 'Changed at 2026-01-02T03:04:05Z');
+    assert.equal((await r.renderSms('verifiable_address_changed', d)).body, 'SMS 2026-01-02T03:04:05Z');
+  });
+
   it('refuses an html body without a plaintext body, and the reverse, at creation', () => {
     assert.throws(
       () => createTemplateRenderer({ templates: { recovery: { valid: { email: { body: { html: b64('<p>x</p>') } } } } } }),
