@@ -90,6 +90,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       courier: d.courier,
       secretKeys: () => c.secretsDefault(),
       lifespanMs: () => c.codeLifespanMs(),
+      maxSubmissions: () => c.values.selfservice.methods.code.config.max_submissions,
       limiter: d.bruteForce,
     };
     methods.push({

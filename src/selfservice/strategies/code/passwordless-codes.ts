@@ -10,9 +10,6 @@ import { safeEqual } from '../../../lib/safe-compare.js';
 import type { Flow } from '../../flow/flow.js';
 import { newCode, secretDigest, storeCappedSecret, type CodeCheckLimiter, type OneTimeSecret, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
-/** Submissions one code takes (right or wrong) before it is void, as Kratos's per-flow limit. */
-export const PASSWORDLESS_CODE_MAX_SUBMISSIONS = 5;
-
 export type PasswordlessCodeKind = 'login_code' | 'registration_code';
 
 /** Where a code goes: the address and the channel its identity schema names (`via`). */
@@ -35,6 +32,8 @@ export interface PasswordlessCodeDeps {
   secretKeys(): string[];
   /** selfservice.methods.code.config.lifespan */
   lifespanMs(): number;
+  /** selfservice.methods.code.config.max_submissions: submissions one code takes, right or wrong, before it is void (5). */
+  maxSubmissions(): number;
   /** The brute-force limiter: checks per address across flows, and the cap on unused codes per address. */
   limiter: CodeCheckLimiter & { readonly maxActiveSecrets: number };
   now?: () => Date;
@@ -119,7 +118,7 @@ export type CodeCheck = { kind: 'accepted'; secret: OneTimeSecret } | { kind: 'i
 /**
  * Checks a submitted code against the flow's unused codes of a kind. Every submission counts
  * against each code (right or wrong, before comparing, atomically) and against the limiter's
- * per-address budget across flows; after `PASSWORDLESS_CODE_MAX_SUBMISSIONS` a code is void. A
+ * per-address budget across flows; after `max_submissions` a code is void. A
  * code that matches is used at once (one winner under concurrency); an expired one is invalid.
  */
 export async function checkPasswordlessCode(deps: PasswordlessCodeDeps, flow: Flow, kind: PasswordlessCodeKind, submitted: string): Promise<CodeCheck> {
@@ -133,7 +132,7 @@ export async function checkPasswordlessCode(deps: PasswordlessCodeDeps, flow: Fl
   }
   let spent = false;
   for (const s of secrets) {
-    if ((await deps.secrets.recordAttempt(s.id)) > PASSWORDLESS_CODE_MAX_SUBMISSIONS) spent = true;
+    if ((await deps.secrets.recordAttempt(s.id)) > deps.maxSubmissions()) spent = true;
   }
   if (spent) {
     await deps.secrets.invalidateForFlow(flow.id, kind, now);
