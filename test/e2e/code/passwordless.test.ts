@@ -9,6 +9,7 @@ const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@exa
 const UI = 'http://127.0.0.1:4455';
 /** Messages of one template to one recipient per hour (low, so the limit test reaches it). */
 const PER_RECIPIENT = 3;
+const otherThan = (code: string) => (code === '000000' ? '111111' : '000000');
 
 type Node = { type: string; group: string; attributes: { name?: string; type?: string; value?: unknown } };
 type FlowBody = { id: string; state: string; ui: { action: string; nodes: Node[]; messages?: Array<{ id: number }> } };
@@ -63,7 +64,6 @@ for (const factory of testDatabases()) {
       await mailbox.waitFor(addr, () => mailsTo(addr).length >= n);
       return mailsTo(addr)[n - 1]!;
     }
-    const otherThan = (code: string) => (code === '000000' ? '111111' : '000000');
 
     async function register(addr: string) {
       const flow = await s.publicApi.get('/self-service/registration/api');
@@ -319,3 +319,71 @@ for (const factory of testDatabases()) {
     });
   });
 }
+
+describe('passwordless codes under the brute-force limiter', () => {
+  const factory = testDatabases()[0]!;
+  let db: TestDatabase;
+  let s: TestServer;
+  let mailbox: TestMailbox;
+  let stopCourier: () => Promise<void>;
+
+  before(async () => {
+    db = await factory.create();
+    mailbox = await new TestMailbox().start();
+    s = await startTestServer({
+      dsn: db.dsn,
+      config: {
+        ...mailboxConfig(mailbox),
+        identity: { default_schema_id: 'code', schemas: [{ id: 'code', url: `file://${fixture('code.schema.json')}` }] },
+        tessera: { brute_force: { one_time_codes: { max_checks: 4, window: '1h', max_active: 2 } } },
+        selfservice: {
+          methods: { password: { enabled: false }, code: { enabled: true, passwordless_enabled: true } },
+          flows: { registration: { after: { code: { hooks: [{ hook: 'session' }] } } } },
+        },
+      },
+    });
+    stopCourier = runCourier(s);
+  });
+  after(async () => {
+    await stopCourier?.();
+    await s?.close();
+    await mailbox?.stop();
+    await db?.drop();
+  });
+
+  test('an address holds at most max_active codes, and its checks are counted across flows', async () => {
+    const addr = email('limited');
+    const mails = () => mailbox.received.filter((m) => m.to === addr);
+    const nth = async (n: number) => {
+      await mailbox.waitFor(addr, () => mails().length >= n);
+      return codeIn(mails()[n - 1]!);
+    };
+    const reg = await s.publicApi.get('/self-service/registration/api');
+    await s.publicApi.post(`/self-service/registration?flow=${reg.body.id}`, { method: 'code', traits: { email: addr } });
+    const done = await s.publicApi.post(`/self-service/registration?flow=${reg.body.id}`, { method: 'code', code: await nth(1) }); // check 1
+    assert.equal(done.status, 200);
+
+    const flows: string[] = [];
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const f = await s.publicApi.get('/self-service/login/api');
+      await s.publicApi.post(`/self-service/login?flow=${f.body.id}`, { method: 'code', identifier: addr });
+      flows.push(f.body.id);
+      codes.push(await nth(2 + i));
+    }
+    // The third code voided the first: at most two are live for the address.
+    // (A flow whose code was voided has nothing left to guess at; its submissions are not counted.)
+    const voided = await s.publicApi.post(`/self-service/login?flow=${flows[0]}`, { method: 'code', code: codes[0] });
+    assert.deepEqual(messageIds(voided.body), [4010008]);
+    const wrong = await s.publicApi.post(`/self-service/login?flow=${flows[1]}`, { method: 'code', code: otherThan(codes[1]!) }); // check 2
+    assert.deepEqual(messageIds(wrong.body), [4010008]);
+    const right = await s.publicApi.post(`/self-service/login?flow=${flows[1]}`, { method: 'code', code: codes[1] }); // check 3
+    assert.equal(right.status, 200, JSON.stringify(right.body));
+    const wrongAgain = await s.publicApi.post(`/self-service/login?flow=${flows[2]}`, { method: 'code', code: otherThan(codes[2]!) }); // check 4
+    assert.deepEqual(messageIds(wrongAgain.body), [4010008]);
+    // A fifth check of codes sent to this address is refused before comparing, even with the right code.
+    const over = await s.publicApi.post(`/self-service/login?flow=${flows[2]}`, { method: 'code', code: codes[2] });
+    assert.equal(over.status, 400);
+    assert.deepEqual(messageIds(over.body), [4000001]);
+  });
+});
