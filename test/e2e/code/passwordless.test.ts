@@ -173,6 +173,22 @@ for (const factory of testDatabases()) {
       assert.equal(otherDone.status, 200);
     });
 
+    test('refresh=true: the signed-in user confirms who they are with a code to their own address', async () => {
+      const addr = email('refresh');
+      const registered = await register(addr);
+      const token = { 'x-session-token': registered.session_token as string };
+      const flow = await s.publicApi.get('/self-service/login/api?refresh=true', { headers: token });
+      assert.equal(flow.status, 200);
+      assert.equal(nodeValue(flow.body, 'identifier'), addr, 'the identifier is the signed-in user\'s own');
+      const sent = await s.publicApi.post(`/self-service/login?flow=${flow.body.id}`, { method: 'code', identifier: addr }, { headers: token });
+      assert.equal(sent.status, 400);
+      const code = codeIn(await nthMail(addr, 2));
+      const done = await s.publicApi.post(`/self-service/login?flow=${flow.body.id}`, { method: 'code', code }, { headers: token });
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.equal(done.body.session.id, registered.session.id, 'the same session, refreshed');
+      assert.deepEqual(done.body.session.authentication_methods.map((m: { method: string }) => m.method), ['code', 'code']);
+    });
+
     test('an unknown identifier gets the same answer as a known one, and no message', async () => {
       const known = email('known');
       await register(known);

@@ -41,9 +41,11 @@ export class CodeLoginStrategy implements LoginMethod {
 
   async nodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     if (ctx.requestedAal !== 'aal1') return [];
-    if (ctx.refresh && ctx.session?.identity) {
-      const own = ctx.session.identity.credentials.code?.identifiers[0];
-      return own === undefined ? [] : codeLoginRefreshNodes(own);
+    if (ctx.refresh && ctx.session) {
+      // The session's identity comes without credentials (the session check's fast path).
+      const own = await this.deps.identities.getIdentity(ctx.session.identity_id, { withCredentials: true });
+      const identifier = own ? codeAddresses(own)[0]?.value : undefined;
+      return identifier === undefined ? [] : codeLoginRefreshNodes(identifier);
     }
     return codeLoginNodes(await this.deps.defaultSchema());
   }
