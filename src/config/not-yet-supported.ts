@@ -18,7 +18,6 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   for (const method of ['totp', 'lookup_secret', 'webauthn', 'passkey', 'oidc'] as const) {
     if (m[method].enabled) refuse(['selfservice', 'methods', method, 'enabled'], `the ${method} method`);
   }
-  if (m.code.passwordless_enabled) refuse(['selfservice', 'methods', 'code', 'passwordless_enabled'], 'sign-in and sign-up with a one-time code');
   if (m.code.mfa_enabled) refuse(['selfservice', 'methods', 'code', 'mfa_enabled'], 'a one-time code as a second factor');
   if (m.code.config.missing_credential_fallback_enabled) refuse(['selfservice', 'methods', 'code', 'config', 'missing_credential_fallback_enabled'], 'the code fallback for identities without a code credential');
   if (m.password.config.migrate_hook.enabled) refuse(['selfservice', 'methods', 'password', 'config', 'migrate_hook', 'enabled'], 'the password migration hook');

@@ -42,6 +42,19 @@ export class SqlOneTimeSecretPersister implements OneTimeSecretPool {
     return r ? fromRow(r) : null;
   }
 
+  async activeSecretsForFlow(flowId: string, kind: OneTimeSecretKind): Promise<OneTimeSecret[]> {
+    const rows = await this.db
+      .selectFrom('selfservice_codes')
+      .selectAll()
+      .where('flow_id', '=', flowId)
+      .where('kind', '=', kind)
+      .where('used_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(fromRow);
+  }
+
   async findByDigest(kind: OneTimeSecretKind, digest: string): Promise<OneTimeSecret | null> {
     const r = await this.db.selectFrom('selfservice_codes').selectAll().where('kind', '=', kind).where('digest', '=', digest).executeTakeFirst();
     return r ? fromRow(r) : null;

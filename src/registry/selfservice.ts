@@ -26,6 +26,9 @@ import { hookExecutor, type HookDeps } from '../selfservice/hooks/factory.js';
 import type { VerificationServices } from '../selfservice/hooks/verification.js';
 import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
 import { CodeVerificationStrategy } from '../selfservice/strategies/code/verification.js';
+import { CodeLoginStrategy } from '../selfservice/strategies/code/login.js';
+import type { PasswordlessCodeDeps } from '../selfservice/strategies/code/passwordless-codes.js';
+import { CodeRegistrationStrategy } from '../selfservice/strategies/code/registration.js';
 import { LinkRecoveryStrategy, recoveryLinkUrl } from '../selfservice/strategies/link/recovery.js';
 import { LinkVerificationStrategy } from '../selfservice/strategies/link/verification.js';
 import { PasswordLoginStrategy } from '../selfservice/strategies/password/login.js';
@@ -78,6 +81,22 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       login: new PasswordLoginStrategy({ identities: d.persister.identities, hasher: d.hasher, schemas: d.schemas, logger: d.logger, defaultSchema, limiter: d.bruteForce }),
       registration: new PasswordRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, policy: d.passwordPolicy }),
       settings: new PasswordSettingsStrategy({ schemas: d.schemas, hasher: d.hasher, policy: d.passwordPolicy }),
+    });
+  }
+  if (c.methodEnabled('code') && c.values.selfservice.methods.code.passwordless_enabled) {
+    const codes: PasswordlessCodeDeps = {
+      transaction: (fn) => d.persister.transaction(fn),
+      secrets: d.persister.secrets,
+      courier: d.courier,
+      secretKeys: () => c.secretsDefault(),
+      lifespanMs: () => c.codeLifespanMs(),
+      maxSubmissions: () => c.values.selfservice.methods.code.config.max_submissions,
+      limiter: d.bruteForce,
+    };
+    methods.push({
+      id: 'code',
+      login: new CodeLoginStrategy({ ...codes, identities: d.persister.identities, defaultSchema, renderIdentity: d.renderIdentity }),
+      registration: new CodeRegistrationStrategy({ ...codes, schemas: d.schemas, identities: d.identityManager }),
     });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });

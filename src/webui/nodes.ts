@@ -78,7 +78,10 @@ function inputNode(node: UiNode<UiNodeInputAttributes>, formId: string, ctx: Ren
   if (a.type === 'submit' || a.type === 'button') {
     // Buttons that only work with a script (WebAuthn triggers) cannot work in this UI.
     if (a.type === 'button' && (a.onclick || a.onclickTrigger)) return html``;
-    return html`<div class="field field-button">${messages}<button type="submit" class="button" id="${id}" name="${a.name}"${attr('value', value)}${attr('disabled', a.disabled)}${attr('aria-describedby', describedBy)}>${label}</button></div>`;
+    // Only a `method` button answers the form; others (resend a code, back, a provider) must not be
+    // held up by its empty required inputs.
+    const skipValidation = a.type === 'submit' && a.name !== 'method' ? true : undefined;
+    return html`<div class="field field-button">${messages}<button type="submit" class="button" id="${id}" name="${a.name}"${attr('value', value)}${attr('formnovalidate', skipValidation)}${attr('disabled', a.disabled)}${attr('aria-describedby', describedBy)}>${label}</button></div>`;
   }
   if (a.type === 'checkbox') {
     const checked = a.value === true || a.value === 'true';

@@ -690,7 +690,6 @@ courier:
     assert.deepEqual(
       refused.map((i) => i.path).sort(),
       [
-        'selfservice.methods.code.passwordless_enabled',
         'selfservice.methods.lookup_secret.enabled',
         'selfservice.methods.oidc.enabled',
         'selfservice.methods.passkey.enabled',

@@ -44,14 +44,15 @@ export interface FlowMessage {
  *   be: `identity` is then built but not stored, with its real id already assigned); `method` is
  *   the entry the session records;
  * - `updated`: settings only: a change to the signed-in identity, which the flow stores;
- * - `show_again`: the flow (possibly changed by the method) is shown again, with messages;
+ * - `show_again`: the flow (possibly changed by the method) is shown again, with messages; `step`
+ *   marks a form that moved on to its next step (a one-time code was sent), which is no failure;
  * - `completed`: the method answered the submission itself (a redirect to a provider, a new step).
  */
 export type MethodOutcome =
   | { kind: 'not_responsible' }
   | { kind: 'authenticated'; identity: Identity; method: AuthenticationMethod }
   | { kind: 'updated'; change: SettingsChange }
-  | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown> }
+  | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown>; step?: boolean }
   | { kind: 'completed'; redirectTo: string };
 
 export const notResponsible = (): MethodOutcome => ({ kind: 'not_responsible' });

@@ -29,6 +29,8 @@ export interface OneTimeSecretPool {
   createSecret(s: OneTimeSecret): Promise<void>;
   /** The newest unused secret of a kind for a flow. */
   activeSecretForFlow(flowId: string, kind: OneTimeSecretKind): Promise<OneTimeSecret | null>;
+  /** Every unused secret of a kind for a flow, newest first (a sign-up sends one code per address). */
+  activeSecretsForFlow(flowId: string, kind: OneTimeSecretKind): Promise<OneTimeSecret[]>;
   findByDigest(kind: OneTimeSecretKind, digest: string): Promise<OneTimeSecret | null>;
   /** Counts a wrong guess; returns the new attempt count. */
   recordAttempt(id: string): Promise<number>;

@@ -62,3 +62,20 @@ export const ui = {
 
 /** A UI node as a flow stores it. */
 export const toJson = (n: UiNode): UiNodeJson => nodeToJSON(n) as unknown as UiNodeJson;
+
+/**
+ * Nodes of several methods merged as Kratos upserts them: a later input with the group and name of
+ * an earlier one (the `identifier` that password and code sign-in both ask for) is dropped, so a
+ * form never posts one field twice. Buttons are kept: each names its own method.
+ */
+export function upsertNodes(nodes: UiNodeJson[]): UiNodeJson[] {
+  const seen = new Set<string>();
+  return nodes.filter((n) => {
+    const name = ui.nodeName(n);
+    if (n.type !== 'input' || name === undefined || n.attributes.type === 'submit') return true;
+    const key = `${n.group}\u0000${name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -14,7 +14,7 @@ import type { Flow, FlowType } from '../../flow/flow.js';
 import { firstResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
-import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
+import { toJson, ui, upsertNodes, type UiNodeJson } from '../../flow/ui-json.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
@@ -62,7 +62,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
 
   /** A new login flow with every method's nodes for this kind of form; none available is a 400. */
   async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { ctx: LoginFormContext; returnTo: string | null; messages?: UiText[] }): Promise<Flow> {
-    const nodes = (await Promise.all(methods.map((m) => m.login.nodes(o.ctx)))).flat();
+    const nodes = upsertNodes((await Promise.all(methods.map((m) => m.login.nodes(o.ctx)))).flat());
     if (nodes.length === 0) throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
     const flow = await flows.create(req, reply, {
       kind: 'login',
@@ -161,7 +161,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, ctx: LoginFormContext, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {
       case 'show_again':
-        if (outcome.status === 400) deps.events.loginFailed({ req, method: flow.active ?? '', flow, reason: outcome.messages[0]?.message.id, refresh: ctx.refresh });
+        if (outcome.status === 400 && !outcome.step) deps.events.loginFailed({ req, method: flow.active ?? '', flow, reason: outcome.messages[0]?.message.id, refresh: ctx.refresh });
         return flows.respondShowAgain(req, reply, flow, outcome, loginFlowJson);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);

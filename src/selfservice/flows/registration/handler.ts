@@ -17,7 +17,7 @@ import type { Flow, FlowType } from '../../flow/flow.js';
 import { firstResponsible, type MethodOutcome, type RegistrationMethod, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
-import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
+import { toJson, ui, upsertNodes, type UiNodeJson } from '../../flow/ui-json.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
@@ -52,7 +52,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
   async function newRegistrationFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: ReturnType<typeof errorRegistrationFlowExpired>[] = []): Promise<Flow> {
     const schemaId = deps.defaultSchemaId();
     const schema = await deps.schemas.get(schemaId);
-    const methodNodes = (await Promise.all(methods.map((m) => m.registration.nodes({ schemaId })))).flat();
+    const methodNodes = upsertNodes((await Promise.all(methods.map((m) => m.registration.nodes({ schemaId })))).flat());
     const order = registrationSortOptions(schemaKeysInOrder(schema.raw()));
     const flow = await flows.create(req, reply, {
       kind: 'registration',
@@ -128,7 +128,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {
       case 'show_again':
-        if (outcome.status === 400) deps.events.registrationFailed({ req, method: flow.active ?? '', flow, reason: outcome.messages[0]?.message.id });
+        if (outcome.status === 400 && !outcome.step) deps.events.registrationFailed({ req, method: flow.active ?? '', flow, reason: outcome.messages[0]?.message.id });
         return flows.respondShowAgain(req, reply, flow, outcome, registrationFlowJson);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);

@@ -36,7 +36,9 @@ export class PasswordLoginStrategy implements LoginMethod {
   async nodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     if (ctx.requestedAal !== 'aal1') return [];
     // A refresh re-confirms the signed-in user: the identifier is fixed, only the password is asked.
-    const identifier = ctx.refresh && ctx.session?.identity ? ctx.session.identity.credentials.password?.identifiers[0] : undefined;
+    // The session's identity comes without credentials (the session check's fast path); they are loaded here.
+    const own = ctx.refresh && ctx.session ? await this.deps.identities.getIdentity(ctx.session.identity_id, { withCredentials: true }) : null;
+    const identifier = own?.credentials.password?.identifiers[0];
     return (identifier !== undefined ? passwordLoginRefreshNodes(identifier) : passwordLoginNodes(await this.deps.defaultSchema())).map(toJson);
   }
 

@@ -1,0 +1,56 @@
+/**
+ * The nodes of passwordless sign-in and sign-up by code, with Kratos v1.3's names, groups, types and
+ * label ids: first the identifier (or the traits), then, once a code was sent, the code input, the
+ * hidden `method=code`, "Continue" and `resend=code`.
+ */
+import {
+  infoLoginCode,
+  infoNodeLabelContinue,
+  infoNodeLabelLoginCode,
+  infoNodeLabelRegistrationCode,
+  infoNodeLabelResendCode,
+  infoRegistrationCode,
+  type UiText,
+} from '../../../text/index.js';
+import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType, type UiInputNode } from '../../../ui/node.js';
+import { loginIdentifierNode, methodNode } from '../../../ui/password-nodes.js';
+import { identifierLabelFromSchema, nodesFromIdentitySchema, type SchemaRefResolver } from '../../../ui/schema-nodes.js';
+import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
+
+/** First screen of a code sign-in: `identifier` (default group) and "Send sign in code" (1010015). */
+export function codeLoginNodes(schema: unknown, resolveRef?: SchemaRefResolver): UiNodeJson[] {
+  return [loginIdentifierNode(identifierLabelFromSchema(schema, resolveRef)), methodNode(UiNodeGroup.Code, 'code', infoLoginCode())].map(toJson);
+}
+
+/** A refresh of the signed-in user: the identifier is fixed (hidden); only the code is asked. */
+export function codeLoginRefreshNodes(identifier: string): UiNodeJson[] {
+  return [inputNode(UiNodeGroup.Default, 'identifier', identifier, UiNodeInputType.Hidden), methodNode(UiNodeGroup.Code, 'code', infoLoginCode())].map(toJson);
+}
+
+/** First screen of a code sign-up: the trait inputs (default group) and "Send sign up code" (1040006). */
+export function codeRegistrationNodes(schema: unknown, resolveRef?: SchemaRefResolver): UiNodeJson[] {
+  return [...nodesFromIdentitySchema(schema, { group: UiNodeGroup.Default, resolveRef }), methodNode(UiNodeGroup.Code, 'code', infoRegistrationCode())].map(toJson);
+}
+
+function codeStepNodes(label: UiText): UiInputNode[] {
+  return [
+    inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Hidden),
+    inputNode(UiNodeGroup.Code, 'code', undefined, UiNodeInputType.Text, { required: true, autocomplete: UiNodeAutocomplete.OneTimeCode, label }),
+    inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Submit, { label: infoNodeLabelContinue() }),
+    inputNode(UiNodeGroup.Code, 'resend', 'code', UiNodeInputType.Submit, { label: infoNodeLabelResendCode() }),
+  ];
+}
+
+/** The sign-in form once a code was sent: the identifier kept as a hidden input, then the code step. */
+export function codeLoginSentNodes(identifier: string): UiNodeJson[] {
+  return [inputNode(UiNodeGroup.Default, 'identifier', identifier, UiNodeInputType.Hidden), ...codeStepNodes(infoNodeLabelLoginCode())].map(toJson);
+}
+
+/**
+ * The sign-up form once a code was sent: the trait inputs kept with their values, hidden unless they
+ * carry a message (as Kratos), then the code step.
+ */
+export function codeRegistrationSentNodes(traitNodes: UiNodeJson[]): UiNodeJson[] {
+  const kept = traitNodes.map((n) => (n.type === 'input' && n.messages.length === 0 ? { ...n, attributes: { ...n.attributes, type: 'hidden' } } : n));
+  return [...kept, ...codeStepNodes(infoNodeLabelRegistrationCode()).map(toJson)];
+}
