@@ -33,6 +33,12 @@ import type { PasswordPolicy } from '../selfservice/strategies/password/policy.j
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
 import { PasswordSettingsStrategy } from '../selfservice/strategies/password/settings.js';
 import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
+import { TotpLoginStrategy } from '../selfservice/strategies/totp/login.js';
+import { TotpSettingsStrategy, totpUrlOf } from '../selfservice/strategies/totp/settings.js';
+import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secret/login.js';
+import { LookupSecretSettingsStrategy } from '../selfservice/strategies/lookup-secret/settings.js';
+import { hasUnusedCode } from '../selfservice/strategies/lookup-secret/codes.js';
+import { AssuranceCheck } from '../session/aal.js';
 
 /** What the self-service objects are built from (the registry fits by shape). */
 export interface SelfServiceDeps {
@@ -60,6 +66,8 @@ export interface SelfService {
   hooks: Record<SelfServiceFlowName, HookExecutor>;
   recovery: RecoveryStrategy;
   recoveryAdmin: AdminRecoveryMethods;
+  /** Whether sessions meet `required_aal` (whoami, settings, the end of a login). */
+  assurance: AssuranceCheck;
   verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
 }
 
@@ -78,6 +86,23 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       login: new PasswordLoginStrategy({ identities: d.persister.identities, hasher: d.hasher, schemas: d.schemas, logger: d.logger, defaultSchema, limiter: d.bruteForce }),
       registration: new PasswordRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, policy: d.passwordPolicy }),
       settings: new PasswordSettingsStrategy({ schemas: d.schemas, hasher: d.hasher, policy: d.passwordPolicy }),
+    });
+  }
+  const secondFactorDeps = { identities: d.persister.identities, limiter: d.bruteForce, uses: d.persister.secondFactorUses };
+  if (c.methodEnabled('totp')) {
+    methods.push({
+      id: 'totp',
+      login: new TotpLoginStrategy(secondFactorDeps),
+      settings: new TotpSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, issuer: () => c.totpIssuer() }),
+      secondFactorConfigured: (identity) => totpUrlOf(identity) !== null,
+    });
+  }
+  if (c.methodEnabled('lookup_secret')) {
+    methods.push({
+      id: 'lookup_secret',
+      login: new LookupSecretLoginStrategy({ ...secondFactorDeps, secretKeys: () => c.secretsDefault() }),
+      settings: new LookupSecretSettingsStrategy({ secretKey: () => c.secretsDefault()[0]! }),
+      secondFactorConfigured: hasUnusedCode,
     });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
@@ -110,9 +135,15 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   };
 
   const addressFinder = new SqlVerifiableAddressFinder(d.database.db);
+  const assurance = new AssuranceCheck({
+    identities: d.persister.identities,
+    hasSecondFactor: (identity) => methods.some((m) => m.secondFactorConfigured?.(identity) === true),
+    publicBaseUrl: () => c.publicBaseUrl(),
+  });
   return {
     methods,
     hooks,
+    assurance,
     recovery: createRecoveryStrategy(d),
     recoveryAdmin: {
       code: { lifespanMs: () => c.codeLifespanMs(), newSecret: newCode, digest: (s) => secretDigest(s, secretKey()), nodes: recoveryCodeNodes },

@@ -691,10 +691,8 @@ courier:
       refused.map((i) => i.path).sort(),
       [
         'selfservice.methods.code.passwordless_enabled',
-        'selfservice.methods.lookup_secret.enabled',
         'selfservice.methods.oidc.enabled',
         'selfservice.methods.passkey.enabled',
-        'selfservice.methods.totp.enabled',
         'selfservice.methods.webauthn.enabled',
       ],
     );
