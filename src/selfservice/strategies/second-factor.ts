@@ -21,8 +21,10 @@ export async function secondFactorIdentity(deps: SecondFactorLoginDeps, ctx: Log
 
 /**
  * Admits one guess at a second factor of `identity`. Guesses at all second factors of an account
- * share one counter (TOTP and backup codes together), counted before the guess is checked.
+ * share one counter (TOTP and backup codes together), counted before the guess is checked. It is
+ * keyed by the identity id, the identifier of second-factor credentials, so the lockout admin API
+ * (which lists the counters of every credential identifier) shows and clears it.
  */
 export function beginSecondFactorAttempt(deps: SecondFactorLoginDeps, identity: Identity, clientAddress: string): Promise<SignInAttempt> {
-  return deps.limiter.beginSignIn(`second_factor:${identity.id}`, clientAddress);
+  return deps.limiter.beginSignIn(identity.id, clientAddress);
 }

@@ -215,6 +215,15 @@ for (const factory of testDatabases()) {
       assert.equal(locked.status, 400, 'a locked account refuses even the right code');
       assert.deepEqual(messageIds(locked.body), [4000008]);
       assert.equal((await s.publicApi.get('/sessions/whoami', auth(token2))).status, 403);
+
+      // The lockout admin API shows the second-factor counter under the identity id and clears it.
+      const lock = await s.adminApi.get(`/admin/identities/${u.id}/lockout`, { unchecked: true });
+      assert.equal(lock.status, 200);
+      assert.equal(lock.body.locked, true);
+      assert.equal((await s.adminApi.delete(`/admin/identities/${u.id}/lockout`, { unchecked: true })).status, 204);
+      const unlocked = await s.publicApi.post(`/self-service/login?flow=${flow.id}`, { method: 'totp', totp_code: totpCode(secret, 1) }, auth(token2));
+      assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
+      assert.equal(unlocked.body.session.authenticator_assurance_level, 'aal2');
     });
 
     test('backup codes: generate, confirm (stored hashed), each usable once as a second factor, disable', async () => {
