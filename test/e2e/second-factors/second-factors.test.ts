@@ -346,5 +346,68 @@ for (const factory of testDatabases()) {
       assert.equal(me.status, 200);
       assert.equal(me.body.authenticator_assurance_level, 'aal2');
     });
+
+    test('SPA: the first factor answers 422 browser_location_change_required towards the step-up; settings JSON is 403', async () => {
+      const u = await apiUser('spa');
+      await enrolTotp(u.token);
+      const spa = new TestBrowser({ spa: true });
+      const flow = await spa.get(pub('/self-service/login/browser'));
+      assert.equal(flow.status, 200);
+      const first = await spa.postJson(flow.body.ui.action, { csrf_token: String(nodeValue(flow.body, 'csrf_token')), method: 'password', identifier: u.addr, password: PASSWORD });
+      assert.equal(first.status, 422, JSON.stringify(first.body));
+      assert.equal(first.body.error.id, 'browser_location_change_required');
+      assert.equal(new URL(first.body.redirect_browser_to).searchParams.get('aal'), 'aal2');
+      const settings = await spa.get(pub('/self-service/settings/browser'));
+      assert.equal(settings.status, 403);
+      assert.equal(settings.body.error.id, 'session_aal2_required');
+      // With required_aal aal1 nothing would stop the session; here the step-up completes it.
+      const stepUp = await spa.get(pub('/self-service/login/browser?aal=aal2'));
+      assert.equal(stepUp.status, 200);
+      assert.deepEqual(groupNames(stepUp.body, 'totp'), ['totp_code', 'method']);
+    });
   });
 }
+
+describe('required_aal: aal1 lets an aal1 session of an identity with TOTP use whoami and settings', () => {
+  let db: TestDatabase;
+  let s: TestServer;
+  before(async () => {
+    db = await testDatabases()[0]!.create();
+    s = await startTestServer({
+      dsn: db.dsn,
+      config: {
+        session: { whoami: { required_aal: 'aal1' } },
+        selfservice: {
+          methods: { password: { config: { haveibeenpwned_enabled: false } }, totp: { enabled: true } },
+          flows: { settings: { required_aal: 'aal1' }, registration: { after: { password: { hooks: [{ hook: 'session' }] } } } },
+        },
+      },
+    });
+  });
+  after(async () => {
+    await s?.close();
+    await db?.drop();
+  });
+
+  test('whoami 200 at aal1, settings flow created', async () => {
+    const addr = email('aal1');
+    const reg = await s.publicApi.get('/self-service/registration/api');
+    const signedUp = await s.publicApi.post(`/self-service/registration?flow=${reg.body.id}`, { method: 'password', traits: { email: addr, name: { first: 'Ada' } }, password: PASSWORD });
+    const token = signedUp.body.session_token as string;
+    const flow = await s.publicApi.get('/self-service/settings/api', { headers: { 'x-session-token': token } });
+    const secret = textNode(flow.body, 'totp_secret_key')!.attributes.text.context.secret as string;
+    const linked = await s.publicApi.post(`/self-service/settings?flow=${flow.body.id}`, { method: 'totp', totp_code: totpCode(secret) }, { headers: { 'x-session-token': token } });
+    assert.equal(linked.status, 200);
+    // The issuer defaults to the public URL's host.
+    const full = await s.adminApi.get(`/admin/identities/${signedUp.body.identity.id}?include_credential=totp`);
+    assert.equal(new URL(full.body.credentials.totp.config.totp_url).searchParams.get('issuer'), '127.0.0.1');
+
+    const login = await s.publicApi.get('/self-service/login/api');
+    const aal1 = await s.publicApi.post(`/self-service/login?flow=${login.body.id}`, { method: 'password', identifier: addr, password: PASSWORD });
+    const headers = { 'x-session-token': aal1.body.session_token as string };
+    const me = await s.publicApi.get('/sessions/whoami', { headers });
+    assert.equal(me.status, 200);
+    assert.equal(me.body.authenticator_assurance_level, 'aal1');
+    assert.equal((await s.publicApi.get('/self-service/settings/api', { headers })).status, 200);
+  });
+});
