@@ -34,10 +34,10 @@ import { PasswordRegistrationStrategy } from '../selfservice/strategies/password
 import { PasswordSettingsStrategy } from '../selfservice/strategies/password/settings.js';
 import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
 import { TotpLoginStrategy } from '../selfservice/strategies/totp/login.js';
-import { TotpSettingsStrategy, totpUrlOf } from '../selfservice/strategies/totp/settings.js';
+import { TotpSettingsStrategy, totpUrlIn } from '../selfservice/strategies/totp/settings.js';
 import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secret/login.js';
 import { LookupSecretSettingsStrategy } from '../selfservice/strategies/lookup-secret/settings.js';
-import { hasUnusedCode } from '../selfservice/strategies/lookup-secret/codes.js';
+import { hasUnusedCodeIn } from '../selfservice/strategies/lookup-secret/codes.js';
 import { AssuranceCheck } from '../session/aal.js';
 
 /** What the self-service objects are built from (the registry fits by shape). */
@@ -94,7 +94,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       id: 'totp',
       login: new TotpLoginStrategy(secondFactorDeps),
       settings: new TotpSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, issuer: () => c.totpIssuer() }),
-      secondFactorConfigured: (identity) => totpUrlOf(identity) !== null,
+      secondFactor: { type: 'totp', configured: (config) => totpUrlIn(config) !== null },
     });
   }
   if (c.methodEnabled('lookup_secret')) {
@@ -102,7 +102,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       id: 'lookup_secret',
       login: new LookupSecretLoginStrategy({ ...secondFactorDeps, secretKeys: () => c.secretsDefault() }),
       settings: new LookupSecretSettingsStrategy({ secretKey: () => c.secretsDefault()[0]! }),
-      secondFactorConfigured: hasUnusedCode,
+      secondFactor: { type: 'lookup_secret', configured: hasUnusedCodeIn },
     });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
@@ -137,7 +137,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   const addressFinder = new SqlVerifiableAddressFinder(d.database.db);
   const assurance = new AssuranceCheck({
     identities: d.persister.identities,
-    hasSecondFactor: (identity) => methods.some((m) => m.secondFactorConfigured?.(identity) === true),
+    secondFactors: methods.flatMap((m) => (m.secondFactor ? [m.secondFactor] : [])),
     publicBaseUrl: () => c.publicBaseUrl(),
   });
   return {

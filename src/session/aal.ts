@@ -1,6 +1,6 @@
 import type { RequiredAal } from '../config/types.js';
 import { KratosError } from '../errors/kratos-error.js';
-import type { Identity } from '../identity/identity.js';
+import type { CredentialsType } from '../identity/identity.js';
 import type { IdentityPool } from '../identity/pool.js';
 import type { Aal, AuthenticationMethod, Session } from './session.js';
 
@@ -30,9 +30,9 @@ export function aal2Required(redirectBrowserTo: string): KratosError {
 }
 
 export interface AssuranceCheckDeps {
-  identities: Pick<IdentityPool, 'getIdentity'>;
-  /** Whether the identity has a second factor set up with a method that is enabled. */
-  hasSecondFactor(identity: Identity): boolean;
+  identities: Pick<IdentityPool, 'getCredentialConfigs'>;
+  /** The enabled second factors: the credential type each is stored as, and when it is usable. */
+  secondFactors: ReadonlyArray<{ type: CredentialsType; configured(config: Record<string, unknown>): boolean }>;
   publicBaseUrl(): URL;
 }
 
@@ -56,9 +56,11 @@ export class AssuranceCheck {
   async satisfied(session: Pick<Session, 'aal' | 'identity_id'>, required: RequiredAal): Promise<boolean> {
     if (session.aal === 'aal2' || session.aal === 'aal3') return true;
     if (session.aal === 'aal0') return false;
-    if (required === 'aal1') return true;
-    const identity = await this.deps.identities.getIdentity(session.identity_id, { withCredentials: true });
-    return identity === null ? false : !this.deps.hasSecondFactor(identity);
+    const factors = this.deps.secondFactors;
+    if (required === 'aal1' || factors.length === 0) return true;
+    // Read at every check, never cached on the identity: a stale level cannot skip the factor.
+    const configs = await this.deps.identities.getCredentialConfigs(session.identity_id, factors.map((f) => f.type));
+    return !factors.some((f) => configs[f.type] !== undefined && f.configured(configs[f.type]!));
   }
 
   /** Throws `session_aal2_required` unless the session satisfies `required`. */

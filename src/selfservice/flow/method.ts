@@ -20,10 +20,15 @@ export interface SelfServiceMethod {
   readonly registration?: RegistrationMethod;
   readonly settings?: SettingsMethod;
   /**
-   * Second factors only: whether the identity has this factor set up (a TOTP app, unused backup
-   * codes). An identity with one reaches aal2, which `highest_available` then requires.
+   * Second factors only: how to tell that an identity has this factor set up (a TOTP app, unused
+   * backup codes). An identity with one reaches aal2, which `highest_available` then requires.
    */
-  secondFactorConfigured?(identity: Identity): boolean;
+  readonly secondFactor?: {
+    /** The credential type the factor is stored as. */
+    type: CredentialsType;
+    /** Whether a stored credential config of that type is usable (a linked app, an unused code). */
+    configured(config: Record<string, unknown>): boolean;
+  };
 }
 
 /** A submission as a method sees it. */

@@ -143,6 +143,13 @@ for (const factory of testDatabases()) {
       assert.equal(url.searchParams.get('issuer'), 'Tessera Test');
       assert.match(decodeURIComponent(url.pathname), /^\/\/?Tessera Test:/);
 
+      // Submitting the method again while linked changes nothing.
+      const relinkFlow = await settingsFlow(u.token);
+      const noop = await s.publicApi.post(`/self-service/settings?flow=${relinkFlow.id}`, { method: 'totp', totp_code: '123456' }, auth(u.token));
+      assert.equal(noop.status, 200, JSON.stringify(noop.body));
+      const still = await s.adminApi.get(`/admin/identities/${u.id}?include_credential=totp`);
+      assert.equal(still.body.credentials.totp.config.totp_url, full.body.credentials.totp.config.totp_url);
+
       // A new first-factor session is aal1; whoami and settings require the second factor.
       const token2 = await passwordLogin(u.addr);
       const denied = await s.publicApi.get('/sessions/whoami', auth(token2));

@@ -26,13 +26,17 @@ export function codeDigest(code: string, identityId: string, key: string): strin
   return DIGEST_PREFIX + createHmac('sha256', key).update(`${identityId}:${code}`).digest('hex');
 }
 
-export function storedCodes(identity: Identity): StoredCode[] {
-  const codes = identity.credentials.lookup_secret?.config.recovery_codes;
+/** The codes in a `lookup_secret` credential's config. */
+export function codesIn(config: Record<string, unknown> | undefined): StoredCode[] {
+  const codes = config?.recovery_codes;
   return Array.isArray(codes) ? codes.filter((c): c is StoredCode => !!c && typeof (c as StoredCode).code === 'string') : [];
 }
 
+export const storedCodes = (identity: Identity): StoredCode[] => codesIn(identity.credentials.lookup_secret?.config);
+
 /** Unused codes remain: the identity can still use this factor. */
-export const hasUnusedCode = (identity: Identity): boolean => storedCodes(identity).some((c) => !c.used_at);
+export const hasUnusedCodeIn = (config: Record<string, unknown> | undefined): boolean => codesIn(config).some((c) => !c.used_at);
+export const hasUnusedCode = (identity: Identity): boolean => hasUnusedCodeIn(identity.credentials.lookup_secret?.config);
 
 /**
  * The index of the stored code `code` matches, checked against every entry and every secret key

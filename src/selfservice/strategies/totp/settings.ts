@@ -22,11 +22,14 @@ export interface TotpSettingsDeps {
   now?: () => Date;
 }
 
-/** The TOTP URL of an identity's authenticator app, if one is linked. */
-export const totpUrlOf = (identity: Identity): string | null => {
-  const url = identity.credentials.totp?.config.totp_url;
+/** The TOTP URL in a `totp` credential's config, if an app is linked. */
+export const totpUrlIn = (config: Record<string, unknown> | undefined): string | null => {
+  const url = config?.totp_url;
   return typeof url === 'string' && url !== '' ? url : null;
 };
+
+/** The TOTP URL of an identity's authenticator app, if one is linked. */
+export const totpUrlOf = (identity: Identity): string | null => totpUrlIn(identity.credentials.totp?.config);
 
 /** The node that shows the secret while an app is being set up; its text context holds the secret. */
 const SECRET_NODE = 'totp_secret_key';
@@ -61,7 +64,7 @@ export class TotpSettingsStrategy implements SettingsMethod {
     if (!names(s, 'totp') && !unlink) return notResponsible();
     if (totpUrlOf(identity)) {
       // Linked already: only unlinking changes anything.
-      return { kind: 'updated', change: unlink ? this.change(null) : { protected: true, pending: {} } };
+      return { kind: 'updated', change: unlink ? this.change(null) : { protected: false, pending: {} } };
     }
     const url = this.pendingUrl(s.flow, await this.accountName(identity));
     const code = stringField(s.fields, 'totp_code') ?? '';
