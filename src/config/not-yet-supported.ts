@@ -15,7 +15,7 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   const out: NotYetSupported[] = [];
   const m = v.selfservice.methods;
   const refuse = (segments: Array<string | number>, what: string) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or set it to its default` });
-  for (const method of ['totp', 'lookup_secret', 'webauthn', 'passkey', 'oidc'] as const) {
+  for (const method of ['webauthn', 'passkey', 'oidc'] as const) {
     if (m[method].enabled) refuse(['selfservice', 'methods', method, 'enabled'], `the ${method} method`);
   }
   if (m.code.mfa_enabled) refuse(['selfservice', 'methods', 'code', 'mfa_enabled'], 'a one-time code as a second factor');

@@ -44,6 +44,7 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     tokenizer: r.tokenizer,
     tokenExchange: r.tokenExchange,
     events: r.events,
+    whoamiAssurance: { check: r.selfService.assurance, required: () => r.config.values.session.whoami.required_aal },
   });
 
   await registerSelfService(app, r);
@@ -68,7 +69,13 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
   const c = r.config;
   const ss = r.selfService;
   const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity, events: r.events };
-  registerLoginRoutes(app, { ...common, hooks: ss.hooks.login, tokenExchange: r.tokenExchange });
+  registerLoginRoutes(app, {
+    ...common,
+    hooks: ss.hooks.login,
+    tokenExchange: r.tokenExchange,
+    assurance: ss.assurance,
+    whoamiRequiredAal: () => c.values.session.whoami.required_aal,
+  });
   registerRegistrationRoutes(app, {
     ...common,
     hooks: ss.hooks.registration,
@@ -102,6 +109,8 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     identityManager: r.identityManager,
     schemas: r.schemas,
     privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
+    requiredAal: () => c.values.selfservice.flows.settings.required_aal,
+    assurance: ss.assurance,
     configuredReturnUrl: (method) => {
       const after = c.values.selfservice.flows.settings.after as Record<string, unknown> & { default_browser_return_url?: string };
       const raw = (after[method] as { default_browser_return_url?: string } | undefined)?.default_browser_return_url ?? after.default_browser_return_url;

@@ -32,6 +32,8 @@ export interface IdentityPool {
   getIdentityByExternalId(externalId: string, opts?: { withCredentials?: boolean }): Promise<Identity | null>;
   /** The identity owning a credential identifier of the given type, with its credentials. */
   findByCredentialsIdentifier(type: CredentialsType, identifier: string): Promise<Identity | null>;
+  /** The identity's credentials of the given types (config only, no identifiers): one cheap query. */
+  getCredentialConfigs(identityId: string, types: readonly CredentialsType[]): Promise<Partial<Record<CredentialsType, Record<string, unknown>>>>;
   listIdentities(params: ListIdentitiesParams): Promise<ListIdentitiesResult>;
   countIdentities(): Promise<number>;
   deleteIdentity(id: string): Promise<boolean>;

@@ -160,6 +160,14 @@ export class SqlIdentityPersister implements IdentityPool {
     return { identities: await this.hydrate(rows.slice(0, p.limit), p.withCredentials), hasMore };
   }
 
+  async getCredentialConfigs(identityId: string, types: readonly CredentialsType[]): Promise<Partial<Record<CredentialsType, Record<string, unknown>>>> {
+    if (types.length === 0) return {};
+    const rows = await this.db.selectFrom('identity_credentials').select(['type', 'config']).where('identity_id', '=', identityId).where('type', 'in', [...types]).execute();
+    const out: Partial<Record<CredentialsType, Record<string, unknown>>> = {};
+    for (const r of rows) out[r.type as CredentialsType] = JSON.parse(r.config) as Record<string, unknown>;
+    return out;
+  }
+
   async countIdentities(): Promise<number> {
     const r = await this.db.selectFrom('identities').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);

@@ -11,6 +11,8 @@ import type { CourierSettingsStore } from '../courier/settings/store.js';
 import { SqlOneTimeSecretPersister } from './code-persister.js';
 import type { OneTimeSecretPool } from '../selfservice/flow/one-time-secret.js';
 import type { Transaction } from 'kysely';
+import { SqlSecondFactorUsePersister } from './second-factor-use-persister.js';
+import type { SecondFactorUses } from '../identity/second-factor-uses.js';
 import type { Tables } from './tables.js';
 import type { ErrorPool, FlowPool } from '../selfservice/flow/flow.js';
 import { SqlWebHookDeliveryPersister } from './web-hook-delivery-persister.js';
@@ -29,6 +31,8 @@ export interface Persister {
   readonly secrets: OneTimeSecretPool;
   /** The durable outbox of background (`response.ignore`) web hooks. */
   readonly webHookDeliveries: WebHookDeliveryQueue;
+  /** Spent TOTP steps and backup codes. */
+  readonly secondFactorUses: SecondFactorUses;
   /**
    * Runs `fn` with repositories bound to one transaction: a flow change, the one-time secret it
    * issues, the message that carries it and any identity change commit or roll back together.
@@ -64,6 +68,7 @@ export function createPersister(database: Database): Persister {
     courierSettings: new SqlCourierSettingsPersister(database.db, database.dialect),
     secrets: new SqlOneTimeSecretPersister(database.db, database.dialect),
     webHookDeliveries: new SqlWebHookDeliveryPersister(database.db, database.dialect),
+    secondFactorUses: new SqlSecondFactorUsePersister(database.db, database.dialect),
     transaction: (fn) => database.db.transaction().execute((trx) => fn(repositories(trx, database.dialect))),
     sessions: new SqlSessionPersister(database.db, database.dialect, identities),
   };

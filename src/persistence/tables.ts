@@ -213,7 +213,15 @@ export interface TesseraThrottleTable {
   updated_at: unknown;
 }
 
+export interface IdentitySecondFactorUsesTable {
+  identity_id: string;
+  credential_type: string;
+  use_key: string;
+  used_at: unknown;
+}
+
 export interface Tables {
+  identity_second_factor_uses: IdentitySecondFactorUsesTable;
   web_hook_deliveries: WebHookDeliveriesTable;
   web_hook_delivery_attempts: WebHookDeliveryAttemptsTable;
   courier_settings: CourierSettingsTable;

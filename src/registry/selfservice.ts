@@ -36,6 +36,12 @@ import type { PasswordPolicy } from '../selfservice/strategies/password/policy.j
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
 import { PasswordSettingsStrategy } from '../selfservice/strategies/password/settings.js';
 import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
+import { TotpLoginStrategy } from '../selfservice/strategies/totp/login.js';
+import { TotpSettingsStrategy, totpUrlIn } from '../selfservice/strategies/totp/settings.js';
+import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secret/login.js';
+import { LookupSecretSettingsStrategy } from '../selfservice/strategies/lookup-secret/settings.js';
+import { hasUnusedCodeIn } from '../selfservice/strategies/lookup-secret/codes.js';
+import { AssuranceCheck } from '../session/aal.js';
 
 /** What the self-service objects are built from (the registry fits by shape). */
 export interface SelfServiceDeps {
@@ -63,6 +69,8 @@ export interface SelfService {
   hooks: Record<SelfServiceFlowName, HookExecutor>;
   recovery: RecoveryStrategy;
   recoveryAdmin: AdminRecoveryMethods;
+  /** Whether sessions meet `required_aal` (whoami, settings, the end of a login). */
+  assurance: AssuranceCheck;
   verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
 }
 
@@ -99,6 +107,23 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       registration: new CodeRegistrationStrategy({ ...codes, schemas: d.schemas, identities: d.identityManager }),
     });
   }
+  const secondFactorDeps = { identities: d.persister.identities, limiter: d.bruteForce, uses: d.persister.secondFactorUses };
+  if (c.methodEnabled('totp')) {
+    methods.push({
+      id: 'totp',
+      login: new TotpLoginStrategy(secondFactorDeps),
+      settings: new TotpSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, issuer: () => c.totpIssuer() }),
+      secondFactor: { type: 'totp', configured: (config) => totpUrlIn(config) !== null },
+    });
+  }
+  if (c.methodEnabled('lookup_secret')) {
+    methods.push({
+      id: 'lookup_secret',
+      login: new LookupSecretLoginStrategy({ ...secondFactorDeps, secretKeys: () => c.secretsDefault() }),
+      settings: new LookupSecretSettingsStrategy({ secretKey: () => c.secretsDefault()[0]! }),
+      secondFactor: { type: 'lookup_secret', configured: hasUnusedCodeIn },
+    });
+  }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
 
   const secretKey = () => c.secretsDefault()[0]!;
@@ -130,9 +155,15 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   };
 
   const addressFinder = new SqlVerifiableAddressFinder(d.database.db);
+  const assurance = new AssuranceCheck({
+    identities: d.persister.identities,
+    secondFactors: methods.flatMap((m) => (m.secondFactor ? [m.secondFactor] : [])),
+    publicBaseUrl: () => c.publicBaseUrl(),
+  });
   return {
     methods,
     hooks,
+    assurance,
     recovery: createRecoveryStrategy(d),
     recoveryAdmin: {
       code: { lifespanMs: () => c.codeLifespanMs(), newSecret: newCode, digest: (s) => secretDigest(s, secretKey()), nodes: recoveryCodeNodes },

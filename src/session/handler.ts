@@ -9,12 +9,16 @@ import { isSessionActive, sessionToJson, type Session } from './session.js';
 import type { SessionTokenizer } from './tokenizer.js';
 import type { SessionTokenExchanger } from './token-exchange.js';
 import type { SecurityEvents } from '../telemetry/events.js';
+import type { AssuranceCheck } from './aal.js';
+import type { RequiredAal } from '../config/types.js';
 
 export interface SessionHandlerDeps {
   sessions: SessionManager;
   identities: IdentityPool;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   pageTokens: PageTokens;
+  /** whoami's `session.whoami.required_aal` check (public API only). */
+  whoamiAssurance?: { check: AssuranceCheck; required(): RequiredAal };
   /** whoami's `tokenize_as` (public API only). */
   tokenizer?: SessionTokenizer;
   /** `feature_flags.faster_session_extend`: extend answers 204 without a body (admin API). */
@@ -73,6 +77,8 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     const t = deps.sessions.extractToken(req);
     const session = t ? await deps.sessions.fromToken(t.token) : null;
     if (!session || !session.identity) throw noSessionCredentials();
+    // Before anything about the identity is told (Kratos #3671).
+    if (deps.whoamiAssurance) await deps.whoamiAssurance.check.require(session, deps.whoamiAssurance.required());
     reply.header('x-kratos-authenticated-identity-id', session.identity_id);
     const json = render(session, true);
     const template = first(req.query as Query, 'tokenize_as');

@@ -690,10 +690,8 @@ courier:
     assert.deepEqual(
       refused.map((i) => i.path).sort(),
       [
-        'selfservice.methods.lookup_secret.enabled',
         'selfservice.methods.oidc.enabled',
         'selfservice.methods.passkey.enabled',
-        'selfservice.methods.totp.enabled',
         'selfservice.methods.webauthn.enabled',
       ],
     );

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Identity } from '../../identity/identity.js';
+import type { Credentials, CredentialsType, Identity } from '../../identity/identity.js';
 import type { ImportCredentials } from '../../identity/manager.js';
 import type { AuthenticationMethod, Session } from '../../session/session.js';
 import type { UiText } from '../../text/index.js';
@@ -19,6 +19,16 @@ export interface SelfServiceMethod {
   readonly login?: LoginMethod;
   readonly registration?: RegistrationMethod;
   readonly settings?: SettingsMethod;
+  /**
+   * Second factors only: how to tell that an identity has this factor set up (a TOTP app, unused
+   * backup codes). An identity with one reaches aal2, which `highest_available` then requires.
+   */
+  readonly secondFactor?: {
+    /** The credential type the factor is stored as. */
+    type: CredentialsType;
+    /** Whether a stored credential config of that type is usable (a linked app, an unused code). */
+    configured(config: Record<string, unknown>): boolean;
+  };
 }
 
 /** A submission as a method sees it. */
@@ -96,6 +106,13 @@ export interface SettingsChange {
   traits?: Record<string, unknown>;
   /** Replaced credentials (the password method's new hash). */
   credentials?: ImportCredentials;
+  /**
+   * Credentials the method built itself (a TOTP key, hashed backup codes), set as they are; null
+   * removes the credential of that type.
+   */
+  setCredentials?: Partial<Record<CredentialsType, Pick<Credentials, 'identifiers' | 'config'> | null>>;
+  /** A factor the change itself proved (a TOTP code checked at enrolment): the session gains it, as in Kratos. */
+  sessionMethod?: AuthenticationMethod;
   /** The change touches protected data (identifiers, addresses, secrets): a privileged session is needed. */
   protected: boolean;
   /**

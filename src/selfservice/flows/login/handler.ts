@@ -9,7 +9,7 @@ import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
 import { parseFlowBody, transientPayload } from '../../flow/body.js';
-import { flowAlreadyCompleted, sessionAlreadyAvailable } from '../../flow/errors.js';
+import { browserLocationChangeRequired, flowAlreadyCompleted, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
 import { firstResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
@@ -19,6 +19,8 @@ import type { ContinueWith } from '../../flow/continue-with.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
+import type { AssuranceCheck } from '../../../session/aal.js';
+import type { RequiredAal } from '../../../config/types.js';
 
 export interface LoginHandlerDeps {
   flows: FlowService;
@@ -30,6 +32,9 @@ export interface LoginHandlerDeps {
   /** Issues `session_token_exchange_code` for API flows that ask for one. */
   tokenExchange?: ExchangeCodeIssuer;
   events: Pick<SecurityEvents, 'loginSucceeded' | 'loginFailed'>;
+  /** After a sign-in, browsers whose session would not pass whoami go on to the step-up login. */
+  assurance: AssuranceCheck;
+  whoamiRequiredAal(): RequiredAal;
 }
 
 interface LoginData extends Record<string, unknown> {
@@ -209,6 +214,13 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
     const continueWith: ContinueWith[] = hookCtx.continueWith;
     if (flow.type === 'api') {
       return { session_token: token, session: sessionJson, continue_with: [...continueWith, ...(token ? [{ action: 'set_ory_session_token' as const, ory_session_token: token }] : [])] };
+    }
+    // As Kratos: a browser whose session lacks the second factor whoami will require is sent to
+    // the aal2 login (API clients see it at whoami). The return_to of this flow carries over.
+    if (flow.type === 'browser' && !(await deps.assurance.satisfied(session, deps.whoamiRequiredAal()))) {
+      const stepUp = deps.assurance.stepUpUrl(flow.return_to);
+      if (mode === 'browser') return flows.redirect(reply, stepUp);
+      throw browserLocationChangeRequired(stepUp);
     }
     if (mode === 'browser') return flows.redirect(reply, hookCtx.browserRedirect ?? afterLoginUrl(flow.return_to, flow.active ?? undefined));
     return { session: sessionJson, ...(continueWith.length > 0 ? { continue_with: continueWith } : {}) };

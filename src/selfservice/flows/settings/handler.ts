@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError } from '../../../errors/kratos-error.js';
-import type { Identity } from '../../../identity/identity.js';
+import type { Credentials, CredentialsType, Identity } from '../../../identity/identity.js';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import { noActiveSession, type SessionManager } from '../../../session/manager.js';
 import type { Session } from '../../../session/session.js';
+import type { AssuranceCheck } from '../../../session/aal.js';
+import type { RequiredAal } from '../../../config/types.js';
+import { newId } from '../../../lib/ids.js';
 import { errorDuplicateCredentials, errorSettingsFlowExpired, successSettingsUpdated, type UiText } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { UiNodeGroup, type UiNode } from '../../../ui/node.js';
@@ -48,6 +51,9 @@ export interface SettingsHandlerDeps {
    */
   configuredReturnUrl(method: string): string | null;
   events: Pick<SecurityEvents, 'settingsSucceeded' | 'settingsFailed'>;
+  /** `selfservice.flows.settings.required_aal`, checked on every settings request as Kratos does. */
+  requiredAal(): RequiredAal;
+  assurance: AssuranceCheck;
   now?: () => Date;
 }
 
@@ -116,6 +122,8 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     const order: SortNodesOptions = {
       schemaKeys: schemaKeysInOrder(schema.raw()),
       groups: [UiNodeGroup.Default, UiNodeGroup.Profile, UiNodeGroup.Password, UiNodeGroup.Oidc, UiNodeGroup.LookupSecret, UiNodeGroup.WebAuthn, UiNodeGroup.Passkey, UiNodeGroup.Totp],
+      // Kratos's order within the second-factor groups (the QR code above the code that confirms it).
+      appendKeys: ['lookup_secret_reveal', 'lookup_secret_regenerate', 'lookup_secret_codes', 'lookup_secret_confirm', 'webauthn_remove', 'webauthn_register_displayname', 'webauthn_register', 'passkey_remove', 'passkey_register', 'totp_qr', 'totp_secret_key', 'totp_unlink', 'totp_code'],
     };
     return sortNodes([toJson(csrfNode(csrf)), ...nodes] as unknown as UiNode[], order) as unknown as UiNodeJson[];
   }
@@ -142,6 +150,13 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     return { id: flow.id, url: flows.uiUrl('settings', flow.id) };
   };
 
+  /** Errors as Kratos's settings error handler answers them: a browser lacking aal2 goes to the step-up login. */
+  function fail(req: FastifyRequest, reply: FastifyReply, err: unknown, mode: ClientMode) {
+    const to = err instanceof KratosError && err.id === 'session_aal2_required' ? err.extra?.redirect_browser_to : undefined;
+    if (mode === 'browser' && typeof to === 'string') return flows.redirect(reply, to);
+    return flows.respondError(req, reply, err, mode);
+  }
+
   const isPrivileged = (s: Session) => s.authenticated_at.getTime() + deps.privilegedSessionMaxAgeMs() > now().getTime();
   const json = (flow: Flow, identity: Identity, continueWith?: ContinueWith[]) => settingsFlowJson(flow, deps.renderIdentity(identity, false), continueWith);
 
@@ -157,11 +172,12 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
         if (returnTo) login.searchParams.set('return_to', returnTo);
         return flows.redirect(reply, login);
       }
+      await deps.assurance.require(session, deps.requiredAal(), returnTo ?? publicUrl(type === 'api' ? '/self-service/settings/api' : '/self-service/settings/browser').toString());
       const identity = await loadIdentity(session.identity_id);
       const flow = await newSettingsFlow(req, reply, type, identity, returnTo);
       return flows.respondWithFlow(req, reply, flow, json(flow, identity));
     } catch (err) {
-      return flows.respondError(req, reply, err, mode);
+      return fail(req, reply, err, mode);
     }
   }
 
@@ -176,6 +192,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     if (owner && owner !== session.identity_id) throw forbiddenOtherIdentity();
     const flow = await flows.fetchForRead(req, 'settings', '/self-service/settings/browser');
     if (flow.identity_id !== session.identity_id) throw forbiddenOtherIdentity();
+    await deps.assurance.require(session, deps.requiredAal(), flows.uiUrl('settings', flow.id));
     return json(flow, await loadIdentity(session.identity_id));
   });
 
@@ -204,6 +221,11 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
   async function apply(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, session: Session, identity: Identity, method: string, change: SettingsChange, payload: unknown) {
     const updated: Identity = structuredClone(identity);
     if (change.traits) updated.traits = change.traits;
+    for (const [type, cred] of Object.entries(change.setCredentials ?? {}) as Array<[CredentialsType, Pick<Credentials, 'identifiers' | 'config'> | null]>) {
+      const existing = updated.credentials[type];
+      if (cred === null) delete updated.credentials[type];
+      else updated.credentials[type] = { id: existing?.id ?? newId(), type, identifiers: cred.identifiers, config: cred.config, version: 0, created_at: existing?.created_at ?? now(), updated_at: now() };
+    }
     const hookCtx = newHookContext({ kind: 'settings', req, reply, flow, method, identity: updated, previousIdentity: identity, session, transientPayload: payload });
     const pre = await deps.hooks.after('pre_persist', hookCtx);
     if (pre.kind === 'interrupt') throw new FlowValidationError(pre.messages, change.values ?? {});
@@ -213,6 +235,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       if (err instanceof KratosError && err.code === 409) throw new FlowValidationError([{ message: errorDuplicateCredentials() }], change.values ?? {});
       throw err;
     }
+    if (change.sessionMethod) await sessions.update(sessions.authenticateAgain(session, change.sessionMethod));
     delete (flow.data as SettingsData).pending;
     flow.state = 'success';
     flow.active = method;
@@ -238,6 +261,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       return flows.redirect(reply, publicUrl('/self-service/login/browser'));
     }
     if (flow.identity_id !== session.identity_id) throw forbiddenOtherIdentity();
+    await deps.assurance.require(session, deps.requiredAal(), flows.uiUrl('settings', flow.id));
     const identity = await loadIdentity(session.identity_id);
     if (flows.isExpired(flow)) {
       const replacement = await newSettingsFlow(req, reply, flow.type, identity, flow.return_to, [errorSettingsFlowExpired(flow.expires_at, now())]);
@@ -247,15 +271,17 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     return { session, identity };
   }
 
-  async function answerInvalid(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, method: string, o: { messages: FlowMessage[]; values?: Record<string, unknown> }) {
+  async function answerInvalid(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, method: string, o: { messages: FlowMessage[]; values?: Record<string, unknown>; status?: 200 | 400 }) {
+    const status = o.status ?? 400;
     if (o.values) ui.fillValues(flow.ui, o.values);
     for (const m of o.messages) ui.addMessage(flow.ui, m.message, m.node);
     flow.active = method;
     flow.state = 'show_form';
-    deps.events.settingsFailed({ req, method, flow, reason: o.messages[0]?.message.id });
+    // A 200 is a method's next step (new backup codes to confirm), not a failure.
+    if (status === 400) deps.events.settingsFailed({ req, method, flow, reason: o.messages[0]?.message.id });
     ui.clearSecrets(flow.ui);
     await flows.save(flow);
-    return flows.respondWithFlow(req, reply, flow, json(flow, identity), 400);
+    return flows.respondWithFlow(req, reply, flow, json(flow, identity), status);
   }
 
   app.post('/self-service/settings', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
@@ -273,7 +299,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       if (!taken) throw new KratosError(400, { reason: 'Could not find a strategy to update your settings.' });
       return await proceed(req, reply, flow, mode, session, identity, taken.method.id, taken.outcome, transientPayload(body.fields));
     } catch (err) {
-      return flows.respondError(req, reply, err, mode);
+      return fail(req, reply, err, mode);
     }
   });
 
@@ -349,7 +375,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
         return answerInvalid(req, reply, flow, identity, waiting.id, err);
       }
     } catch (err) {
-      return flows.respondError(req, reply, err, mode);
+      return fail(req, reply, err, mode);
     }
   });
 
