@@ -282,9 +282,10 @@ export class Config {
     return { maxPerWindow: r.max_messages, windowMs: parseDuration(r.window) };
   }
 
-  courierWorker(): { pullCount: number; pullWaitMs: number; concurrency: number; messageRetries: number } {
+  courierWorker(): { pullCount: number; pullWaitMs: number; concurrency: number; messageRetries: number; retryWindowMs: number } {
     const c = this.values.courier;
     return {
+      retryWindowMs: parseDuration(this.values.tessera.courier.retry_window),
       pullCount: c.worker.pull_count,
       pullWaitMs: parseDuration(c.worker.pull_wait),
       concurrency: c.worker.concurrency,

@@ -525,6 +525,11 @@ const tracing: JsonSchema = obj({
 
 // Tessera's own keys (not in Kratos's schema), under one namespace so Kratos configuration files stay valid.
 const tessera = group({
+  courier: group({
+    // The time over which `courier.message_retries` retries are spread (doubling delays that add
+    // up to it): how long a message outlives an outage of its mail server or SMS gateway.
+    retry_window: duration('1h'),
+  }),
   web_hooks: group({
     // Standard Webhooks signing secrets (`whsec_<base64>` or any string of 24+ characters);
     // every request is signed with each one, so a receiver can rotate without downtime.

@@ -277,6 +277,7 @@ export interface TokenizerTemplateConfig {
 
 /** `tessera`: Tessera's own keys. */
 export interface TesseraOwnConfig {
+  courier: { retry_window: string };
   web_hooks: {
     signing_secrets: string[];
     timeout: string;

@@ -43,6 +43,7 @@ type Query = Record<string, string | undefined>;
 export function registerCourierAdminRoutes(app: FastifyInstance, deps: { queue: CourierQueue; pageTokens: PageTokens }): void {
   app.get('/admin/courier/messages', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     const q = req.query;
+    for (const k of ['status', 'recipient'] as const) if (q[k] !== undefined && typeof q[k] !== 'string') throw badRequest(`The \`${k}\` parameter must be given once.`);
     if (q.status !== undefined && !STATUSES.includes(q.status as MessageStatus)) throw badRequest(`Invalid value \`${q.status}\` for parameter \`status\`.`);
     const { pageSize, afterKey: afterId } = readPageQuery(q, deps.pageTokens, { defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE, validKey: isUuid }, badRequest);
     const res = await deps.queue.listMessages({ status: q.status as MessageStatus | undefined, recipient: q.recipient || undefined, afterId, limit: pageSize });

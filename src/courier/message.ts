@@ -50,10 +50,17 @@ export interface OutgoingMessage {
  */
 export class DeliveryError extends Error {
   readonly permanent: boolean;
+  /**
+   * The channel itself could not be reached (connection refused, DNS, TLS, time-out): an outage of
+   * the way there, not a verdict on this message. The worker pauses the channel instead of spending
+   * every queued message's attempts against it.
+   */
+  readonly unreachable: boolean;
 
-  constructor(message: string, opts: { permanent?: boolean; cause?: unknown } = {}) {
+  constructor(message: string, opts: { permanent?: boolean; unreachable?: boolean; cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'DeliveryError';
     this.permanent = opts.permanent ?? false;
+    this.unreachable = !this.permanent && (opts.unreachable ?? false);
   }
 }

@@ -62,6 +62,8 @@ export interface CourierQueue {
   claim(workerId: string, limit: number, leaseMs: number, now: Date): Promise<QueuedMessage[]>;
   /** Delivered: status sent, a success dispatch, the rendered subject/body kept for the admin API. */
   markSent(id: string, rendered: { subject: string; body: string }, now: Date): Promise<void>;
+  /** Puts a claimed message back untried, due at `until`, without spending an attempt (its channel is paused). */
+  defer(id: string, until: Date, now: Date): Promise<void>;
   /** A failed attempt: retried at `retryAt`, or abandoned when it is null. */
   markFailed(id: string, error: Record<string, unknown>, retryAt: Date | null, rendered: { subject: string; body: string } | null, now: Date): Promise<void>;
   getMessage(id: string): Promise<(QueuedMessage & { dispatches: MessageDispatch[] }) | null>;

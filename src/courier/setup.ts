@@ -134,7 +134,7 @@ export function createCourierWorker(
   const channels = liveChannels(config, logger, { ...opts, extra: extraChannels });
   const worker = new CourierWorker(
     { queue, renderer: withAdminEmailContent(rendererFromConfig(config, logger)), channels, logger: logger.child({ component: 'courier' }) },
-    { pullCount: w.pullCount, pullWaitMs: w.pullWaitMs, concurrency: w.concurrency, maxAttempts: w.messageRetries + 1 },
+    { pullCount: w.pullCount, pullWaitMs: w.pullWaitMs, concurrency: w.concurrency, maxAttempts: w.messageRetries + 1, retryWindowMs: w.retryWindowMs },
   );
   return { worker, channels };
 }

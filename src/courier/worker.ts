@@ -17,9 +17,12 @@ export interface WorkerOptions {
   maxAttempts: number;
   /** How long a claimed message stays reserved for this worker. */
   leaseMs?: number;
-  /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
-  baseBackoffMs?: number;
-  maxBackoffMs?: number;
+  /**
+   * The time over which a message's retries are spread (`tessera.courier.retry_window`): the delays
+   * double from one retry to the next and add up to about this window, so a message outlives an
+   * outage of the mail server or gateway about this long.
+   */
+  retryWindowMs?: number;
 }
 
 export interface WorkerDeps {
@@ -31,12 +34,28 @@ export interface WorkerDeps {
 }
 
 const EXCERPT = 2000;
+const DEFAULT_RETRY_WINDOW_MS = 60 * 60_000;
+
+/**
+ * The delay before retry `attempt` (1-based) of `retries`: doubling delays whose sum is `windowMs`
+ * (the first is windowMs / (2^retries - 1)), each varied by up to ±25% so messages queued together
+ * do not retry together.
+ */
+export function retryDelay(attempt: number, retries: number, windowMs: number): number {
+  const n = Math.max(1, retries);
+  const k = Math.min(Math.max(1, attempt), n);
+  const base = windowMs / (2 ** n - 1);
+  const delay = base * 2 ** (k - 1);
+  return Math.max(1, Math.round(delay * (0.75 + Math.random() * 0.5)));
+}
 
 /**
  * Drains the queue: claims due messages, renders and delivers them through their channel, and
  * records each attempt. Any number of workers may run against one database; the queue's claims
  * give each message to one of them. Failed attempts are retried with exponential backoff (with
- * jitter) until the attempts run out, then the message is abandoned with its last error.
+ * jitter) spread over the retry window until the attempts run out, then the message is abandoned
+ * with its last error. A channel that cannot be reached at all is paused: the messages for it wait,
+ * one probes it now and then, and only the probes spend attempts.
  */
 export class CourierWorker {
   readonly id = `${hostname()}-${process.pid}-${randomAlnum(6)}`;
@@ -45,13 +64,15 @@ export class CourierWorker {
   private wake: (() => void) | null = null;
   private readonly now: () => Date;
   private readonly opts: Required<WorkerOptions>;
+  /** Channels found unreachable: no message is tried on them before `until`, and then one at a time. */
+  private readonly paused = new Map<string, { until: number; failures: number; probing: boolean }>();
 
   constructor(
     private readonly deps: WorkerDeps,
     opts: WorkerOptions,
   ) {
     this.now = deps.now ?? (() => new Date());
-    this.opts = { leaseMs: 5 * 60_000, baseBackoffMs: 1000, maxBackoffMs: 15 * 60_000, ...opts };
+    this.opts = { leaseMs: 5 * 60_000, retryWindowMs: DEFAULT_RETRY_WINDOW_MS, ...opts };
   }
 
   start(): void {
@@ -79,17 +100,24 @@ export class CourierWorker {
   }
 
   private async run(): Promise<void> {
+    // While the database is away the worker pauses, polling less often the longer it lasts (up to
+    // 30s), and says so once rather than on every round; it resumes by itself.
+    let failedRounds = 0;
     while (this.running) {
       let handled = 0;
       try {
         handled = await this.drainOnce();
+        if (failedRounds > 0) this.deps.logger.info({ failed_rounds: failedRounds }, 'courier: the queue is reachable again, resuming');
+        failedRounds = 0;
       } catch (err) {
-        // The database may be briefly away; nothing is lost, messages stay queued.
-        this.deps.logger.error({ err }, 'courier: could not claim messages');
+        // Nothing is lost: messages stay queued, and leased ones return when their lease runs out.
+        if (failedRounds === 0) this.deps.logger.error({ err }, 'courier: could not claim messages; pausing until the database answers');
+        failedRounds += 1;
       }
       if (handled === 0 && this.running) {
+        const waitMs = failedRounds === 0 ? this.opts.pullWaitMs : Math.min(30_000, Math.max(this.opts.pullWaitMs, 250 * 2 ** Math.min(failedRounds, 7)));
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.opts.pullWaitMs);
+          const t = setTimeout(resolve, waitMs);
           this.wake = () => {
             clearTimeout(t);
             resolve();
@@ -101,23 +129,82 @@ export class CourierWorker {
   }
 
   private backoff(attempt: number): number {
-    const exp = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(exp / 2 + Math.random() * (exp / 2));
+    return retryDelay(attempt, this.opts.maxAttempts - 1, this.opts.retryWindowMs);
+  }
+
+  /**
+   * Whether `m` must wait for its paused channel. The first message due after a pause ends is the
+   * probe; the others wait for its outcome instead of all failing (and spending attempts) at once.
+   */
+  private async deferredForOutage(m: QueuedMessage): Promise<boolean> {
+    const pause = this.paused.get(m.channel);
+    if (!pause) return false;
+    const now = this.now().getTime();
+    if (pause.until <= now && !pause.probing) {
+      pause.probing = true;
+      return false;
+    }
+    // Spread the return a little so a long queue does not arrive back as one burst.
+    const until = new Date(Math.max(pause.until, now + this.opts.pullWaitMs) + Math.round(Math.random() * 1000));
+    await this.deps.queue.defer(m.id, until, this.now());
+    return true;
+  }
+
+  private channelAnswered(channel: string): void {
+    this.paused.delete(channel);
+  }
+
+  /** A probe that ended before reaching the channel (a template error) leaves the next message to probe. */
+  private releaseProbe(channel: string): void {
+    const pause = this.paused.get(channel);
+    if (pause) pause.probing = false;
+  }
+
+  private channelUnreachable(channel: string): number {
+    const pause = this.paused.get(channel) ?? { until: 0, failures: 0, probing: false };
+    pause.failures += 1;
+    pause.probing = false;
+    // Probes follow the messages' own schedule, and keep its longest delay once past it.
+    pause.until = this.now().getTime() + this.backoff(Math.min(pause.failures, Math.max(1, this.opts.maxAttempts - 1)));
+    this.paused.set(channel, pause);
+    return pause.until;
   }
 
   private async deliver(m: QueuedMessage): Promise<void> {
     const log = this.deps.logger.child({ message_id: m.id, template_type: m.template_type, channel: m.channel });
     const attempt = m.send_count + 1;
     let rendered: { subject: string; body: string } | null = null;
+    let sent = false;
+    try {
+      if (await this.deferredForOutage(m)) return;
+    } catch (err) {
+      log.error({ err }, 'courier: could not put a message back while its channel is paused');
+      return;
+    }
     try {
       const channel = this.deps.channels.get(m.channel);
       if (!channel) throw new DeliveryError(`no courier channel "${m.channel}" is configured`, { permanent: true });
       const outgoing = await this.render(m);
       rendered = { subject: outgoing.subject, body: outgoing.bodyText };
       await channel.send(outgoing);
+      sent = true;
+      this.channelAnswered(m.channel);
       await this.deps.queue.markSent(m.id, rendered, this.now());
       log.info({ attempt }, 'courier: message sent');
     } catch (err) {
+      if (sent) {
+        // Delivered but not recorded: the lease runs out and it is sent again; log the cause.
+        log.error({ err }, 'courier: a sent message could not be recorded as sent');
+        return;
+      }
+      const unreachable = err instanceof DeliveryError && err.unreachable;
+      if (unreachable) {
+        const until = this.channelUnreachable(m.channel);
+        log.warn({ channel: m.channel, until: new Date(until).toISOString() }, 'courier: channel unreachable, paused');
+      } else if (err instanceof DeliveryError) {
+        // Any answer, even a refusal of this message, shows the channel is back.
+        this.channelAnswered(m.channel);
+      } else this.releaseProbe(m.channel);
       const permanent = err instanceof TemplateError || (err instanceof DeliveryError && err.permanent);
       const exhausted = attempt >= this.opts.maxAttempts;
       const retryAt = permanent || exhausted ? null : new Date(this.now().getTime() + this.backoff(attempt));

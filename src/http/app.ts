@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import { installErrorHandling } from './kit/errors.js';
+import { installStorableInputCheck } from './kit/storable-input.js';
 import { installHttpTelemetry, type HttpTelemetry } from '../telemetry/http-hooks.js';
 
 export interface AppOptions {
@@ -42,6 +43,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   if (opts.telemetry) installHttpTelemetry(app, opts.telemetry);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: opts.bodyLimit });
+  installStorableInputCheck(app);
   // Callback-style hooks: they run on every request, and avoid a promise per hook per request.
   app.addHook('onSend', (req, reply, payload, done) => {
     if (req.method === 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');

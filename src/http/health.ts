@@ -11,7 +11,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
   app.get('/health/alive', async () => ({ status: 'ok' }));
   app.get('/health/ready', async (req, reply) => {
     try {
-      await deps.ping();
+      // A database that drops packets would hold the probe for the pool's whole connect timeout.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the database did not answer within 3s')), 3000);
+      });
+      await Promise.race([deps.ping(), timeout]).finally(() => clearTimeout(timer));
       return { status: 'ok' };
     } catch (err) {
       req.log.warn({ err }, 'readiness check failed');

@@ -48,9 +48,10 @@ export function linkHeader(requestUrl: URL, pageSize: number, nextToken: string 
   return parts.join(',');
 }
 
+/** As the query parser hands it over: a parameter given twice arrives as an array. */
 export interface PageQuery {
-  page_size?: string;
-  page_token?: string;
+  page_size?: unknown;
+  page_token?: unknown;
 }
 
 /**
@@ -65,10 +66,11 @@ export function readPageQuery(
 ): { pageSize: number; afterKey: string | undefined } {
   let pageSize = opts.defaultSize;
   if (q.page_size !== undefined) {
-    if (!/^\d+$/.test(q.page_size) || Number(q.page_size) < 1) throw invalid('The page_size parameter must be a positive integer.');
+    if (typeof q.page_size !== 'string' || !/^\d+$/.test(q.page_size) || Number(q.page_size) < 1) throw invalid('The page_size parameter must be a positive integer.');
     pageSize = Math.min(Number(q.page_size), opts.maxSize);
   }
   let afterKey: string | undefined;
+  if (q.page_token !== undefined && typeof q.page_token !== 'string') throw invalid('The page_token parameter must be given once.');
   if (q.page_token) {
     const key = tokens.decode(q.page_token);
     if (key === null || !opts.validKey(key)) throw invalid('The page token is invalid, do not craft your own page tokens.');

@@ -6,6 +6,7 @@ import { inTransaction, type Db } from './tx.js';
 import type { CourierQueue, ListMessagesParams, MessageDispatch, NewMessage, QueuedMessage } from '../courier/queue.js';
 import type { MessageStatus, MessageType, TemplateData, TemplateType } from '../courier/message.js';
 import { newId } from '../lib/ids.js';
+import { storableText } from './storable-text.js';
 import { fromTime, type SqlDialect } from './dialects/sql-dialect.js';
 import type { Tables } from './tables.js';
 
@@ -125,11 +126,20 @@ export class SqlCourierPersister implements CourierQueue {
     await inTransaction(this.db, async (trx) => {
       await trx
         .updateTable('courier_messages')
-        .set({ status: 'sent', subject: rendered.subject, body: rendered.body, send_count: sql`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) })
+        .set({ status: 'sent', subject: storableText(rendered.subject), body: storableText(rendered.body), send_count: sql`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) })
         .where('id', '=', id)
         .execute();
       await trx.insertInto('courier_message_dispatches').values({ id: newId(), message_id: id, status: 'success', error: null, created_at: t(now), updated_at: t(now) }).execute();
     });
+  }
+
+  async defer(id: string, until: Date, now: Date): Promise<void> {
+    const t = this.dialect.toTime;
+    await this.db
+      .updateTable('courier_messages')
+      .set({ status: 'queued', next_attempt_at: t(until), lease_until: null, leased_by: null, updated_at: t(now) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async markFailed(id: string, error: Record<string, unknown>, retryAt: Date | null, rendered: { subject: string; body: string } | null, now: Date): Promise<void> {
@@ -143,14 +153,14 @@ export class SqlCourierPersister implements CourierQueue {
           next_attempt_at: t(retryAt ?? now),
           lease_until: null,
           leased_by: null,
-          ...(rendered ? { subject: rendered.subject, body: rendered.body } : {}),
+          ...(rendered ? { subject: storableText(rendered.subject), body: storableText(rendered.body) } : {}),
           updated_at: t(now),
         })
         .where('id', '=', id)
         .execute();
       await trx
         .insertInto('courier_message_dispatches')
-        .values({ id: newId(), message_id: id, status: 'failed', error: JSON.stringify(error), created_at: t(now), updated_at: t(now) })
+        .values({ id: newId(), message_id: id, status: 'failed', error: storableText(JSON.stringify(error)), created_at: t(now), updated_at: t(now) })
         .execute();
     });
   }

@@ -20,11 +20,20 @@ export class Database {
   readonly dsn: ParsedDsn;
   private readonly migrator: Migrator;
 
-  /** `log` receives every finished query (Kysely's hook; used for trace spans). */
-  constructor(dsn: string | ParsedDsn, opts: { log?: KyselyConfig['log'] } = {}) {
+  /**
+   * `log` receives every finished query (Kysely's hook; used for trace spans). `onConnectionError`
+   * hears about connections that broke outside a query (the database restarted or went away); the
+   * pool replaces them, and requests meanwhile fail with 503.
+   */
+  constructor(dsn: string | ParsedDsn, opts: { log?: KyselyConfig['log']; onConnectionError?: (err: Error) => void } = {}) {
     this.dsn = typeof dsn === 'string' ? parseDsn(dsn) : dsn;
+    const onError = opts.onConnectionError;
     this.dialect =
-      this.dsn.dialect === 'sqlite' ? createSqliteDialect(this.dsn) : this.dsn.dialect === 'postgres' ? createPostgresDialect(this.dsn) : createMysqlDialect(this.dsn);
+      this.dsn.dialect === 'sqlite'
+        ? createSqliteDialect(this.dsn)
+        : this.dsn.dialect === 'postgres'
+          ? createPostgresDialect(this.dsn, onError)
+          : createMysqlDialect(this.dsn, onError);
     this.db = new Kysely<Tables>({ dialect: this.dialect.kysely, log: opts.log });
     this.migrator = new Migrator({
       db: this.db as unknown as Kysely<unknown>,

@@ -104,7 +104,11 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   const tracing = new Tracing(config.values.tracing, logger.child({ component: 'tracing' }));
   const events = new SecurityEvents({ logger, metrics, tracing });
   // Queries are reported to the tracer only when tracing is configured: no per-query cost otherwise.
-  const database: Database = new Database(config.values.dsn, tracing.wanted ? { log: sqlSpanLogger(tracing, () => database.dsn.dialect) } : {});
+  const dbLogger = logger.child({ component: 'database' });
+  const database: Database = new Database(config.values.dsn, {
+    ...(tracing.wanted ? { log: sqlSpanLogger(tracing, () => database.dsn.dialect) } : {}),
+    onConnectionError: (err) => dbLogger.warn({ err: { type: err.name, message: err.message, code: (err as { code?: unknown }).code } }, 'database connection lost; the pool will reconnect'),
+  });
   const persister = createPersister(database);
   const schemas = new SchemaRegistry({ schemas: config.identitySchemas(), defaultSchemaId: config.values.identity.default_schema_id });
   const h = config.hashers();

@@ -52,7 +52,7 @@ for (const factory of testDatabases()) {
       const queue = new SqlCourierPersister(db.db, db.dialect);
       return new CourierWorker(
         { queue, renderer, channels: new Map([[channel.id, channel]]), logger },
-        { pullCount: 50, pullWaitMs: 20, concurrency: 8, maxAttempts: 3, baseBackoffMs: 1, maxBackoffMs: 5, ...overrides },
+        { pullCount: 50, pullWaitMs: 20, concurrency: 8, maxAttempts: 3, retryWindowMs: 10, ...overrides },
       );
     }
 

@@ -13,7 +13,8 @@ describe('courier delivery through a real SMTP server', () => {
   before(async () => {
     mailbox = await new TestMailbox().start();
     db = await testDatabases()[0]!.create();
-    s = await startTestServer({ dsn: db.dsn, config: mailboxConfig(mailbox) });
+    // A short retry window, so the outage test's retry comes within seconds (the default spreads retries over an hour).
+    s = await startTestServer({ dsn: db.dsn, config: { ...mailboxConfig(mailbox), tessera: { courier: { retry_window: '2s' } } } });
     stopCourier = runCourier(s);
   });
   after(async () => {

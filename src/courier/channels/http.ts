@@ -249,7 +249,8 @@ export function createHttpChannel(cfg: HttpChannelConfig, opts: HttpChannelOptio
       } catch (err) {
         if (err instanceof OutboundRequestError) {
           opts.logger?.warn({ channel: cfg.id, message_id: message.id, http_server: server, reason: err.code }, 'courier HTTP request failed');
-          throw new DeliveryError(`courier channel "${cfg.id}": ${err.message}`, { cause: err });
+          // No answer at all (refused, DNS, TLS, time-out): the server is away, not this message's fault.
+          throw new DeliveryError(`courier channel "${cfg.id}": ${err.message}`, { unreachable: true, cause: err });
         }
         throw err;
       }

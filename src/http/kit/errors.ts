@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KratosError } from '../../errors/kratos-error.js';
+import { isDatabaseUnavailable } from '../../errors/storage.js';
 
 /** Maps Fastify's own coded errors (body parsing, limits, media types) to the envelope. */
 function fromFastifyError(err: FastifyError): KratosError | null {
@@ -28,7 +29,21 @@ export function toKratosError(err: unknown): KratosError {
   if (err instanceof KratosError) return err;
   if (err instanceof SyntaxError && 'statusCode' in err) return new KratosError(400, { reason: 'The request body is not valid JSON.' });
   const mapped = err && typeof err === 'object' && 'code' in err ? fromFastifyError(err as FastifyError) : null;
-  return mapped ?? new KratosError(500);
+  if (mapped) return mapped;
+  if (isDatabaseUnavailable(err)) {
+    return new KratosError(503, { reason: 'The database is unavailable at the moment; try again shortly.', headers: { 'retry-after': '5' }, cause: err });
+  }
+  return new KratosError(500, { cause: err });
+}
+
+/** The class and message of an error and of what it wraps: enough to find the bug, without the request's data. */
+export function describeFailure(err: unknown): { error_class: string; error_message: string; cause?: string } {
+  const name = (e: unknown) => (e instanceof Error ? e.constructor.name || e.name : typeof e);
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
+  const out: { error_class: string; error_message: string; cause?: string } = { error_class: name(err), error_message: message(err) };
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause !== undefined) out.cause = `${name(cause)}: ${message(cause)}`;
+  return out;
 }
 
 export function sendError(reply: FastifyReply, err: KratosError): FastifyReply {
@@ -41,7 +56,8 @@ export function sendError(reply: FastifyReply, err: KratosError): FastifyReply {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request: FastifyRequest, reply) => {
     const k = toKratosError(err);
-    if (k.code >= 500) request.log.error({ err }, 'request failed');
+    if (k.code === 503 && k.cause !== undefined) request.log.warn({ ...describeFailure(err) }, 'request failed: the database is unavailable');
+    else if (k.code >= 500) request.log.error({ ...describeFailure(err), err }, 'request failed');
     else request.log.debug({ code: k.code, reason: k.reason }, 'request rejected');
     return sendError(reply, k);
   });

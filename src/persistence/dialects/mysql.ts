@@ -3,7 +3,7 @@ import { MysqlDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
 import { jsonChildrenWith, type SqlDialect } from './sql-dialect.js';
 
-export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
+export function createMysqlDialect(dsn: ParsedDsn, onConnectionError: (err: Error) => void = () => {}): SqlDialect {
   const pool = createPool({
     uri: dsn.url,
     connectionLimit: dsn.pool.maxConnections,
@@ -18,7 +18,12 @@ export function createMysqlDialect(dsn: ParsedDsn): SqlDialect {
   // READ COMMITTED, as PostgreSQL runs: searches take no gap locks, so transactions that look for
   // absent rows (a flow's codes, a recipient's limiter row) and then insert do not deadlock each other.
   pool.on('connection', (conn) => {
-    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    // mysql2 emits a fatal connection error on the connection itself, and its pool listens only
+    // once; a second event (or one on a connection the pool already dropped) would end the process.
+    conn.on('error', onConnectionError);
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => {
+      if (err) onConnectionError(err);
+    });
   });
   return {
     name: 'mysql',

@@ -4,15 +4,19 @@ import type { ParsedDsn } from '../dsn.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { jsonChildrenWith } from './sql-dialect.js';
 
-export function createPostgresDialect(dsn: ParsedDsn): SqlDialect {
+export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: Error) => void = () => {}): SqlDialect {
   const pool = new pg.Pool({
     connectionString: dsn.url,
     max: dsn.pool.maxConnections,
     idleTimeoutMillis: dsn.pool.maxIdleTime || 10_000,
     connectionTimeoutMillis: dsn.pool.connectTimeout || 10_000,
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
+  // A connection that breaks emits 'error' on its client. The pool listens only while the client is
+  // idle; a checked-out client (inside a transaction, between two statements) has no listener, and
+  // an unhandled 'error' event ends the process. The query in flight fails on its own and the pool
+  // drops the broken client, so here it is only logged.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   return {
     name: 'postgres',
     kysely: new PostgresDialect({ pool }),

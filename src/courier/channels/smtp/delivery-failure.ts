@@ -78,13 +78,13 @@ export function toDeliveryError(err: unknown, secrets: readonly string[]): Deliv
   const originalCode = typeof e.originalCode === 'string' ? e.originalCode : undefined;
   // The cause keeps what an operator needs to diagnose, and nothing a server or library echoed.
   const cause = { code, originalCode, responseCode, command };
-  const fail = (summary: string, permanent: boolean) =>
-    new DeliveryError(scrub(`smtp: ${summary}: ${describe(e)}`, secrets), { permanent, cause });
+  const fail = (summary: string, permanent: boolean, unreachable = false) =>
+    new DeliveryError(scrub(`smtp: ${summary}: ${describe(e)}`, secrets), { permanent, unreachable, cause });
 
   if (err instanceof SmtpUtf8UnsupportedError) return new DeliveryError(`smtp: ${err.message}`, { permanent: true, cause });
   if (err instanceof RecipientRejectedError) return fail('recipient rejected', true);
   if (code === 'ETLS' || (originalCode && TLS_FAILURE_CODE.test(originalCode))) {
-    return fail(command === 'STARTTLS' ? 'STARTTLS failed (it is required unless disable_starttls=true)' : 'TLS failed', false);
+    return fail(command === 'STARTTLS' ? 'STARTTLS failed (it is required unless disable_starttls=true)' : 'TLS failed', false, true);
   }
   if (responseCode !== undefined && responseCode >= 500 && responseCode < 600) {
     if (code === 'EAUTH') return fail('authentication failed', false);
@@ -101,12 +101,12 @@ export function toDeliveryError(err: unknown, secrets: readonly string[]): Deliv
     case 'ENOAUTH':
       return fail('authentication failed', false);
     case 'ETIMEDOUT':
-      return fail('timed out', false);
+      return fail('timed out', false, true);
     case 'ECONNECTION':
     case 'ESOCKET':
     case 'EDNS':
     case 'ECONNREFUSED':
-      return fail('could not reach the server', false);
+      return fail('could not reach the server', false, true);
     case 'EENVELOPE':
       // No server reply: nodemailer refused the address itself (control characters, brackets).
       if (responseCode === undefined) return fail('the address cannot be used in an SMTP envelope', true);
