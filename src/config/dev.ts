@@ -9,7 +9,11 @@ import { getAt, isPlainObject, setAt } from './paths.js';
 export const DEV_STATE_DIR = '.tessera';
 export const DEV_SECRETS_FILE = 'secrets.json';
 
-/** The identity schema dev mode uses when none is configured: an email and a first/last name. */
+/**
+ * The identity schema dev mode uses when none is configured: an email and a first/last name. The
+ * email is also a code identifier, so turning on `selfservice.methods.code.passwordless_enabled`
+ * works at once (codes land in the dev mailbox).
+ */
 export const DEV_IDENTITY_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Person',
@@ -25,7 +29,7 @@ export const DEV_IDENTITY_SCHEMA = {
           minLength: 3,
           maxLength: 320,
           'ory.sh/kratos': {
-            credentials: { password: { identifier: true } },
+            credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' } },
             verification: { via: 'email' },
             recovery: { via: 'email' },
           },
@@ -142,6 +146,7 @@ export async function applyDevDefaults(data: Record<string, unknown>, sources: S
   }
   // Signing up signs you in, as in Kratos's quickstart: the first thing a new user tries.
   fill(data, ['selfservice', 'flows', 'registration', 'after', 'password', 'hooks'], [{ hook: 'session' }], sources);
+  fill(data, ['selfservice', 'flows', 'registration', 'after', 'code', 'hooks'], [{ hook: 'session' }], sources);
   fill(data, ['selfservice', 'flows', 'recovery', 'enabled'], true, sources);
   fill(data, ['selfservice', 'flows', 'verification', 'enabled'], true, sources);
 

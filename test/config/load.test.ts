@@ -508,7 +508,7 @@ describe('loadConfig dev mode', () => {
     assert.equal(email.format, 'email');
     assert.equal(email.title, 'E-Mail');
     assert.deepEqual(email['ory.sh/kratos'], {
-      credentials: { password: { identifier: true } },
+      credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' } },
       verification: { via: 'email' },
       recovery: { via: 'email' },
     });

@@ -64,18 +64,27 @@ export const ui = {
 export const toJson = (n: UiNode): UiNodeJson => nodeToJSON(n) as unknown as UiNodeJson;
 
 /**
- * Nodes of several methods merged as Kratos upserts them: a later input with the group and name of
- * an earlier one (the `identifier` that password and code sign-in both ask for) is dropped, so a
- * form never posts one field twice. Buttons are kept: each names its own method.
+ * Nodes of several methods merged as Kratos upserts them: a later input with the name of an earlier
+ * one takes its place (the `identifier` password and code sign-in both ask for; the traits that
+ * password and code sign-up both ask for, which thereby move to the shared default group), so a
+ * form never posts one field twice. Buttons are appended: each names its own method.
  */
 export function upsertNodes(nodes: UiNodeJson[]): UiNodeJson[] {
-  const seen = new Set<string>();
-  return nodes.filter((n) => {
+  const out: UiNodeJson[] = [];
+  const at = new Map<string, number>();
+  for (const n of nodes) {
     const name = ui.nodeName(n);
-    if (n.type !== 'input' || name === undefined || n.attributes.type === 'submit') return true;
-    const key = `${n.group}\u0000${name}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    if (n.type !== 'input' || name === undefined || n.attributes.type === 'submit') {
+      out.push(n);
+      continue;
+    }
+    const i = at.get(name);
+    if (i === undefined) {
+      at.set(name, out.length);
+      out.push(n);
+    } else {
+      out[i] = n;
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
+import type { IdentitySchema } from '../../../schema/identity-schema.js';
 import { errorRegistrationCodeInvalidOrAlreadyUsed, errorTraitsMismatch, errorIdentifierMissing, infoRegistrationCodeSent, validationRequired } from '../../../text/index.js';
 import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
 import { UiNodeGroup } from '../../../ui/node.js';
@@ -46,12 +47,13 @@ export class CodeRegistrationStrategy implements RegistrationMethod {
     return this.send(s, resend);
   }
 
-  private async traitsOf(s: Submission): Promise<{ traits: Traits | undefined; schema: unknown }> {
-    const schema = (await this.deps.schemas.get(String(s.flow.data.identity_schema))).raw();
+  /** The flow's identity schema and the submitted traits (form values typed by it), if any. */
+  private async traitsOf(s: Submission): Promise<{ traits: Traits | undefined; schema: IdentitySchema }> {
+    const schema = await this.deps.schemas.get(String(s.flow.data.identity_schema));
     const raw = s.fields.traits;
     if (raw === undefined || raw === null) return { traits: undefined, schema };
     if (typeof raw !== 'object' || Array.isArray(raw)) throw new FlowValidationError([{ message: validationRequired('traits'), node: 'traits' }]);
-    const traitsSchema = (schema as { properties?: { traits?: object } }).properties?.traits;
+    const traitsSchema = (schema.raw() as { properties?: { traits?: object } }).properties?.traits;
     return { traits: (s.form ? coerceFormTraits(raw, traitsSchema as never) : raw) as Traits, schema };
   }
 
@@ -62,7 +64,7 @@ export class CodeRegistrationStrategy implements RegistrationMethod {
     // A resend may name the traits again or rely on those the flow holds.
     const traits = submitted ?? (resend ? (flow.data[PENDING_TRAITS] as Traits | undefined) : undefined);
     if (traits === undefined) throw new FlowValidationError([{ message: validationRequired('traits'), node: 'traits' }]);
-    const validated = (await this.deps.schemas.get(String(flow.data.identity_schema))).validateTraits(traits);
+    const validated = schema.validateTraits(traits);
     if (!validated.ok) throw new FlowValidationError(validated.errors.map((e) => ({ message: e.message, node: e.nodeName })), { traits });
     const addresses = validated.credentials.code.identifiers;
     if (addresses.length === 0) throw new FlowValidationError([{ message: errorIdentifierMissing() }], { traits });
@@ -78,7 +80,7 @@ export class CodeRegistrationStrategy implements RegistrationMethod {
     });
     flow.data = { ...flow.data, [PENDING_TRAITS]: traits };
     const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
-    const traitNodes = nodesFromIdentitySchema(schema, { group: UiNodeGroup.Default, values: traits }).map(toJson);
+    const traitNodes = nodesFromIdentitySchema(schema.raw(), { group: UiNodeGroup.Default, values: traits }).map(toJson);
     flow.ui.nodes = [...csrf, ...codeRegistrationSentNodes(traitNodes)];
     flow.ui.messages = [infoRegistrationCodeSent()];
     flow.state = 'sent_email';
