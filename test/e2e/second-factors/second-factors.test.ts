@@ -200,6 +200,14 @@ for (const factory of testDatabases()) {
 
       // Unlink from the aal2 session; the identity no longer needs aal2.
       const unlinkFlow = await settingsFlow(token2);
+      // Another (aal1) session of the identity may not read or submit it; the step-up returns to it.
+      const foreign = await s.publicApi.get(`/self-service/settings/flows?id=${unlinkFlow.id}`, auth(token3));
+      assert.equal(foreign.status, 403);
+      assert.equal(foreign.body.error.id, 'session_aal2_required');
+      assert.equal(new URL(foreign.body.redirect_browser_to).searchParams.get('return_to'), pub(`/self-service/settings?flow=${unlinkFlow.id}`));
+      const foreignPost = await s.publicApi.post(`/self-service/settings?flow=${unlinkFlow.id}`, { method: 'totp', totp_unlink: true }, auth(token3));
+      assert.equal(foreignPost.status, 403);
+      assert.equal(foreignPost.body.error.id, 'session_aal2_required');
       const unlinked = await s.publicApi.post(`/self-service/settings?flow=${unlinkFlow.id}`, { method: 'totp', totp_unlink: true }, auth(token2));
       assert.equal(unlinked.status, 200, JSON.stringify(unlinked.body));
       assert.deepEqual(groupNames(unlinked.body, 'totp'), ['totp_qr', 'totp_secret_key', 'totp_code', 'method']);
@@ -340,6 +348,11 @@ for (const factory of testDatabases()) {
       const settingsAal1 = await c.get(pub('/self-service/settings/browser'), { accept: 'text/html' });
       assert.equal(settingsAal1.status, 303);
       assert.equal(new URL(settingsAal1.location!).searchParams.get('aal'), 'aal2');
+      // The step-up it points at accepts its return_to and will come back to settings.
+      const settingsStepUp = await c.get(settingsAal1.location!, { accept: 'text/html' });
+      assert.equal(settingsStepUp.status, 303, JSON.stringify(settingsStepUp.body));
+      const settingsStepUpFlow = await c.request('GET', pub(`/self-service/login/flows?id=${new URL(settingsStepUp.location!).searchParams.get('flow')}`), { headers: { accept: 'application/json' } });
+      assert.equal(settingsStepUpFlow.body.return_to, pub('/self-service/settings/browser'));
 
       const second = await c.get(stepUpUrl.toString(), { accept: 'text/html' });
       assert.equal(second.status, 303);

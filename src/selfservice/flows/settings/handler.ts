@@ -150,6 +150,16 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     return { id: flow.id, url: flows.uiUrl('settings', flow.id) };
   };
 
+  /**
+   * Where the step-up login returns to for an existing flow: the public continuation of the flow
+   * (which shows its UI), always an allowed return_to, unlike a UI on another origin.
+   */
+  const continueUrl = (flowId: string) => {
+    const u = publicUrl('/self-service/settings');
+    u.searchParams.set('flow', flowId);
+    return u.toString();
+  };
+
   /** Errors as Kratos's settings error handler answers them: a browser lacking aal2 goes to the step-up login. */
   function fail(req: FastifyRequest, reply: FastifyReply, err: unknown, mode: ClientMode) {
     const to = err instanceof KratosError && err.id === 'session_aal2_required' ? err.extra?.redirect_browser_to : undefined;
@@ -192,7 +202,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     if (owner && owner !== session.identity_id) throw forbiddenOtherIdentity();
     const flow = await flows.fetchForRead(req, 'settings', '/self-service/settings/browser');
     if (flow.identity_id !== session.identity_id) throw forbiddenOtherIdentity();
-    await deps.assurance.require(session, deps.requiredAal(), flows.uiUrl('settings', flow.id));
+    await deps.assurance.require(session, deps.requiredAal(), continueUrl(flow.id));
     return json(flow, await loadIdentity(session.identity_id));
   });
 
@@ -261,7 +271,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       return flows.redirect(reply, publicUrl('/self-service/login/browser'));
     }
     if (flow.identity_id !== session.identity_id) throw forbiddenOtherIdentity();
-    await deps.assurance.require(session, deps.requiredAal(), flows.uiUrl('settings', flow.id));
+    await deps.assurance.require(session, deps.requiredAal(), continueUrl(flow.id));
     const identity = await loadIdentity(session.identity_id);
     if (flows.isExpired(flow)) {
       const replacement = await newSettingsFlow(req, reply, flow.type, identity, flow.return_to, [errorSettingsFlowExpired(flow.expires_at, now())]);
