@@ -4,6 +4,7 @@ import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionPublicRoutes } from '../session/handler.js';
 import { registerLoginRoutes } from '../selfservice/flows/login/handler.js';
 import { registerRegistrationRoutes } from '../selfservice/flows/registration/handler.js';
+import { registerOidcRoutes } from '../selfservice/strategies/oidc/handler.js';
 import { registerLogoutRoutes } from '../selfservice/flows/logout/handler.js';
 import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
 import { registerSettingsRoutes } from '../selfservice/flows/settings/handler.js';
@@ -68,8 +69,8 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
   const c = r.config;
   const ss = r.selfService;
   const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity, events: r.events };
-  registerLoginRoutes(app, { ...common, hooks: ss.hooks.login, tokenExchange: r.tokenExchange });
-  registerRegistrationRoutes(app, {
+  const login = registerLoginRoutes(app, { ...common, hooks: ss.hooks.login, tokenExchange: r.tokenExchange });
+  const registration = registerRegistrationRoutes(app, {
     ...common,
     hooks: ss.hooks.registration,
     schemas: r.schemas,
@@ -78,6 +79,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
     tokenExchange: r.tokenExchange,
   });
+  if (ss.oidcCallback) registerOidcRoutes(app, { callback: ss.oidcCallback, flows: { login, registration } });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions, events: r.events });
   registerVerificationRoutes(app, {
     flows: r.flows,

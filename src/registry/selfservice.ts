@@ -33,6 +33,13 @@ import type { PasswordPolicy } from '../selfservice/strategies/password/policy.j
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
 import { PasswordSettingsStrategy } from '../selfservice/strategies/password/settings.js';
 import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
+import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
+import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
+import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
+import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
+import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
+import { createNodeRequester, exceptionSet } from '../courier/channels/outbound-request.js';
+import type { Cipher } from '../lib/cipher.js';
 
 /** What the self-service objects are built from (the registry fits by shape). */
 export interface SelfServiceDeps {
@@ -51,6 +58,7 @@ export interface SelfServiceDeps {
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   events: SecurityEvents;
   bruteForce: BruteForceLimiter;
+  cipher: Cipher;
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -61,6 +69,8 @@ export interface SelfService {
   recovery: RecoveryStrategy;
   recoveryAdmin: AdminRecoveryMethods;
   verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
+  /** The provider callback of social sign-in, when the `oidc` method is on. */
+  oidcCallback: OidcCallback | null;
 }
 
 /**
@@ -79,6 +89,12 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       registration: new PasswordRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, policy: d.passwordPolicy }),
       settings: new PasswordSettingsStrategy({ schemas: d.schemas, hasher: d.hasher, policy: d.passwordPolicy }),
     });
+  }
+  let oidcCallback: OidcCallback | null = null;
+  if (c.methodEnabled('oidc')) {
+    const oidc = createOidc(d);
+    oidcCallback = oidc.callback;
+    methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
 
@@ -113,6 +129,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   const addressFinder = new SqlVerifiableAddressFinder(d.database.db);
   return {
     methods,
+    oidcCallback,
     hooks,
     recovery: createRecoveryStrategy(d),
     recoveryAdmin: {
@@ -125,6 +142,37 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       },
     },
     verification: { strategy: verificationStrategies, services: verification, identityIdForAddress: (via, value) => addressFinder.identityIdForAddress(via, value) },
+  };
+}
+
+/** Social sign-in: the configured providers, their claims mappers, the redirect and the callback. */
+function createOidc(d: SelfServiceDeps) {
+  const c = d.config;
+  const http = c.values.clients.http;
+  const providers = new OidcProviders(c.values.selfservice.methods.oidc.config.providers, c.oidcBaseRedirectUri(), {
+    requester: createNodeRequester().request,
+    allowPrivateNetworks: !http.disallow_private_ip_ranges,
+    privateIpExceptions: exceptionSet(http.private_ip_exception_urls),
+    fetchTimeoutMs: 10_000,
+  });
+  const authorization = new OidcAuthorization({
+    providers,
+    flows: d.persister.flows,
+    saveFlow: (flow) => d.flows.save(flow),
+    cookieAttributes: () => d.csrf.cookieAttributes(),
+  });
+  return {
+    login: new OidcLoginStrategy({ providers, authorization }),
+    registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas }),
+    callback: new OidcCallback({
+      providers,
+      authorization,
+      identities: d.persister.identities,
+      identityManager: d.identityManager,
+      schemas: d.schemas,
+      cipher: d.cipher,
+      logger: d.logger.child({ component: 'oidc' }),
+    }),
   };
 }
 

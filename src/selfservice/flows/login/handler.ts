@@ -11,7 +11,7 @@ import type { UiNode } from '../../../ui/node.js';
 import { parseFlowBody, transientPayload } from '../../flow/body.js';
 import { flowAlreadyCompleted, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
-import { firstResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
+import { firstResponsible, type FlowResumption, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
@@ -54,7 +54,7 @@ const aal1Required = () => new KratosError(401, { id: 'session_aal1_required', r
 type Query = Record<string, string | undefined>;
 type LoginPart = { id: string; login: LoginMethod };
 
-export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps): void {
+export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps): FlowResumption {
   const { flows, sessions } = deps;
   const methods: LoginPart[] = deps.methods.filter((m): m is SelfServiceMethod & LoginPart => m.login !== undefined);
 
@@ -145,7 +145,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       }
 
       ui.resetMessages(flow.ui);
-      const submission = { req, flow, fields: body.fields, form: body.form };
+      const submission = { req, reply, flow, fields: body.fields, form: body.form };
       const taken = await firstResponsible(methods, (m) => m.login.submit(submission, ctx));
       if (!taken) {
         ui.addMessage(flow.ui, errorLoginNoStrategyFound());
@@ -157,6 +157,31 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       return flows.respondError(req, reply, err, mode);
     }
   });
+
+  return {
+    async resume(req, reply, flow, methodId, outcome, payload) {
+      const mode = flows.clientMode(req, flow.type);
+      try {
+        const data = flow.data as LoginData;
+        if (flow.state === 'passed_challenge') throw flowAlreadyCompleted();
+        if (flows.isExpired(flow)) throw flows.expired(flow, null);
+        const ctx = formContext(await sessions.fromRequest(req), data.refresh, data.requested_aal);
+        if (ctx === 'already_signed_in') {
+          if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(flow.return_to));
+          throw sessionAlreadyAvailable();
+        }
+        ui.resetMessages(flow.ui);
+        flow.active = methodId;
+        return await answer(req, reply, flow, mode, ctx, outcome, payload);
+      } catch (err) {
+        return flows.respondError(req, reply, err, mode);
+      }
+    },
+    async takeOver(req, reply, from) {
+      return newLoginFlow(req, reply, from.type, { ctx: { refresh: false, requestedAal: 'aal1', session: null }, returnTo: from.return_to });
+    },
+    fail: (req, reply, flow, err) => flows.respondError(req, reply, err, flow ? flows.clientMode(req, flow.type) : browserResponseMode(req)),
+  };
 
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, ctx: LoginFormContext, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {

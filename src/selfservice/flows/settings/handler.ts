@@ -269,7 +269,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       const { session, identity } = g;
 
       ui.resetMessages(flow.ui);
-      const taken = await firstResponsible(methods, (m) => m.settings.submit({ req, flow, fields: body.fields, form: body.form }, identity));
+      const taken = await firstResponsible(methods, (m) => m.settings.submit({ req, reply, flow, fields: body.fields, form: body.form }, identity));
       if (!taken) throw new KratosError(400, { reason: 'Could not find a strategy to update your settings.' });
       return await proceed(req, reply, flow, mode, session, identity, taken.method.id, taken.outcome, transientPayload(body.fields));
     } catch (err) {

@@ -1,0 +1,145 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { KratosError } from '../../../errors/kratos-error.js';
+import type { Identity } from '../../../identity/identity.js';
+import type { IdentityManager } from '../../../identity/manager.js';
+import type { IdentityPool } from '../../../identity/pool.js';
+import type { Cipher } from '../../../lib/cipher.js';
+import { newId } from '../../../lib/ids.js';
+import type { SchemaRegistry } from '../../../schema/registry.js';
+import type { AuthenticationMethod } from '../../../session/session.js';
+import { UiNodeGroup } from '../../../ui/node.js';
+import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
+import { CSRF_TOKEN_NAME } from '../../../ui/csrf.js';
+import type { Flow } from '../../flow/flow.js';
+import type { FlowMessage, FlowResumption } from '../../flow/method.js';
+import { toJson } from '../../flow/ui-json.js';
+import type { OidcAuthorization, PendingAuthorization } from './authorization.js';
+import { continueNode } from './nodes.js';
+import { callbackError, type ProviderResult } from './provider.js';
+import type { ConfiguredProvider, OidcProviders } from './providers.js';
+
+export interface OidcCallbackDeps {
+  providers: OidcProviders;
+  authorization: OidcAuthorization;
+  identities: IdentityPool;
+  identityManager: IdentityManager;
+  schemas: SchemaRegistry;
+  cipher: Cipher;
+  logger: Logger;
+}
+
+/** The flows a callback can finish: it finds its flow by the state, and may continue a sign-in as a sign-up or back. */
+export interface OidcFlows {
+  login: FlowResumption;
+  registration: FlowResumption;
+}
+
+/** `<provider>:<subject>`: the identifier of an `oidc` credential, as Kratos writes it. */
+export const oidcIdentifier = (provider: string, subject: string) => `${provider}:${subject}`;
+
+/**
+ * `/self-service/methods/oidc/callback/{provider}`: the provider sends the browser back here. The
+ * state leads to the flow (and must come from the browser that left); the code is exchanged and the
+ * ID token checked; then a known subject signs in and an unknown one signs up, whichever flow the
+ * user started from, as Kratos does. The flows answer; this only decides the outcome.
+ */
+export class OidcCallback {
+  constructor(private readonly deps: OidcCallbackDeps) {}
+
+  async handle(req: FastifyRequest, reply: FastifyReply, providerFromPath: string | undefined, flows: OidcFlows): Promise<unknown> {
+    let flow: Flow | null = null;
+    try {
+      const consumed = await this.deps.authorization.consume(req, reply, providerFromPath);
+      flow = consumed.flow;
+      const { pending } = consumed;
+      const q = req.query as Record<string, unknown>;
+      if (typeof q.error === 'string' && q.error !== '') {
+        throw callbackError(`Unable to complete OpenID Connect flow because the OpenID Provider returned error ${JSON.stringify(q.error)}: ${String(q.error_description ?? '')}`);
+      }
+      if (typeof q.code !== 'string' || q.code === '') throw callbackError('Unable to complete OpenID Connect flow because the OpenID Provider did not return the code query parameter.');
+      const provider = this.deps.providers.get(pending.provider);
+      const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      const result = await provider.client.exchange(rawQuery, { state: String(q.state), nonce: pending.nonce, ...(pending.code_verifier !== undefined ? { codeVerifier: pending.code_verifier } : {}) });
+
+      const existing = await this.deps.identities.findByCredentialsIdentifier('oidc', oidcIdentifier(provider.client.id, result.claims.sub));
+      if (existing) {
+        const loginFlow = flow.kind === 'login' ? flow : await flows.login.takeOver(req, reply, flow);
+        return await this.signIn(req, reply, loginFlow, existing, provider, pending, flows.login);
+      }
+      const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
+      return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows.registration);
+    } catch (err) {
+      return (flow?.kind === 'registration' ? flows.registration : flows.login).fail(req, reply, flow, err);
+    }
+  }
+
+  private method(provider: ConfiguredProvider): AuthenticationMethod {
+    return { method: 'oidc', aal: 'aal1', completed_at: new Date(), provider: provider.client.id };
+  }
+
+  private signIn(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, provider: ConfiguredProvider, pending: PendingAuthorization, login: FlowResumption) {
+    if (identity.state !== 'active') {
+      throw new KratosError(401, { message: 'identity is disabled', reason: 'This account was disabled.', details: { identity_id: identity.id } });
+    }
+    return login.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
+  }
+
+  private async signUp(req: FastifyRequest, reply: FastifyReply, flow: Flow, provider: ConfiguredProvider, pending: PendingAuthorization, result: ProviderResult, registration: FlowResumption) {
+    const mapped = await provider.mapper.map(result.claims);
+    // What the user typed into a form sent back for missing traits wins over the provider's values (Kratos's merge).
+    const traits = pending.traits ? { ...mapped.traits, ...pending.traits } : mapped.traits;
+    const schemaId = String(flow.data.identity_schema);
+    const schema = await this.deps.schemas.get(schemaId);
+    const check = schema.validateTraits(traits);
+    if (!check.ok) {
+      this.showTraitsForm(flow, schema.raw(), provider.client.id);
+      const messages: FlowMessage[] = check.errors.map((e) => ({ message: e.message, ...(e.nodeName ? { node: e.nodeName } : {}) }));
+      return registration.resume(req, reply, flow, 'oidc', { kind: 'show_again', status: 400, messages, values: { traits } }, pending.transient_payload);
+    }
+
+    const identity = await this.deps.identityManager.build({
+      schema_id: schemaId,
+      traits,
+      state: 'active',
+      ...(mapped.metadataPublic !== undefined ? { metadata_public: mapped.metadataPublic } : {}),
+      ...(mapped.metadataAdmin !== undefined ? { metadata_admin: mapped.metadataAdmin } : {}),
+    });
+    // An address the provider vouches for (through the mapper) is stored verified (Kratos #1057).
+    const now = new Date();
+    for (const a of identity.verifiable_addresses) {
+      if (mapped.verifiedAddresses.some((v) => v.via === a.via && v.value === a.value.toLowerCase())) {
+        a.verified = true;
+        a.verified_at = now;
+        a.status = 'completed';
+      }
+    }
+    identity.credentials.oidc = {
+      id: newId(),
+      type: 'oidc',
+      identifiers: [oidcIdentifier(provider.client.id, result.claims.sub)],
+      config: {
+        providers: [
+          {
+            subject: result.claims.sub,
+            provider: provider.client.id,
+            initial_id_token: this.deps.cipher.encrypt(result.tokens.id_token),
+            initial_access_token: this.deps.cipher.encrypt(result.tokens.access_token),
+            initial_refresh_token: this.deps.cipher.encrypt(result.tokens.refresh_token),
+          },
+        ],
+      },
+      version: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    return registration.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
+  }
+
+  /** As Kratos: the sign-up form comes back with the CSRF token, the trait inputs and one "Continue" to the same provider. */
+  private showTraitsForm(flow: Flow, schema: unknown, providerId: string): void {
+    const csrf = flow.ui.nodes.filter((n) => (n.attributes as { name?: string }).name === CSRF_TOKEN_NAME);
+    const traitNodes = nodesFromIdentitySchema(schema, { group: UiNodeGroup.Default }).map(toJson);
+    flow.ui.nodes = [...csrf, ...traitNodes, toJson(continueNode(providerId))];
+  }
+}
