@@ -35,6 +35,7 @@ import { PasswordSettingsStrategy } from '../selfservice/strategies/password/set
 import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
 import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
 import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
+import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strategies/oidc/credentials.js';
 import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
 import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
 import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
@@ -94,7 +95,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   if (c.methodEnabled('oidc')) {
     const oidc = createOidc(d);
     oidcCallback = oidc.callback;
-    methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration });
+    methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, linkCredential: oidc.linkCredential });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
 
@@ -164,7 +165,12 @@ function createOidc(d: SelfServiceDeps) {
   return {
     login: new OidcLoginStrategy({ providers, authorization }),
     registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas }),
+    linkCredential: async (identity: Identity, credential: Record<string, unknown>) => {
+      addProviderEntry(identity, credential as OidcProviderEntry);
+      await d.identityManager.update(identity);
+    },
     callback: new OidcCallback({
+      loginUiUrl: () => c.flowUiUrl('login').toString(),
       providers,
       authorization,
       identities: d.persister.identities,

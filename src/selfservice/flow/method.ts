@@ -19,6 +19,11 @@ export interface SelfServiceMethod {
   readonly login?: LoginMethod;
   readonly registration?: RegistrationMethod;
   readonly settings?: SettingsMethod;
+  /**
+   * Adds a credential the method set aside when a sign-up met an existing account (see
+   * `pending-link.ts`) to that account, once its owner signed in; stores the identity.
+   */
+  readonly linkCredential?: (identity: Identity, credential: Record<string, unknown>) => Promise<void>;
 }
 
 /** A submission as a method sees it. */

@@ -7,6 +7,7 @@ import { startOidcProvider, type TestOidcProvider } from '../../testkit/oidc-pro
 
 const UI = 'http://127.0.0.1:4455';
 const CIPHER_KEY = 'an-aes-key-of-32-characters-0123';
+const PASSWORD = 'a sufficiently long passphrase 42';
 
 // The claims mapper of the docs: email and first name as traits, the provider's verdict on the
 // email as a verified address, something in each metadata.
@@ -310,6 +311,60 @@ for (const factory of testDatabases()) {
         assert.equal((await whoami(b)).status, 401);
       });
     }
+
+    async function passwordAccount(email: string) {
+      const res = await s.adminApi.request('POST', '/admin/identities', { body: { schema_id: 'default', traits: { email }, credentials: { password: { config: { password: PASSWORD } } } } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    }
+
+    test('account linking: a sign-up whose address has an account becomes a login that links the provider (1010016)', async () => {
+      const { subject, email } = account();
+      const ownerId = await passwordAccount(email);
+      const other = `${unique('other')}@example.com`;
+      await passwordAccount(other);
+
+      const b = new TestBrowser();
+      const { done } = await signInWithProvider(b, 'registration', subject);
+      assert.equal(done.status, 303, JSON.stringify(done.body));
+      const u = new URL(done.location!);
+      assert.equal(`${u.origin}${u.pathname}`, `${UI}/login`);
+      const flow = (await b.request('GET', pub(`/self-service/login/flows?id=${u.searchParams.get('flow')}`), { headers: { accept: 'application/json' } })).body;
+      assert.deepEqual(messageIds(flow), [1010016]);
+      const message = flow.ui.messages[0];
+      assert.equal(message.context.duplicate_identifier, email);
+      assert.equal(message.context.provider, 'Local Provider');
+      assert.deepEqual(message.context.available_credential_types, ['password']);
+      const identifier = flow.ui.nodes.find((n: { attributes: { name: string } }) => n.attributes.name === 'identifier');
+      assert.deepEqual([identifier.attributes.type, identifier.attributes.value], ['hidden', email]);
+      assert.ok(!flow.ui.nodes.some((n: { attributes: { name: string; value: string } }) => n.attributes.name === 'provider' && n.attributes.value === 'local'), 'the provider just used is not offered again');
+      const submit = flow.ui.nodes.find((n: { attributes: { name: string; value: string } }) => n.attributes.name === 'method' && n.attributes.value === 'password');
+      // Kratos relabels only "Sign in" (1010001) and "Sign in with …" (1010002); the password button keeps 1010022.
+      assert.equal(submit.meta.label.id, 1010022);
+      assert.equal(await identityOf(subject), null, 'no second account');
+      assert.equal((await whoami(b)).status, 401);
+
+      // Signing in to another account does not take the provider.
+      const csrf = String(nodeValue(flow, 'csrf_token'));
+      const wrong = await b.postForm(flow.ui.action, { csrf_token: csrf, method: 'password', identifier: other, password: PASSWORD });
+      assert.equal(wrong.status, 303);
+      const shown = (await b.request('GET', pub(`/self-service/login/flows?id=${flow.id}`), { headers: { accept: 'application/json' } })).body;
+      assert.deepEqual(messageIds(shown), [4010009]);
+      assert.equal((await whoami(b)).status, 401);
+      assert.equal(await identityOf(subject), null);
+
+      const ok = await b.postForm(flow.ui.action, { csrf_token: csrf, method: 'password', identifier: email, password: PASSWORD });
+      assert.equal(ok.status, 303);
+      assert.equal(ok.location, `${UI}/welcome`);
+      assert.equal((await whoami(b)).body.identity.id, ownerId);
+      assert.equal((await identityOf(subject))!.id, ownerId, 'the provider is linked to the existing account');
+
+      // From now on the provider signs in to that account.
+      const later = new TestBrowser();
+      const again = await signInWithProvider(later, 'login', subject);
+      assert.equal(again.done.status, 303);
+      assert.equal((await whoami(later)).body.identity.id, ownerId);
+    });
 
     test('a SPA gets 422 browser_location_change_required with the provider URL', async () => {
       const b = new TestBrowser({ spa: true });

@@ -4,7 +4,7 @@ import { clientInfo, type SessionManager } from '../../../session/manager.js';
 import { sessionToJson, type IssuedSession, type Session } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
 import { exchangeCodeFor, type ExchangeCodeIssuer } from '../../../session/token-exchange.js';
-import { type UiText, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
+import { type UiText, errorLoginLinkedCredentialsDoNotMatch, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
@@ -16,6 +16,7 @@ import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
+import { pendingLink } from '../../flow/pending-link.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
@@ -214,8 +215,17 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages }, loginFlowJson);
     }
 
+    // A sign-up that met this account left a credential to link: only its owner may take it.
+    const link = pendingLink(flow);
+    const linker = link ? deps.methods.find((m) => m.id === link.method)?.linkCredential : undefined;
+    if (link && (link.identity_id !== identity.id || !linker)) {
+      deps.events.loginFailed({ req, method: flow.active ?? '', flow, reason: errorLoginLinkedCredentialsDoNotMatch().id, refresh: ctx.refresh });
+      return flows.respondShowAgain(req, reply, flow, { status: 400, messages: [{ message: errorLoginLinkedCredentialsDoNotMatch() }] }, loginFlowJson);
+    }
+
     // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
     if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
+    if (link && linker) await linker(identity, link.credential);
     ui.clearSecrets(flow.ui);
     await flows.save(flow);
     if (prepared) await sessions.store(prepared);

@@ -5,7 +5,6 @@ import type { Identity } from '../../../identity/identity.js';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { Cipher } from '../../../lib/cipher.js';
-import { newId } from '../../../lib/ids.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
 import type { AuthenticationMethod } from '../../../session/session.js';
 import { UiNodeGroup } from '../../../ui/node.js';
@@ -13,13 +12,19 @@ import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
 import { CSRF_TOKEN_NAME } from '../../../ui/csrf.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowMessage, FlowResumption } from '../../flow/method.js';
+import { setPendingLink } from '../../flow/pending-link.js';
+import { infoLoginAndLink, infoLoginLink, infoLoginWithAndLink, TextId } from '../../../text/index.js';
+import type { UiNodeJson } from '../../flow/ui-json.js';
 import { toJson } from '../../flow/ui-json.js';
 import type { OidcAuthorization, PendingAuthorization } from './authorization.js';
+import { addProviderEntry, linkedEntries, oidcIdentifier, providerEntry, type OidcProviderEntry } from './credentials.js';
 import { continueNode } from './nodes.js';
 import { callbackError, type ProviderResult } from './provider.js';
 import type { ConfiguredProvider, OidcProviders } from './providers.js';
 
 export interface OidcCallbackDeps {
+  /** `selfservice.flows.login.ui_url` (the linking message names it). */
+  loginUiUrl(): string;
   providers: OidcProviders;
   authorization: OidcAuthorization;
   identities: IdentityPool;
@@ -35,8 +40,6 @@ export interface OidcFlows {
   registration: FlowResumption;
 }
 
-/** `<provider>:<subject>`: the identifier of an `oidc` credential, as Kratos writes it. */
-export const oidcIdentifier = (provider: string, subject: string) => `${provider}:${subject}`;
 
 /**
  * `/self-service/methods/oidc/callback/{provider}`: the provider sends the browser back here. The
@@ -68,10 +71,14 @@ export class OidcCallback {
         return await this.signIn(req, reply, loginFlow, existing, provider, pending, flows.login);
       }
       const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
-      return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows.registration);
+      return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows);
     } catch (err) {
       return (flow?.kind === 'registration' ? flows.registration : flows.login).fail(req, reply, flow, err);
     }
+  }
+
+  private loginUiUrl(): string {
+    return this.deps.loginUiUrl();
   }
 
   private method(provider: ConfiguredProvider): AuthenticationMethod {
@@ -85,7 +92,8 @@ export class OidcCallback {
     return login.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
   }
 
-  private async signUp(req: FastifyRequest, reply: FastifyReply, flow: Flow, provider: ConfiguredProvider, pending: PendingAuthorization, result: ProviderResult, registration: FlowResumption) {
+  private async signUp(req: FastifyRequest, reply: FastifyReply, flow: Flow, provider: ConfiguredProvider, pending: PendingAuthorization, result: ProviderResult, flows: OidcFlows) {
+    const registration = flows.registration;
     const mapped = await provider.mapper.map(result.claims);
     // What the user typed into a form sent back for missing traits wins over the provider's values (Kratos's merge).
     const traits = pending.traits ? { ...mapped.traits, ...pending.traits } : mapped.traits;
@@ -114,26 +122,38 @@ export class OidcCallback {
         a.status = 'completed';
       }
     }
-    identity.credentials.oidc = {
-      id: newId(),
-      type: 'oidc',
-      identifiers: [oidcIdentifier(provider.client.id, result.claims.sub)],
-      config: {
-        providers: [
-          {
-            subject: result.claims.sub,
-            provider: provider.client.id,
-            initial_id_token: this.deps.cipher.encrypt(result.tokens.id_token),
-            initial_access_token: this.deps.cipher.encrypt(result.tokens.access_token),
-            initial_refresh_token: this.deps.cipher.encrypt(result.tokens.refresh_token),
-          },
-        ],
-      },
-      version: 0,
-      created_at: now,
-      updated_at: now,
-    };
+    const entry = providerEntry(provider.client.id, result, this.deps.cipher);
+    const conflict = await this.conflictOf(identity);
+    if (conflict) return this.askToLink(req, reply, flow, provider, entry, conflict, flows);
+    addProviderEntry(identity, entry, now);
     return registration.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
+  }
+
+  /** The account that already holds one of the new identity's identifiers (its email, as a rule), if any. */
+  private async conflictOf(identity: Identity): Promise<{ identifier: string; owner: Identity } | null> {
+    for (const cred of Object.values(identity.credentials)) {
+      if (!cred || cred.type === 'oidc') continue;
+      for (const identifier of cred.identifiers) {
+        const owner = await this.deps.identities.findByCredentialsIdentifier(cred.type, identifier);
+        if (owner) return { identifier, owner };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Kratos's account linking: instead of a second account, a login flow that says the address is
+   * taken and asks the user to sign in to that account another way; the provider is linked then.
+   * Only after the provider vouched for the user, so it tells nothing to someone who merely knows an address.
+   */
+  private async askToLink(req: FastifyRequest, reply: FastifyReply, from: Flow, provider: ConfiguredProvider, entry: OidcProviderEntry, conflict: { identifier: string; owner: Identity }, flows: OidcFlows) {
+    const lf = await flows.login.takeOver(req, reply, from);
+    setPendingLink(lf, { method: 'oidc', identity_id: conflict.owner.id, duplicate_identifier: conflict.identifier, credential: entry });
+    const available = Object.values(conflict.owner.credentials).filter((c) => c && (c.type !== 'password' || c.config.hashed_password)).map((c) => c!.type);
+    const providers = linkedEntries(conflict.owner).map((e) => e.provider);
+    lf.ui.nodes = linkingNodes(lf.ui.nodes, provider.client.id, conflict.identifier);
+    const message = infoLoginLink(conflict.identifier, provider.client.label, this.loginUiUrl(), available, providers);
+    return flows.login.resume(req, reply, lf, 'oidc', { kind: 'show_again', status: 200, messages: [{ message }] });
   }
 
   /** As Kratos: the sign-up form comes back with the CSRF token, the trait inputs and one "Continue" to the same provider. */
@@ -142,4 +162,26 @@ export class OidcCallback {
     const traitNodes = nodesFromIdentitySchema(schema, { group: UiNodeGroup.Default }).map(toJson);
     flow.ui.nodes = [...csrf, ...traitNodes, toJson(continueNode(providerId))];
   }
+}
+
+/**
+ * The login form of a linking step, as Kratos draws it: the provider just used is gone, the other
+ * buttons say "Sign in and link" / "Confirm with …", and the identifier is fixed (hidden) to the
+ * address that is taken.
+ */
+function linkingNodes(nodes: UiNodeJson[], usedProvider: string, identifier: string): UiNodeJson[] {
+  const out: UiNodeJson[] = [];
+  for (const n of nodes) {
+    const a = n.attributes as { name?: string; type?: string; value?: unknown };
+    const label = n.meta?.label as { id?: number; context?: { provider?: string; provider_id?: string } } | undefined;
+    if (n.group === 'oidc' && label?.context?.provider_id === usedProvider) continue;
+    if (a.name === 'identifier') {
+      out.push({ ...n, attributes: { ...n.attributes, type: 'hidden', value: identifier } });
+      continue;
+    }
+    if (label?.id === TextId.InfoLogin) out.push({ ...n, meta: { ...n.meta, label: infoLoginAndLink() } });
+    else if (label?.id === TextId.InfoLoginWith) out.push({ ...n, meta: { ...n.meta, label: infoLoginWithAndLink(String(label.context?.provider ?? '')) } });
+    else out.push(n);
+  }
+  return out;
 }
