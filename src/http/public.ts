@@ -79,7 +79,6 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
     tokenExchange: r.tokenExchange,
   });
-  if (ss.oidcCallback) registerOidcRoutes(app, { callback: ss.oidcCallback, flows: { login, registration } });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions, events: r.events });
   registerVerificationRoutes(app, {
     flows: r.flows,
@@ -95,7 +94,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     transaction: (fn) => r.persister.transaction(fn),
   });
   registerErrorRoutes(app, r.persister.errors);
-  const createSettingsFlow = registerSettingsRoutes(app, {
+  const settings = registerSettingsRoutes(app, {
     ...common,
     hooks: ss.hooks.settings,
     flowPool: r.persister.flows,
@@ -110,6 +109,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
       return raw ? c.resolvePublic(raw).toString() : null;
     },
   });
+  if (ss.oidcCallback) registerOidcRoutes(app, { callback: ss.oidcCallback, flows: { login, registration, settings: settings.resumption } });
   registerRecoveryRoutes(app, {
     flows: r.flows,
     flowPool: r.persister.flows,
@@ -122,6 +122,6 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     enabled: () => c.flowEnabled('recovery'),
     privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
     continueWithTransitions: () => c.values.feature_flags.use_continue_with_transitions,
-    createSettingsFlow,
+    createSettingsFlow: settings.createFlowFor,
   });
 }

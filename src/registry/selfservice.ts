@@ -39,6 +39,7 @@ import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strateg
 import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
 import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
 import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
+import { OidcSettingsStrategy } from '../selfservice/strategies/oidc/settings.js';
 import { createNodeRequester, exceptionSet } from '../courier/channels/outbound-request.js';
 import type { Cipher } from '../lib/cipher.js';
 
@@ -95,7 +96,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   if (c.methodEnabled('oidc')) {
     const oidc = createOidc(d);
     oidcCallback = oidc.callback;
-    methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, linkCredential: oidc.linkCredential });
+    methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, settings: oidc.settings, linkCredential: oidc.linkCredential });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
 
@@ -165,6 +166,7 @@ function createOidc(d: SelfServiceDeps) {
   return {
     login: new OidcLoginStrategy({ providers, authorization }),
     registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas }),
+    settings: new OidcSettingsStrategy({ providers, authorization }),
     linkCredential: async (identity: Identity, credential: Record<string, unknown>) => {
       addProviderEntry(identity, credential as OidcProviderEntry);
       await d.identityManager.update(identity);

@@ -102,6 +102,8 @@ export interface SettingsChange {
   traits?: Record<string, unknown>;
   /** Replaced credentials (the password method's new hash). */
   credentials?: ImportCredentials;
+  /** Other credential changes (a provider linked or unlinked), made on the copy of the identity that is stored. */
+  edit?: (identity: Identity) => void;
   /** The change touches protected data (identifiers, addresses, secrets): a privileged session is needed. */
   protected: boolean;
   /**

@@ -70,6 +70,7 @@ for (const factory of testDatabases()) {
               login: { ui_url: `${UI}/login` },
               registration: { ui_url: `${UI}/registration`, after: { oidc: { hooks: [{ hook: 'session' }] } } },
               error: { ui_url: `${UI}/error` },
+              settings: { ui_url: `${UI}/settings` },
             },
           },
         },
@@ -364,6 +365,77 @@ for (const factory of testDatabases()) {
       const again = await signInWithProvider(later, 'login', subject);
       assert.equal(again.done.status, 303);
       assert.equal((await whoami(later)).body.identity.id, ownerId);
+    });
+
+    async function settingsFlow(b: TestBrowser) {
+      const init = await b.get(pub('/self-service/settings/browser'));
+      assert.equal(init.status, 303);
+      const id = new URL(init.location!).searchParams.get('flow')!;
+      return (await b.request('GET', pub(`/self-service/settings/flows?id=${id}`), { headers: { accept: 'application/json' } })).body;
+    }
+    const nodeNamed = (flow: { ui: { nodes: Array<{ attributes: { name: string; value: unknown }; meta: { label?: { id: number } } }> } }, name: string, value: string) =>
+      flow.ui.nodes.find((n) => n.attributes.name === name && n.attributes.value === value);
+
+    test('settings: link a provider to a password account, then unlink it; the last way to sign in cannot be unlinked', async () => {
+      const { subject, email } = account({ email: `${unique('linker')}@example.org` });
+      const ownerEmail = `${unique('owner')}@example.com`;
+      const ownerId = await passwordAccount(ownerEmail);
+      const b = new TestBrowser();
+      const login = await startFlow(b, 'login');
+      const signedIn = await b.postForm(login.ui.action, { csrf_token: String(nodeValue(login, 'csrf_token')), method: 'password', identifier: ownerEmail, password: PASSWORD });
+      assert.equal(signedIn.status, 303);
+
+      let flow = await settingsFlow(b);
+      assert.equal(nodeNamed(flow, 'link', 'local')?.meta.label?.id, 1050002);
+      assert.equal(nodeNamed(flow, 'unlink', 'local'), undefined);
+      op.signInAs(subject);
+      const res = await b.postForm(flow.ui.action, { csrf_token: String(nodeValue(flow, 'csrf_token')), link: 'local' });
+      assert.equal(res.status, 303, JSON.stringify(res.body));
+      const callback = await throughProvider(b, new URL(res.location!));
+      const linked = await b.get(callback.toString());
+      assert.equal(linked.status, 303, JSON.stringify(linked.body));
+      assert.equal((await identityOf(subject))!.id, ownerId);
+      const shown = (await b.request('GET', pub(`/self-service/settings/flows?id=${flow.id}`), { headers: { accept: 'application/json' } })).body;
+      assert.equal(shown.state, 'success');
+
+      flow = await settingsFlow(b);
+      assert.equal(nodeNamed(flow, 'unlink', 'local')?.meta.label?.id, 1050003);
+      const unlinked = await b.postForm(flow.ui.action, { csrf_token: String(nodeValue(flow, 'csrf_token')), unlink: 'local' });
+      assert.equal(unlinked.status, 303);
+      assert.equal(await identityOf(subject), null);
+      void email;
+
+      // An identity that signs in only through the provider keeps it.
+      const solo = account();
+      const sb = new TestBrowser();
+      assert.equal((await signInWithProvider(sb, 'registration', solo.subject)).done.status, 303);
+      const soloFlow = await settingsFlow(sb);
+      assert.equal(nodeNamed(soloFlow, 'unlink', 'local'), undefined, 'no unlink button for the last way to sign in');
+      const refused = await sb.postForm(soloFlow.ui.action, { csrf_token: String(nodeValue(soloFlow, 'csrf_token')), unlink: 'local' });
+      assert.equal(refused.status, 303);
+      const after = (await sb.request('GET', pub(`/self-service/settings/flows?id=${soloFlow.id}`), { headers: { accept: 'application/json' } })).body;
+      assert.deepEqual(messageIds(after), [4000001]);
+      assert.match(after.ui.messages[0].text, /last remaining first factor/);
+      assert.ok(await identityOf(solo.subject));
+    });
+
+    test('settings: a provider account that signs in to another identity is not linked', async () => {
+      const taken = account();
+      assert.equal((await signInWithProvider(new TestBrowser(), 'registration', taken.subject)).done.status, 303);
+      const takenBy = (await identityOf(taken.subject))!.id;
+      const ownerEmail = `${unique('owner')}@example.com`;
+      await passwordAccount(ownerEmail);
+      const b = new TestBrowser();
+      const login = await startFlow(b, 'login');
+      await b.postForm(login.ui.action, { csrf_token: String(nodeValue(login, 'csrf_token')), method: 'password', identifier: ownerEmail, password: PASSWORD });
+      const flow = await settingsFlow(b);
+      op.signInAs(taken.subject);
+      const res = await b.postForm(flow.ui.action, { csrf_token: String(nodeValue(flow, 'csrf_token')), link: 'local' });
+      const back = await b.get((await throughProvider(b, new URL(res.location!))).toString());
+      assert.equal(back.status, 303);
+      const shown = (await b.request('GET', pub(`/self-service/settings/flows?id=${flow.id}`), { headers: { accept: 'application/json' } })).body;
+      assert.deepEqual(messageIds(shown), [4000027]);
+      assert.equal((await identityOf(taken.subject))!.id, takenBy);
     });
 
     test('a SPA gets 422 browser_location_change_required with the provider URL', async () => {

@@ -29,7 +29,7 @@ const PENDING = 'oidc_authorization';
 /** Kratos's continuity cookie name: one browser, one social sign-in in progress. */
 export const CONTINUITY_COOKIE = 'ory_kratos_continuity';
 const CONTINUITY_MAX_AGE_SECONDS = 3600;
-const RESUMABLE: readonly FlowKind[] = ['login', 'registration'];
+const RESUMABLE: readonly FlowKind[] = ['login', 'registration', 'settings'];
 
 const digest = (v: string) => createHash('sha256').update(v).digest('base64url');
 

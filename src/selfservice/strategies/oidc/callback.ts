@@ -13,12 +13,13 @@ import { CSRF_TOKEN_NAME } from '../../../ui/csrf.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowMessage, FlowResumption } from '../../flow/method.js';
 import { setPendingLink } from '../../flow/pending-link.js';
-import { infoLoginAndLink, infoLoginLink, infoLoginWithAndLink, TextId } from '../../../text/index.js';
+import { errorDuplicateCredentialsOnOidcLink, infoLoginAndLink, infoLoginLink, infoLoginWithAndLink, TextId } from '../../../text/index.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import { toJson } from '../../flow/ui-json.js';
 import type { OidcAuthorization, PendingAuthorization } from './authorization.js';
 import { addProviderEntry, linkedEntries, oidcIdentifier, providerEntry, type OidcProviderEntry } from './credentials.js';
 import { continueNode } from './nodes.js';
+import { linkChange } from './settings.js';
 import { callbackError, type ProviderResult } from './provider.js';
 import type { ConfiguredProvider, OidcProviders } from './providers.js';
 
@@ -38,6 +39,7 @@ export interface OidcCallbackDeps {
 export interface OidcFlows {
   login: FlowResumption;
   registration: FlowResumption;
+  settings: FlowResumption;
 }
 
 
@@ -66,6 +68,13 @@ export class OidcCallback {
       const result = await provider.client.exchange(rawQuery, { state: String(q.state), nonce: pending.nonce, ...(pending.code_verifier !== undefined ? { codeVerifier: pending.code_verifier } : {}) });
 
       const existing = await this.deps.identities.findByCredentialsIdentifier('oidc', oidcIdentifier(provider.client.id, result.claims.sub));
+      if (flow.kind === 'settings') {
+        // Linking: a provider account that already signs in to another identity is not moved over.
+        if (existing && existing.id !== flow.identity_id) {
+          return await flows.settings.resume(req, reply, flow, 'oidc', { kind: 'show_again', status: 400, messages: [{ message: errorDuplicateCredentialsOnOidcLink() }] });
+        }
+        return await flows.settings.resume(req, reply, flow, 'oidc', linkChange(providerEntry(provider.client.id, result, this.deps.cipher)), pending.transient_payload);
+      }
       if (existing) {
         const loginFlow = flow.kind === 'login' ? flow : await flows.login.takeOver(req, reply, flow);
         return await this.signIn(req, reply, loginFlow, existing, provider, pending, flows.login);
@@ -73,7 +82,7 @@ export class OidcCallback {
       const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
       return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows);
     } catch (err) {
-      return (flow?.kind === 'registration' ? flows.registration : flows.login).fail(req, reply, flow, err);
+      return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
     }
   }
 
