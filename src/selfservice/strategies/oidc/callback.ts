@@ -82,6 +82,8 @@ export class OidcCallback {
       const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
       return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows);
     } catch (err) {
+      // The reason only: states, codes and tokens stay out of the logs.
+      this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
       return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
     }
   }
