@@ -197,6 +197,16 @@ for (const factory of testDatabases()) {
         assert.ok(clear.length > 10 && !entry[t]!.includes(Buffer.from(clear).toString('hex')));
       }
       assert.equal(s.registry.cipher.decrypt(entry.initial_id_token!).split('.').length, 3, 'the ID token decrypts to a JWT');
+
+      // The admin API shows them decrypted with include_credential=oidc, as Kratos does.
+      const admin = await s.adminApi.request('GET', `/admin/identities/${stored.id}?include_credential=oidc`);
+      assert.equal(admin.status, 200);
+      const shown = admin.body.credentials.oidc.config.providers[0];
+      assert.equal(shown.subject, subject);
+      assert.equal(shown.initial_access_token, s.registry.cipher.decrypt(entry.initial_access_token!));
+      assert.equal(shown.initial_id_token.split('.').length, 3);
+      const plain = await s.adminApi.request('GET', `/admin/identities/${stored.id}`);
+      assert.equal(JSON.stringify(plain.body).includes(shown.initial_access_token), false, 'never without include_credential');
     });
 
     test('sign-in: a known subject signs in to its identity; the same account is not created twice', async () => {
@@ -295,6 +305,7 @@ for (const factory of testDatabases()) {
     for (const [name, tamper, pattern] of [
       ['an ID token with the wrong nonce', (c: Record<string, unknown>) => ({ ...c, nonce: 'not-the-nonce-tessera-sent' }), /nonce/],
       ['an ID token for another audience', (c: Record<string, unknown>) => ({ ...c, aud: 'another-client' }), /aud/],
+      ['an expired ID token', (c: Record<string, unknown>) => ({ ...c, iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }), /exp/],
     ] as const) {
       test(`${name} is refused without creating anything`, async () => {
         const { subject } = account();
