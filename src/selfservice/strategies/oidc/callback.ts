@@ -42,7 +42,6 @@ export interface OidcFlows {
   settings: FlowResumption;
 }
 
-
 /**
  * `/self-service/methods/oidc/callback/{provider}`: the provider sends the browser back here. The
  * state leads to the flow (and must come from the browser that left); the code is exchanged and the
@@ -86,10 +85,6 @@ export class OidcCallback {
       this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
       return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
     }
-  }
-
-  private loginUiUrl(): string {
-    return this.deps.loginUiUrl();
   }
 
   private method(provider: ConfiguredProvider): AuthenticationMethod {
@@ -163,7 +158,7 @@ export class OidcCallback {
     const available = Object.values(conflict.owner.credentials).filter((c) => c && (c.type !== 'password' || c.config.hashed_password)).map((c) => c!.type);
     const providers = linkedEntries(conflict.owner).map((e) => e.provider);
     lf.ui.nodes = linkingNodes(lf.ui.nodes, provider.client.id, conflict.identifier);
-    const message = infoLoginLink(conflict.identifier, provider.client.label, this.loginUiUrl(), available, providers);
+    const message = infoLoginLink(conflict.identifier, provider.client.label, this.deps.loginUiUrl(), available, providers);
     return flows.login.resume(req, reply, lf, 'oidc', { kind: 'show_again', status: 200, messages: [{ message }] });
   }
 
