@@ -229,11 +229,12 @@ for (const factory of testDatabases()) {
       assert.equal((await whoami(again)).body.identity.id, created!.id);
     });
 
-    test('sign-in with an unknown subject continues as a sign-up (as Kratos)', async () => {
+    test('sign-in with an unknown subject continues as a sign-up (as Kratos), keeping return_to', async () => {
       const { subject, email } = account();
       const b = new TestBrowser();
-      const { done } = await signInWithProvider(b, 'login', subject);
+      const { done } = await signInWithProvider(b, 'login', subject, `?return_to=${encodeURIComponent(`${UI}/app/next`)}`);
       assert.equal(done.status, 303, JSON.stringify(done.body));
+      assert.equal(done.location, `${UI}/app/next`);
       const me = await whoami(b);
       assert.equal(me.status, 200);
       assert.equal(me.body.identity.traits.email, email);
