@@ -15,9 +15,10 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   const out: NotYetSupported[] = [];
   const m = v.selfservice.methods;
   const refuse = (segments: Array<string | number>, what: string) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or set it to its default` });
-  for (const method of ['webauthn', 'passkey', 'oidc'] as const) {
+  for (const method of ['webauthn', 'passkey'] as const) {
     if (m[method].enabled) refuse(['selfservice', 'methods', method, 'enabled'], `the ${method} method`);
   }
+  refuseOidcParts(v, (segments, what) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or disable the oidc method` }));
   if (m.code.mfa_enabled) refuse(['selfservice', 'methods', 'code', 'mfa_enabled'], 'a one-time code as a second factor');
   if (m.code.config.missing_credential_fallback_enabled) refuse(['selfservice', 'methods', 'code', 'config', 'missing_credential_fallback_enabled'], 'the code fallback for identities without a code credential');
   if (m.password.config.migrate_hook.enabled) refuse(['selfservice', 'methods', 'password', 'config', 'migrate_hook', 'enabled'], 'the password migration hook');
@@ -25,6 +26,28 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   if (f.login.style !== 'unified') refuse(['selfservice', 'flows', 'login', 'style'], `login style ${JSON.stringify(f.login.style)}`);
   if (f.registration.login_hints) refuse(['selfservice', 'flows', 'registration', 'login_hints'], 'login hints on duplicate registrations');
   return out;
+}
+
+/**
+ * Social sign-in has the `generic` OpenID Connect provider (discovery, code flow with PKCE, state
+ * and nonce, claims mappers). With the method on, provider keys that need more are refused; with
+ * it off, providers do nothing in Kratos either, so a Kratos file listing them still loads.
+ */
+function refuseOidcParts(v: TesseraConfig, refuse: (segments: Array<string | number>, what: string) => void): void {
+  if (!v.selfservice.methods.oidc.enabled) return;
+  const base = ['selfservice', 'methods', 'oidc', 'config', 'providers'];
+  v.selfservice.methods.oidc.config.providers.forEach((p, i) => {
+    const at = (...rest: string[]) => [...base, i, ...rest];
+    if (p.provider !== 'generic') {
+      refuse(at('provider'), `the ${JSON.stringify(p.provider)} social sign-in provider (use "generic" with the provider's issuer_url)`);
+      return;
+    }
+    if (p.issuer_url === undefined) refuse(at('issuer_url'), 'a generic provider without issuer_url (OpenID Connect discovery)');
+    if (p.auth_url !== undefined) refuse(at('auth_url'), 'a generic provider with auth_url (endpoints come from the issuer\'s discovery document)');
+    if (p.token_url !== undefined) refuse(at('token_url'), 'a generic provider with token_url (endpoints come from the issuer\'s discovery document)');
+    if ((p.additional_id_token_audiences ?? []).length > 0) refuse(at('additional_id_token_audiences'), 'sign-in with an ID token a native app submits');
+    if (p.organization_id !== undefined) refuse(at('organization_id'), 'organizations');
+  });
 }
 
 /** Settings Kratos treats as hints, where Tessera behaves as documented instead: each gives a warning. */

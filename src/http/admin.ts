@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import { registerIdentityAdminRoutes } from '../identity/handler.js';
+import { revealOidcConfig } from '../identity/credentials-oidc.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
@@ -38,6 +39,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     defaultSchemaId: () => r.config.values.identity.default_schema_id,
     pageTokens: r.pageTokens,
     events: r.events,
+    revealConfig: (c) => (c.type === 'oidc' ? revealOidcConfig(c, r.cipher) : c.config),
   });
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerEmailAdminRoutes(app, { settings: r.emailSettings, courier: r.courier });

@@ -4,6 +4,7 @@ import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionPublicRoutes } from '../session/handler.js';
 import { registerLoginRoutes } from '../selfservice/flows/login/handler.js';
 import { registerRegistrationRoutes } from '../selfservice/flows/registration/handler.js';
+import { registerOidcRoutes } from '../selfservice/strategies/oidc/handler.js';
 import { registerLogoutRoutes } from '../selfservice/flows/logout/handler.js';
 import { registerErrorRoutes } from '../selfservice/flows/error/handler.js';
 import { registerSettingsRoutes } from '../selfservice/flows/settings/handler.js';
@@ -69,14 +70,14 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
   const c = r.config;
   const ss = r.selfService;
   const common = { flows: r.flows, sessions: r.sessions, methods: ss.methods, renderIdentity: r.renderIdentity, events: r.events };
-  registerLoginRoutes(app, {
+  const login = registerLoginRoutes(app, {
     ...common,
     hooks: ss.hooks.login,
     tokenExchange: r.tokenExchange,
     assurance: ss.assurance,
     whoamiRequiredAal: () => c.values.session.whoami.required_aal,
   });
-  registerRegistrationRoutes(app, {
+  const registration = registerRegistrationRoutes(app, {
     ...common,
     hooks: ss.hooks.registration,
     schemas: r.schemas,
@@ -100,7 +101,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     transaction: (fn) => r.persister.transaction(fn),
   });
   registerErrorRoutes(app, r.persister.errors);
-  const createSettingsFlow = registerSettingsRoutes(app, {
+  const settings = registerSettingsRoutes(app, {
     ...common,
     hooks: ss.hooks.settings,
     flowPool: r.persister.flows,
@@ -117,6 +118,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
       return raw ? c.resolvePublic(raw).toString() : null;
     },
   });
+  if (ss.oidcCallback) registerOidcRoutes(app, { callback: ss.oidcCallback, flows: { login, registration, settings: settings.resumption } });
   registerRecoveryRoutes(app, {
     flows: r.flows,
     flowPool: r.persister.flows,
@@ -129,6 +131,6 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     enabled: () => c.flowEnabled('recovery'),
     privilegedSessionMaxAgeMs: () => c.privilegedSessionMaxAgeMs(),
     continueWithTransitions: () => c.values.feature_flags.use_continue_with_transitions,
-    createSettingsFlow,
+    createSettingsFlow: settings.createFlowFor,
   });
 }

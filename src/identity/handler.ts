@@ -4,7 +4,7 @@ import { badRequest, KratosError, notFound } from '../errors/kratos-error.js';
 import { bodyValidator } from '../http/kit/validate-body.js';
 import { isUuid } from '../lib/ids.js';
 import { linkHeader, type PageTokens } from '../lib/pagination.js';
-import { CREDENTIAL_TYPES, identityToJson, isCredentialsType, type CredentialsType, type Identity, type IdentityState } from './identity.js';
+import { CREDENTIAL_TYPES, identityToJson, isCredentialsType, type Credentials, type CredentialsType, type Identity, type IdentityState } from './identity.js';
 import { type IdentityDraft, type IdentityManager, type ImportCredentials } from './manager.js';
 import type { IdentityPool } from './pool.js';
 import type { SecurityEvents } from '../telemetry/events.js';
@@ -18,6 +18,8 @@ export interface IdentityHandlerDeps {
   defaultSchemaId(): string;
   pageTokens: PageTokens;
   events: Pick<SecurityEvents, 'identityCreated' | 'identityUpdated' | 'identityDeleted' | 'credentialRemoved'>;
+  /** How `include_credential` shows a credential's config (the `oidc` tokens decrypted). */
+  revealConfig?: (c: Credentials) => Record<string, unknown>;
 }
 
 const DEFAULT_PAGE_SIZE = 250;
@@ -147,7 +149,7 @@ function countFirstFactors(i: Identity): number {
 
 export function registerIdentityAdminRoutes(app: FastifyInstance, deps: IdentityHandlerDeps): void {
   const render = (i: Identity, opts: { credentials: boolean; declassify?: CredentialsType[] }) =>
-    identityToJson(i, { schemaUrl: deps.schemaUrl(i.schema_id), admin: true, credentials: opts.credentials, declassify: opts.declassify });
+    identityToJson(i, { schemaUrl: deps.schemaUrl(i.schema_id), admin: true, credentials: opts.credentials, declassify: opts.declassify, ...(deps.revealConfig ? { revealConfig: deps.revealConfig } : {}) });
 
   const load = async (id: string, withCredentials = true): Promise<Identity> => {
     const identity = isUuid(id) ? await deps.pool.getIdentity(id.toLowerCase(), { withCredentials }) : null;

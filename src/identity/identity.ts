@@ -65,6 +65,8 @@ export interface IdentityJsonOptions {
   credentials: boolean;
   /** Credential types whose `config` is revealed. Never contains secrets for other types. */
   declassify?: readonly CredentialsType[];
+  /** How a declassified credential's config is shown (default: as stored); `oidc` tokens are decrypted. */
+  revealConfig?: (c: Credentials) => Record<string, unknown>;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -92,7 +94,7 @@ export function identityToJson(i: Identity, o: IdentityJsonOptions): Record<stri
       creds[c.type] = {
         type: c.type,
         identifiers: c.identifiers,
-        ...(o.declassify?.includes(c.type) ? { config: c.config } : {}),
+        ...(o.declassify?.includes(c.type) ? { config: o.revealConfig ? o.revealConfig(c) : c.config } : {}),
         version: c.version,
         created_at: iso(c.created_at),
         updated_at: iso(c.updated_at),

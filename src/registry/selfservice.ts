@@ -42,6 +42,15 @@ import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secr
 import { LookupSecretSettingsStrategy } from '../selfservice/strategies/lookup-secret/settings.js';
 import { hasUnusedCodeIn } from '../selfservice/strategies/lookup-secret/codes.js';
 import { AssuranceCheck } from '../session/aal.js';
+import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
+import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
+import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strategies/oidc/credentials.js';
+import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
+import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
+import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
+import { OidcSettingsStrategy } from '../selfservice/strategies/oidc/settings.js';
+import { createNodeRequester, exceptionSet } from '../courier/channels/outbound-request.js';
+import type { Cipher } from '../lib/cipher.js';
 
 /** What the self-service objects are built from (the registry fits by shape). */
 export interface SelfServiceDeps {
@@ -60,6 +69,7 @@ export interface SelfServiceDeps {
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   events: SecurityEvents;
   bruteForce: BruteForceLimiter;
+  cipher: Cipher;
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -72,6 +82,8 @@ export interface SelfService {
   /** Whether sessions meet `required_aal` (whoami, settings, the end of a login). */
   assurance: AssuranceCheck;
   verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
+  /** The provider callback of social sign-in, when the `oidc` method is on. */
+  oidcCallback: OidcCallback | null;
 }
 
 /**
@@ -124,6 +136,12 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       secondFactor: { type: 'lookup_secret', configured: hasUnusedCodeIn },
     });
   }
+  let oidcCallback: OidcCallback | null = null;
+  if (c.methodEnabled('oidc')) {
+    const oidc = createOidc(d);
+    oidcCallback = oidc.callback;
+    methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, settings: oidc.settings, linkCredential: oidc.linkCredential });
+  }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
 
   const secretKey = () => c.secretsDefault()[0]!;
@@ -162,6 +180,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   });
   return {
     methods,
+    oidcCallback,
     hooks,
     assurance,
     recovery: createRecoveryStrategy(d),
@@ -175,6 +194,43 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       },
     },
     verification: { strategy: verificationStrategies, services: verification, identityIdForAddress: (via, value) => addressFinder.identityIdForAddress(via, value) },
+  };
+}
+
+/** Social sign-in: the configured providers, their claims mappers, the redirect and the callback. */
+function createOidc(d: SelfServiceDeps) {
+  const c = d.config;
+  const http = c.values.clients.http;
+  const providers = new OidcProviders(c.values.selfservice.methods.oidc.config.providers, c.oidcBaseRedirectUri(), {
+    requester: createNodeRequester().request,
+    allowPrivateNetworks: !http.disallow_private_ip_ranges,
+    privateIpExceptions: exceptionSet(http.private_ip_exception_urls),
+    fetchTimeoutMs: 10_000,
+  });
+  const authorization = new OidcAuthorization({
+    providers,
+    flows: d.persister.flows,
+    saveFlow: (flow) => d.flows.save(flow),
+    cookieAttributes: () => d.csrf.cookieAttributes(),
+  });
+  return {
+    login: new OidcLoginStrategy({ providers, authorization }),
+    registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas }),
+    settings: new OidcSettingsStrategy({ providers, authorization }),
+    linkCredential: async (identity: Identity, credential: Record<string, unknown>) => {
+      addProviderEntry(identity, credential as OidcProviderEntry);
+      await d.identityManager.update(identity);
+    },
+    callback: new OidcCallback({
+      loginUiUrl: () => c.flowUiUrl('login').toString(),
+      providers,
+      authorization,
+      identities: d.persister.identities,
+      identityManager: d.identityManager,
+      schemas: d.schemas,
+      cipher: d.cipher,
+      logger: d.logger.child({ component: 'oidc' }),
+    }),
   };
 }
 

@@ -46,6 +46,8 @@ export interface SecurityHeaderOptions {
   imageOrigin?: string;
   /** Allow same-origin scripts (a flow carries a same-origin script node). */
   scripts?: boolean;
+  /** Origins a form post may be redirected to (the social sign-in providers' issuers). */
+  formRedirectOrigins?: string[];
 }
 
 export function uiCsp(o: SecurityHeaderOptions): string {
@@ -55,7 +57,7 @@ export function uiCsp(o: SecurityHeaderOptions): string {
     ...(o.scripts ? ["script-src 'self'"] : []),
     "style-src 'self'",
     `img-src ${img}`,
-    `form-action 'self' ${o.publicBaseUrl}`,
+    ["form-action 'self'", o.publicBaseUrl, ...(o.formRedirectOrigins ?? [])].join(' '),
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');

@@ -167,9 +167,18 @@ export function methodGroups(nodes: UiNode[]): string[] {
   return out;
 }
 
+/** A group of buttons only (social sign-in's providers): its form needs no visible default inputs. */
+function onlyButtons(nodes: UiNode[], group: string): boolean {
+  return nodes.every((n) => n.group !== group || (n.attributes.node_type === 'input' && (n.attributes as UiNodeInputAttributes).type === 'submit'));
+}
+
+const hidden = (n: UiNode) => n.attributes.node_type === 'input' && (n.attributes as UiNodeInputAttributes).type === 'hidden';
+
 /**
  * The flow's forms. With one method group (or none) everything is one form; with several, each
  * group gets its own form carrying the default-group nodes too (the CSRF token, the identifier).
+ * A group of buttons only (the "Sign in with …" providers) carries just the hidden ones, so a
+ * provider button does not ask for the identifier the password form needs.
  */
 export function renderForms(ui: FlowUi, ctx: RenderContext, prefix: string): SafeHtml {
   const groups = methodGroups(ui.nodes);
@@ -182,7 +191,7 @@ export function renderForms(ui: FlowUi, ctx: RenderContext, prefix: string): Saf
   return html`${groups.map((g, i) =>
     html`${i > 0 ? html`<hr class="divider">` : ''}${form(
       g,
-      ui.nodes.filter((n) => n.group === g || n.group === 'default'),
+      ui.nodes.filter((n) => n.group === g || (n.group === 'default' && (!onlyButtons(ui.nodes, g) || hidden(n)))),
       true,
     )}`,
   )}`;

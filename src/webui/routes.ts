@@ -54,6 +54,10 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
   const headerOpts: SecurityHeaderOptions = {
     publicBaseUrl: publicBase.toString(),
     imageOrigin: logoUrl && logoUrl.origin !== origin ? logoUrl.origin : undefined,
+    // Browsers check form-action on the redirects after a post too: a provider button posts to the API, which sends the browser to the provider.
+    formRedirectOrigins: config.values.selfservice.methods.oidc.enabled
+      ? [...new Set(config.values.selfservice.methods.oidc.config.providers.flatMap((p) => (p.issuer_url ? [new URL(p.issuer_url).origin] : [])))]
+      : [],
   };
   const publicUrl = (path: string) => new URL(path.replace(/^\//, ''), publicBase).toString();
   const uiPath = (p: string) => `${base}${p}`;

@@ -471,6 +471,36 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
     assert.match(issueAt(issues, 'selfservice.flows.settings.after.hooks[0].config.method').message, /is required/);
   });
 
+  it('takes generic OpenID Connect providers and refuses the provider keys Tessera does not have yet', async () => {
+    const ok = file('oidc-ok.yml', `selfservice:
+  methods:
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - {id: corp, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", pkce: force}
+`);
+    const c = await loadConfig({ files: [file('min.yml', MINIMAL), ok], env: {} });
+    assert.equal(c.values.selfservice.methods.oidc.config.providers[0]?.pkce, 'force');
+
+    const bad = file('oidc-later.yml', `selfservice:
+  methods:
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: noissuer, provider: generic, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: native, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", additional_id_token_audiences: [app]}
+          - {id: manual, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+`);
+    const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"github" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[1].issuer_url').message, /without issuer_url/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[2].additional_id_token_audiences').message, /ID token a native app submits/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[3].token_url').message, /discovery document/);
+  });
+
   it('generates secrets.default with a warning when unset', async () => {
     const c = await loadConfig({ files: [file('nosecret.yml', MINIMAL.replace('secrets:\n  default: [a-very-long-secret-value]\n', ''))], env: {} });
     assert.equal(c.secretsDefault().length, 1);
@@ -690,7 +720,8 @@ courier:
     assert.deepEqual(
       refused.map((i) => i.path).sort(),
       [
-        'selfservice.methods.oidc.enabled',
+        'selfservice.methods.oidc.config.providers[0].provider',
+        'selfservice.methods.oidc.config.providers[1].provider',
         'selfservice.methods.passkey.enabled',
         'selfservice.methods.webauthn.enabled',
       ],

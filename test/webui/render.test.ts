@@ -74,6 +74,21 @@ describe('node rendering', () => {
     assert.match(out, /data-group="password"/);
   });
 
+  test('a group of provider buttons gets a form with the hidden default nodes only', () => {
+    const nodes = [
+      inputNode('default', 'csrf_token', 'tok', 'hidden'),
+      inputNode('default', 'identifier', '', 'text', { required: true }),
+      inputNode('password', 'password', undefined, 'password'),
+      inputNode('oidc', 'provider', 'corp', 'submit', { label: uiText(1010002, 'info', 'Sign in with Corp') }),
+    ];
+    const out = renderForms({ action: 'http://127.0.0.1:4433/self-service/login?flow=1', method: 'POST', nodes }, ctx(), 'login').value;
+    const oidcForm = out.slice(out.indexOf('data-group="oidc"'));
+    assert.match(oidcForm, /name="csrf_token" value="tok"/);
+    assert.doesNotMatch(oidcForm, /name="identifier"/);
+    assert.match(oidcForm, /name="provider" value="corp"/);
+    assert.match(out.slice(0, out.indexOf('data-group="oidc"')), /name="identifier"/);
+  });
+
   test('the translation hook replaces texts by id and fills in context values', () => {
     const m = uiText(4000003, 'error', 'length must be >= 8, but got 3', { min_length: 8, actual_length: 3 });
     assert.equal(messageText(m), 'length must be >= 8, but got 3');
@@ -90,6 +105,8 @@ describe('page layout and policy', () => {
     const withExtras = uiCsp({ publicBaseUrl: 'https://id.example/', imageOrigin: 'https://cdn.example', scripts: true });
     assert.match(withExtras, /script-src 'self'; /);
     assert.match(withExtras, /img-src 'self' data: https:\/\/cdn\.example;/);
+    // A provider button's post is redirected to the provider: its origin must be allowed.
+    assert.match(uiCsp({ publicBaseUrl: 'https://id.example/', formRedirectOrigins: ['https://sso.example.com'] }), /form-action 'self' https:\/\/id\.example\/ https:\/\/sso\.example\.com;/);
   });
 
   test('the name and logo are configurable and escaped', () => {

@@ -10,7 +10,8 @@ import type { OutboundRequester } from './outbound-request.js';
 // A request body template (`request_config.body`): a Jsonnet program found by URI, loaded and
 // parsed once, evaluated per message with the message context. The context is bound both as the
 // top-level argument `ctx` (Kratos's form: `function(ctx) {...}`) and as the external variable
-// `ctx` (`std.extVar('ctx')`), so either style of template works.
+// `ctx` (`std.extVar('ctx')`), so either style of template works. Other users (OIDC claim mappers:
+// `std.extVar('claims')`) name the variable themselves.
 
 export interface JsonnetBodyOptions {
   /** Fetches http(s):// templates. */
@@ -54,7 +55,7 @@ export class JsonnetBodyTemplate {
    * (a broken template does not fix itself), retryable when the template could not be loaded or
    * the evaluation ran out of wall-clock time.
    */
-  async render(ctx: Record<string, unknown>): Promise<JsonValue> {
+  async render(ctx: Record<string, unknown>, name = 'ctx'): Promise<JsonValue> {
     const loaded = await this.load();
     if (loaded.staticError !== null) {
       throw new DeliveryError(`request body template ${this.describe()}: ${loaded.staticError.message}`, { permanent: true, cause: loaded.staticError });
@@ -65,13 +66,13 @@ export class JsonnetBodyTemplate {
         return (await this.opts.pool.evaluate({
           code: loaded.source,
           filename: loaded.filename,
-          tlaValues: { ctx },
-          extValues: { ctx },
+          tlaValues: { [name]: ctx },
+          extValues: { [name]: ctx },
           limits,
           asValue: true,
         })) as JsonValue;
       }
-      return loaded.program!.evaluateToValue({ tlaValues: { ctx }, extValues: { ctx }, limits, trace: () => {} });
+      return loaded.program!.evaluateToValue({ tlaValues: { [name]: ctx }, extValues: { [name]: ctx }, limits, trace: () => {} });
     } catch (err) {
       const timeLimit =
         (err instanceof RuntimeError && err.limit === 'time') || (err instanceof WorkerEvaluationError && err.limit === 'time');

@@ -37,6 +37,11 @@ export class Csrf {
     this.cookieName = `csrf_token_${createHash('sha256').update(publicBaseUrl.toString()).digest('hex')}`;
   }
 
+  /** The attributes Tessera's browser cookies get (domain, path, SameSite, Secure). */
+  cookieAttributes(): CookieAttributes {
+    return this.attributes();
+  }
+
   /** The raw token of this browser, issuing a new cookie when there is none. */
   ensureToken(req: FastifyRequest, reply: FastifyReply): string {
     const existing = this.rotated.get(req) ?? this.cookieToken(req);

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Credentials, CredentialsType, Identity } from '../../identity/identity.js';
 import type { ImportCredentials } from '../../identity/manager.js';
 import type { AuthenticationMethod, Session } from '../../session/session.js';
@@ -29,11 +29,18 @@ export interface SelfServiceMethod {
     /** Whether a stored credential config of that type is usable (a linked app, an unused code). */
     configured(config: Record<string, unknown>): boolean;
   };
+  /**
+   * Adds a credential the method set aside when a sign-up met an existing account (see
+   * `pending-link.ts`) to that account, once its owner signed in; stores the identity.
+   */
+  readonly linkCredential?: (identity: Identity, credential: Record<string, unknown>) => Promise<void>;
 }
 
 /** A submission as a method sees it. */
 export interface Submission {
   req: FastifyRequest;
+  /** The answer being built (a method that sends the browser away sets a cookie on it). */
+  reply?: FastifyReply;
   flow: Flow;
   /** The body: JSON fields, or a form post unflattened (`traits.email` → `{ traits: { email } }`). */
   fields: Record<string, unknown>;
@@ -113,6 +120,8 @@ export interface SettingsChange {
   setCredentials?: Partial<Record<CredentialsType, Pick<Credentials, 'identifiers' | 'config'> | null>>;
   /** A factor the change itself proved (a TOTP code checked at enrolment): the session gains it, as in Kratos. */
   sessionMethod?: AuthenticationMethod;
+  /** Other credential changes (a provider linked or unlinked), made on the copy of the identity that is stored. */
+  edit?: (identity: Identity) => void;
   /** The change touches protected data (identifiers, addresses, secrets): a privileged session is needed. */
   protected: boolean;
   /**
@@ -131,6 +140,20 @@ export interface SettingsMethod {
   submit(s: Submission, identity: Identity): Promise<MethodOutcome>;
   /** Rebuilds a change from `pending` (as `submit` returned it) after the user re-authenticated. */
   resume(identity: Identity, pending: Record<string, unknown>): Promise<MethodOutcome>;
+}
+
+/**
+ * How a method that finishes away from a submission (a social sign-in's provider callback) hands its
+ * outcome back to the flow it started in. The flow answers exactly as if a submission had produced
+ * the outcome: hooks, session, messages, redirects and errors are the flow's, not the method's.
+ */
+export interface FlowResumption {
+  /** Answers `flow` with `outcome`, as a submission by method `methodId` to it would be answered. */
+  resume(req: FastifyRequest, reply: FastifyReply, flow: Flow, methodId: string, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, transientPayload?: unknown): Promise<unknown>;
+  /** A new browser flow of this kind taking over from `from` (its type and return_to), e.g. a sign-in continued as a sign-up. */
+  takeOver(req: FastifyRequest, reply: FastifyReply, from: Flow): Promise<Flow>;
+  /** Answers an error met while resuming `flow` (browsers see the error page). */
+  fail(req: FastifyRequest, reply: FastifyReply, flow: Flow | null, err: unknown): Promise<unknown>;
 }
 
 /**

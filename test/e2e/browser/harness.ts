@@ -25,7 +25,8 @@ export interface DevServer {
  */
 export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-dev-'));
-  const [pub, admin] = [await freePort(), await freePort()];
+  // A test may fix the public port (a provider must know the callback URL before the server starts).
+  const [pub, admin] = [env.SERVE_PUBLIC_PORT ? Number(env.SERVE_PUBLIC_PORT) : await freePort(), await freePort()];
   const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/tessera.js'), 'serve', '--dev'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', SERVE_PUBLIC_PORT: String(pub), SERVE_ADMIN_PORT: String(admin), LOG_LEVEL: 'error', ...env },

@@ -4,18 +4,19 @@ import { clientInfo, type SessionManager } from '../../../session/manager.js';
 import { sessionToJson, type IssuedSession, type Session } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
 import { exchangeCodeFor, type ExchangeCodeIssuer } from '../../../session/token-exchange.js';
-import { type UiText, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
+import { type UiText, errorLoginLinkedCredentialsDoNotMatch, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
 import { parseFlowBody, transientPayload } from '../../flow/body.js';
 import { browserLocationChangeRequired, flowAlreadyCompleted, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
-import { firstResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
+import { firstResponsible, type FlowResumption, type LoginFormContext, type LoginMethod, type MethodOutcome, type RequestedAal, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { toJson, ui, upsertNodes, type UiNodeJson } from '../../flow/ui-json.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
+import { pendingLink } from '../../flow/pending-link.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
@@ -59,7 +60,7 @@ const aal1Required = () => new KratosError(401, { id: 'session_aal1_required', r
 type Query = Record<string, string | undefined>;
 type LoginPart = { id: string; login: LoginMethod };
 
-export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps): void {
+export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps): FlowResumption {
   const { flows, sessions } = deps;
   const methods: LoginPart[] = deps.methods.filter((m): m is SelfServiceMethod & LoginPart => m.login !== undefined);
 
@@ -150,7 +151,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       }
 
       ui.resetMessages(flow.ui);
-      const submission = { req, flow, fields: body.fields, form: body.form };
+      const submission = { req, reply, flow, fields: body.fields, form: body.form };
       const taken = await firstResponsible(methods, (m) => m.login.submit(submission, ctx));
       if (!taken) {
         ui.addMessage(flow.ui, errorLoginNoStrategyFound());
@@ -162,6 +163,31 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       return flows.respondError(req, reply, err, mode);
     }
   });
+
+  return {
+    async resume(req, reply, flow, methodId, outcome, payload) {
+      const mode = flows.clientMode(req, flow.type);
+      try {
+        const data = flow.data as LoginData;
+        if (flow.state === 'passed_challenge') throw flowAlreadyCompleted();
+        if (flows.isExpired(flow)) throw flows.expired(flow, null);
+        const ctx = formContext(await sessions.fromRequest(req), data.refresh, data.requested_aal);
+        if (ctx === 'already_signed_in') {
+          if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(flow.return_to));
+          throw sessionAlreadyAvailable();
+        }
+        ui.resetMessages(flow.ui);
+        flow.active = methodId;
+        return await answer(req, reply, flow, mode, ctx, outcome, payload);
+      } catch (err) {
+        return flows.respondError(req, reply, err, mode);
+      }
+    },
+    async takeOver(req, reply, from) {
+      return newLoginFlow(req, reply, from.type, { ctx: { refresh: false, requestedAal: 'aal1', session: null }, returnTo: from.return_to });
+    },
+    fail: (req, reply, flow, err) => flows.respondError(req, reply, err, flow ? flows.clientMode(req, flow.type) : browserResponseMode(req)),
+  };
 
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, ctx: LoginFormContext, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {
@@ -194,8 +220,17 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages }, loginFlowJson);
     }
 
+    // A sign-up that met this account left a credential to link: only its owner may take it.
+    const link = pendingLink(flow);
+    const linker = link ? deps.methods.find((m) => m.id === link.method)?.linkCredential : undefined;
+    if (link && (link.identity_id !== identity.id || !linker)) {
+      deps.events.loginFailed({ req, method: flow.active ?? '', flow, reason: errorLoginLinkedCredentialsDoNotMatch().id, refresh: ctx.refresh });
+      return flows.respondShowAgain(req, reply, flow, { status: 400, messages: [{ message: errorLoginLinkedCredentialsDoNotMatch() }] }, loginFlowJson);
+    }
+
     // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
     if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
+    if (link && linker) await linker(identity, link.credential);
     ui.clearSecrets(flow.ui);
     await flows.save(flow);
     if (prepared) await sessions.store(prepared);

@@ -14,7 +14,7 @@ import type { SchemaRegistry } from '../../../schema/registry.js';
 import { parseFlowBody, transientPayload } from '../../flow/body.js';
 import { flowAlreadyCompleted, flowDisabled, sessionAlreadyAvailable } from '../../flow/errors.js';
 import type { Flow, FlowType } from '../../flow/flow.js';
-import { firstResponsible, type MethodOutcome, type RegistrationMethod, type SelfServiceMethod } from '../../flow/method.js';
+import { firstResponsible, type FlowResumption, type MethodOutcome, type RegistrationMethod, type SelfServiceMethod } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/service.js';
 import { toJson, ui, upsertNodes, type UiNodeJson } from '../../flow/ui-json.js';
@@ -45,7 +45,7 @@ export function registrationFlowJson(flow: Flow): Record<string, unknown> {
 type Query = Record<string, string | undefined>;
 type RegistrationPart = { id: string; registration: RegistrationMethod };
 
-export function registerRegistrationRoutes(app: FastifyInstance, deps: RegistrationHandlerDeps): void {
+export function registerRegistrationRoutes(app: FastifyInstance, deps: RegistrationHandlerDeps): FlowResumption {
   const { flows, sessions } = deps;
   const methods: RegistrationPart[] = deps.methods.filter((m): m is SelfServiceMethod & RegistrationPart => m.registration !== undefined);
 
@@ -113,7 +113,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
 
       ui.resetMessages(flow.ui);
       const schemaId = String(flow.data.identity_schema);
-      const taken = await firstResponsible(methods, (m) => m.registration.submit({ req, flow, fields: body.fields, form: body.form }, { schemaId }));
+      const taken = await firstResponsible(methods, (m) => m.registration.submit({ req, reply, flow, fields: body.fields, form: body.form }, { schemaId }));
       if (!taken) {
         ui.addMessage(flow.ui, errorRegistrationNoStrategyFound());
         return flows.respondInvalid(req, reply, flow, registrationFlowJson(flow));
@@ -124,6 +124,31 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       return flows.respondError(req, reply, err, mode);
     }
   });
+
+  return {
+    async resume(req, reply, flow, methodId, outcome, payload) {
+      const mode = flows.clientMode(req, flow.type);
+      try {
+        if (!deps.enabled()) throw flowDisabled('registration');
+        if (flow.state === 'passed_challenge') throw flowAlreadyCompleted();
+        if (flows.isExpired(flow)) throw flows.expired(flow, null);
+        if (await sessions.fromRequest(req)) {
+          if (mode === 'browser') return flows.redirect(reply, afterUrl(flow.return_to));
+          throw sessionAlreadyAvailable('registration');
+        }
+        ui.resetMessages(flow.ui);
+        flow.active = methodId;
+        return await answer(req, reply, flow, mode, outcome, payload);
+      } catch (err) {
+        return flows.respondError(req, reply, err, mode);
+      }
+    },
+    async takeOver(req, reply, from) {
+      if (!deps.enabled()) throw flowDisabled('registration');
+      return newRegistrationFlow(req, reply, from.type, from.return_to);
+    },
+    fail: (req, reply, flow, err) => flows.respondError(req, reply, err, flow ? flows.clientMode(req, flow.type) : browserResponseMode(req)),
+  };
 
   async function answer(req: FastifyRequest, reply: FastifyReply, flow: Flow, mode: ClientMode, outcome: Exclude<MethodOutcome, { kind: 'not_responsible' }>, payload: unknown) {
     switch (outcome.kind) {

@@ -25,7 +25,7 @@ import { FlowValidationError } from '../../flow/validation.js';
 import type { FlowMessage } from '../../flow/method.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
 import { toJson } from '../../flow/ui-json.js';
-import { firstResponsible, type MethodOutcome, type SelfServiceMethod, type SettingsChange, type SettingsMethod } from '../../flow/method.js';
+import { firstResponsible, type FlowResumption, type MethodOutcome, type SelfServiceMethod, type SettingsChange, type SettingsMethod } from '../../flow/method.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
@@ -103,7 +103,13 @@ type Query = Record<string, string | undefined>;
  */
 type SettingsPart = { id: string; settings: SettingsMethod };
 
-export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandlerDeps): CreateSettingsFlowFor {
+/** What the settings routes give other parts: the factory for recovery, the resumption for a provider's callback. */
+export interface SettingsRoutes {
+  createFlowFor: CreateSettingsFlowFor;
+  resumption: FlowResumption;
+}
+
+export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandlerDeps): SettingsRoutes {
   const { flows, sessions } = deps;
   const methods: SettingsPart[] = deps.methods.filter((m): m is SelfServiceMethod & SettingsPart => m.settings !== undefined);
   const now = deps.now ?? (() => new Date());
@@ -236,6 +242,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       if (cred === null) delete updated.credentials[type];
       else updated.credentials[type] = { id: existing?.id ?? newId(), type, identifiers: cred.identifiers, config: cred.config, version: 0, created_at: existing?.created_at ?? now(), updated_at: now() };
     }
+    change.edit?.(updated);
     const hookCtx = newHookContext({ kind: 'settings', req, reply, flow, method, identity: updated, previousIdentity: identity, session, transientPayload: payload });
     const pre = await deps.hooks.after('pre_persist', hookCtx);
     if (pre.kind === 'interrupt') throw new FlowValidationError(pre.messages, change.values ?? {});
@@ -305,7 +312,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       const { session, identity } = g;
 
       ui.resetMessages(flow.ui);
-      const taken = await firstResponsible(methods, (m) => m.settings.submit({ req, flow, fields: body.fields, form: body.form }, identity));
+      const taken = await firstResponsible(methods, (m) => m.settings.submit({ req, reply, flow, fields: body.fields, form: body.form }, identity));
       if (!taken) throw new KratosError(400, { reason: 'Could not find a strategy to update your settings.' });
       return await proceed(req, reply, flow, mode, session, identity, taken.method.id, taken.outcome, transientPayload(body.fields));
     } catch (err) {
@@ -389,5 +396,23 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     }
   });
 
-  return createSettingsFlowFor;
+  const resumption: FlowResumption = {
+    async resume(req, reply, flow, methodId, outcome, payload) {
+      const mode = flows.clientMode(req, flow.type);
+      try {
+        const g = await guard(req, reply, flow, mode);
+        if (!('session' in g)) return g;
+        ui.resetMessages(flow.ui);
+        return await proceed(req, reply, flow, mode, g.session, g.identity, methodId, outcome, payload);
+      } catch (err) {
+        return flows.respondError(req, reply, err, mode);
+      }
+    },
+    takeOver() {
+      throw new KratosError(500, { reason: 'A settings flow cannot take over another flow.' });
+    },
+    fail: (req, reply, flow, err) => flows.respondError(req, reply, err, flow ? flows.clientMode(req, flow.type) : browserResponseMode(req)),
+  };
+
+  return { createFlowFor: createSettingsFlowFor, resumption };
 }

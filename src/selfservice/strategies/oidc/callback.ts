@@ -1,0 +1,193 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { KratosError } from '../../../errors/kratos-error.js';
+import type { Identity } from '../../../identity/identity.js';
+import type { IdentityManager } from '../../../identity/manager.js';
+import type { IdentityPool } from '../../../identity/pool.js';
+import type { Cipher } from '../../../lib/cipher.js';
+import type { SchemaRegistry } from '../../../schema/registry.js';
+import type { AuthenticationMethod } from '../../../session/session.js';
+import { UiNodeGroup } from '../../../ui/node.js';
+import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
+import { CSRF_TOKEN_NAME } from '../../../ui/csrf.js';
+import type { Flow } from '../../flow/flow.js';
+import type { FlowMessage, FlowResumption } from '../../flow/method.js';
+import { setPendingLink } from '../../flow/pending-link.js';
+import { errorDuplicateCredentialsOnOidcLink, infoLoginAndLink, infoLoginLink, infoLoginWithAndLink, TextId } from '../../../text/index.js';
+import type { UiNodeJson } from '../../flow/ui-json.js';
+import { toJson } from '../../flow/ui-json.js';
+import type { OidcAuthorization, PendingAuthorization } from './authorization.js';
+import { addProviderEntry, linkedEntries, oidcIdentifier, providerEntry, type OidcProviderEntry } from './credentials.js';
+import { continueNode } from './nodes.js';
+import { linkChange } from './settings.js';
+import { callbackError, type ProviderResult } from './provider.js';
+import type { ConfiguredProvider, OidcProviders } from './providers.js';
+
+export interface OidcCallbackDeps {
+  /** `selfservice.flows.login.ui_url` (the linking message names it). */
+  loginUiUrl(): string;
+  providers: OidcProviders;
+  authorization: OidcAuthorization;
+  identities: IdentityPool;
+  identityManager: IdentityManager;
+  schemas: SchemaRegistry;
+  cipher: Cipher;
+  logger: Logger;
+}
+
+/** The flows a callback can finish: it finds its flow by the state, and may continue a sign-in as a sign-up or back. */
+export interface OidcFlows {
+  login: FlowResumption;
+  registration: FlowResumption;
+  settings: FlowResumption;
+}
+
+/**
+ * `/self-service/methods/oidc/callback/{provider}`: the provider sends the browser back here. The
+ * state leads to the flow (and must come from the browser that left); the code is exchanged and the
+ * ID token checked; then a known subject signs in and an unknown one signs up, whichever flow the
+ * user started from, as Kratos does. The flows answer; this only decides the outcome.
+ */
+export class OidcCallback {
+  constructor(private readonly deps: OidcCallbackDeps) {}
+
+  async handle(req: FastifyRequest, reply: FastifyReply, providerFromPath: string | undefined, flows: OidcFlows): Promise<unknown> {
+    let flow: Flow | null = null;
+    try {
+      const consumed = await this.deps.authorization.consume(req, reply, providerFromPath);
+      flow = consumed.flow;
+      const { pending } = consumed;
+      const q = req.query as Record<string, unknown>;
+      if (typeof q.error === 'string' && q.error !== '') {
+        throw callbackError(`Unable to complete OpenID Connect flow because the OpenID Provider returned error ${JSON.stringify(q.error)}: ${String(q.error_description ?? '')}`);
+      }
+      if (typeof q.code !== 'string' || q.code === '') throw callbackError('Unable to complete OpenID Connect flow because the OpenID Provider did not return the code query parameter.');
+      const provider = this.deps.providers.get(pending.provider);
+      const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      const result = await provider.client.exchange(rawQuery, { state: String(q.state), nonce: pending.nonce, ...(pending.code_verifier !== undefined ? { codeVerifier: pending.code_verifier } : {}) });
+
+      const existing = await this.deps.identities.findByCredentialsIdentifier('oidc', oidcIdentifier(provider.client.id, result.claims.sub));
+      if (flow.kind === 'settings') {
+        // Linking: a provider account that already signs in to another identity is not moved over.
+        if (existing && existing.id !== flow.identity_id) {
+          return await flows.settings.resume(req, reply, flow, 'oidc', { kind: 'show_again', status: 400, messages: [{ message: errorDuplicateCredentialsOnOidcLink() }] });
+        }
+        return await flows.settings.resume(req, reply, flow, 'oidc', linkChange(providerEntry(provider.client.id, result, this.deps.cipher)), pending.transient_payload);
+      }
+      if (existing) {
+        const loginFlow = flow.kind === 'login' ? flow : await flows.login.takeOver(req, reply, flow);
+        return await this.signIn(req, reply, loginFlow, existing, provider, pending, flows.login);
+      }
+      const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
+      return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows);
+    } catch (err) {
+      // The reason only: states, codes and tokens stay out of the logs.
+      this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
+      return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
+    }
+  }
+
+  private method(provider: ConfiguredProvider): AuthenticationMethod {
+    return { method: 'oidc', aal: 'aal1', completed_at: new Date(), provider: provider.client.id };
+  }
+
+  private signIn(req: FastifyRequest, reply: FastifyReply, flow: Flow, identity: Identity, provider: ConfiguredProvider, pending: PendingAuthorization, login: FlowResumption) {
+    if (identity.state !== 'active') {
+      throw new KratosError(401, { message: 'identity is disabled', reason: 'This account was disabled.', details: { identity_id: identity.id } });
+    }
+    return login.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
+  }
+
+  private async signUp(req: FastifyRequest, reply: FastifyReply, flow: Flow, provider: ConfiguredProvider, pending: PendingAuthorization, result: ProviderResult, flows: OidcFlows) {
+    const registration = flows.registration;
+    const mapped = await provider.mapper.map(result.claims);
+    // What the user typed into a form sent back for missing traits wins over the provider's values (Kratos's merge).
+    const traits = pending.traits ? { ...mapped.traits, ...pending.traits } : mapped.traits;
+    const schemaId = String(flow.data.identity_schema);
+    const schema = await this.deps.schemas.get(schemaId);
+    const check = schema.validateTraits(traits);
+    if (!check.ok) {
+      this.showTraitsForm(flow, schema.raw(), provider.client.id);
+      const messages: FlowMessage[] = check.errors.map((e) => ({ message: e.message, ...(e.nodeName ? { node: e.nodeName } : {}) }));
+      return registration.resume(req, reply, flow, 'oidc', { kind: 'show_again', status: 400, messages, values: { traits } }, pending.transient_payload);
+    }
+
+    const identity = await this.deps.identityManager.build({
+      schema_id: schemaId,
+      traits,
+      state: 'active',
+      ...(mapped.metadataPublic !== undefined ? { metadata_public: mapped.metadataPublic } : {}),
+      ...(mapped.metadataAdmin !== undefined ? { metadata_admin: mapped.metadataAdmin } : {}),
+    });
+    // An address the provider vouches for (through the mapper) is stored verified (Kratos #1057).
+    const now = new Date();
+    for (const a of identity.verifiable_addresses) {
+      if (mapped.verifiedAddresses.some((v) => v.via === a.via && v.value === a.value.toLowerCase())) {
+        a.verified = true;
+        a.verified_at = now;
+        a.status = 'completed';
+      }
+    }
+    const entry = providerEntry(provider.client.id, result, this.deps.cipher);
+    const conflict = await this.conflictOf(identity);
+    if (conflict) return this.askToLink(req, reply, flow, provider, entry, conflict, flows);
+    addProviderEntry(identity, entry, now);
+    return registration.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
+  }
+
+  /** The account that already holds one of the new identity's identifiers (its email, as a rule), if any. */
+  private async conflictOf(identity: Identity): Promise<{ identifier: string; owner: Identity } | null> {
+    for (const cred of Object.values(identity.credentials)) {
+      if (!cred || cred.type === 'oidc') continue;
+      for (const identifier of cred.identifiers) {
+        const owner = await this.deps.identities.findByCredentialsIdentifier(cred.type, identifier);
+        if (owner) return { identifier, owner };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Kratos's account linking: instead of a second account, a login flow that says the address is
+   * taken and asks the user to sign in to that account another way; the provider is linked then.
+   * Only after the provider vouched for the user, so it tells nothing to someone who merely knows an address.
+   */
+  private async askToLink(req: FastifyRequest, reply: FastifyReply, from: Flow, provider: ConfiguredProvider, entry: OidcProviderEntry, conflict: { identifier: string; owner: Identity }, flows: OidcFlows) {
+    const lf = await flows.login.takeOver(req, reply, from);
+    setPendingLink(lf, { method: 'oidc', identity_id: conflict.owner.id, duplicate_identifier: conflict.identifier, credential: entry });
+    const available = Object.values(conflict.owner.credentials).filter((c) => c && (c.type !== 'password' || c.config.hashed_password)).map((c) => c!.type);
+    const providers = linkedEntries(conflict.owner).map((e) => e.provider);
+    lf.ui.nodes = linkingNodes(lf.ui.nodes, provider.client.id, conflict.identifier);
+    const message = infoLoginLink(conflict.identifier, provider.client.label, this.deps.loginUiUrl(), available, providers);
+    return flows.login.resume(req, reply, lf, 'oidc', { kind: 'show_again', status: 200, messages: [{ message }] });
+  }
+
+  /** As Kratos: the sign-up form comes back with the CSRF token, the trait inputs and one "Continue" to the same provider. */
+  private showTraitsForm(flow: Flow, schema: unknown, providerId: string): void {
+    const csrf = flow.ui.nodes.filter((n) => (n.attributes as { name?: string }).name === CSRF_TOKEN_NAME);
+    const traitNodes = nodesFromIdentitySchema(schema, { group: UiNodeGroup.Default }).map(toJson);
+    flow.ui.nodes = [...csrf, ...traitNodes, toJson(continueNode(providerId))];
+  }
+}
+
+/**
+ * The login form of a linking step, as Kratos draws it: the provider just used is gone, the other
+ * buttons say "Sign in and link" / "Confirm with …", and the identifier is fixed (hidden) to the
+ * address that is taken.
+ */
+function linkingNodes(nodes: UiNodeJson[], usedProvider: string, identifier: string): UiNodeJson[] {
+  const out: UiNodeJson[] = [];
+  for (const n of nodes) {
+    const a = n.attributes as { name?: string; type?: string; value?: unknown };
+    const label = n.meta?.label as { id?: number; context?: { provider?: string; provider_id?: string } } | undefined;
+    if (n.group === 'oidc' && label?.context?.provider_id === usedProvider) continue;
+    if (a.name === 'identifier') {
+      out.push({ ...n, attributes: { ...n.attributes, type: 'hidden', value: identifier } });
+      continue;
+    }
+    if (label?.id === TextId.InfoLogin) out.push({ ...n, meta: { ...n.meta, label: infoLoginAndLink() } });
+    else if (label?.id === TextId.InfoLoginWith) out.push({ ...n, meta: { ...n.meta, label: infoLoginWithAndLink(String(label.context?.provider ?? '')) } });
+    else out.push(n);
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+import type { OidcProviderConfig } from '../../../config/types.js';
+import type { JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
+import { KratosError } from '../../../errors/kratos-error.js';
+import { ClaimsMapper } from './claims-mapper.js';
+import { GenericOidcProvider } from './provider.js';
+
+export interface ConfiguredProvider {
+  client: GenericOidcProvider;
+  mapper: ClaimsMapper;
+}
+
+/**
+ * The providers of `selfservice.methods.oidc.config.providers`, in configuration order, each with
+ * its client and claims mapper (built once). The callback URL is
+ * `<base_redirect_uri>/self-service/methods/oidc/callback/<id>`, or without the id when PKCE is forced, as in Kratos.
+ */
+export class OidcProviders {
+  private readonly byId = new Map<string, ConfiguredProvider>();
+
+  constructor(configs: readonly OidcProviderConfig[], baseRedirectUri: URL, mapperOptions: Omit<JsonnetBodyOptions, 'pool'>) {
+    for (const c of configs) {
+      const path = c.pkce === 'force' ? 'self-service/methods/oidc/callback' : `self-service/methods/oidc/callback/${encodeURIComponent(c.id)}`;
+      this.byId.set(c.id, { client: new GenericOidcProvider(c, new URL(path, baseRedirectUri)), mapper: new ClaimsMapper(c.id, c.mapper_url, mapperOptions) });
+    }
+  }
+
+  list(): ConfiguredProvider[] {
+    return [...this.byId.values()];
+  }
+
+  /** The provider, or a 400 naming the unknown id (a form cannot name a provider that was not offered). */
+  get(id: string): ConfiguredProvider {
+    const p = this.byId.get(id);
+    if (!p) throw new KratosError(400, { reason: `OpenID Connect provider ${JSON.stringify(id)} is unknown or has not been configured.` });
+    return p;
+  }
+}

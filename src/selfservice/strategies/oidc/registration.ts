@@ -1,0 +1,32 @@
+import type { SchemaRegistry } from '../../../schema/registry.js';
+import { coerceFormTraits, transientPayload } from '../../flow/body.js';
+import { notResponsible, type MethodOutcome, type RegistrationFormContext, type RegistrationMethod, type Submission } from '../../flow/method.js';
+import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
+import type { OidcAuthorization } from './authorization.js';
+import { oidcProviderOf } from './login.js';
+import { registrationProviderNode } from './nodes.js';
+import type { OidcProviders } from './providers.js';
+
+/**
+ * The `oidc` registration method: "Sign up with …" buttons; a submission naming a `provider` sends
+ * the browser there, keeping any traits the user typed (a form sent back for missing traits).
+ */
+export class OidcRegistrationStrategy implements RegistrationMethod {
+  constructor(private readonly deps: { providers: OidcProviders; authorization: OidcAuthorization; schemas: SchemaRegistry }) {}
+
+  async nodes(): Promise<UiNodeJson[]> {
+    return this.deps.providers.list().map((p) => toJson(registrationProviderNode(p.client.id, p.client.label)));
+  }
+
+  async submit(s: Submission, ctx: RegistrationFormContext): Promise<MethodOutcome> {
+    const provider = oidcProviderOf(s);
+    if (provider === undefined) return notResponsible();
+    let traits: Record<string, unknown> | undefined;
+    const raw = s.fields.traits;
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.keys(raw).length > 0) {
+      const schema = await this.deps.schemas.get(ctx.schemaId);
+      traits = (s.form ? coerceFormTraits(raw, (schema.raw() as { properties?: { traits?: object } }).properties?.traits as never) : raw) as Record<string, unknown>;
+    }
+    return this.deps.authorization.start(s, provider, { ...(traits ? { traits } : {}), transientPayload: transientPayload(s.fields) });
+  }
+}
