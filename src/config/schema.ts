@@ -563,6 +563,8 @@ const tessera = group({
       max_checks: int({ minimum: 1, default: 25 }),
       window: duration('1h'),
       max_active: int({ minimum: 1, default: 3 }),
+      // Codes for sign-in and sign-up one client address may request per window (cost control for SMS); 0 = no limit.
+      client_address: group({ max_sends: int({ minimum: 0, default: 60 }), window: duration('1h') }),
     }),
   }),
   trusted_proxies: strList({ default: [] }, str({ minLength: 1 })),

@@ -287,7 +287,7 @@ export interface TesseraOwnConfig {
     enabled: boolean;
     login: { delay_after: number; delay: string; max_delay: string; lockout_after: number; lockout_duration: string; max_failures: number; reset_after: string };
     client_address: { max_failures: number; window: string };
-    one_time_codes: { max_checks: number; window: string; max_active: number };
+    one_time_codes: { max_checks: number; window: string; max_active: number; client_address: { max_sends: number; window: string } };
   };
   /** Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed. */
   trusted_proxies: string[];

@@ -6,7 +6,7 @@ import type { BruteForceSettings } from './settings.js';
 import { admitAccountAttempt, admitWindowAttempt, refundWindowAttempt, type ThrottleCounter, type ThrottleDecision, type ThrottleStore } from './throttle.js';
 
 /** Counter scopes, part of each key (and stored beside it for operators). */
-const SCOPE = { account: 'login_account', clientAddress: 'login_address', codeChecks: 'code_checks' } as const;
+const SCOPE = { account: 'login_account', clientAddress: 'login_address', codeChecks: 'code_checks', codeSends: 'code_sends' } as const;
 
 /**
  * One sign-in attempt, admitted or not. The failure was counted when the attempt was admitted
@@ -161,6 +161,27 @@ export class BruteForceLimiter {
     const decision = await this.deps.store.update(digestKey(SCOPE.codeChecks, address.trim().toLowerCase()), SCOPE.codeChecks, now, (c) => admitWindowAttempt(s.codeChecks, c, now));
     if (!decision.admitted) this.deps.logger.warn({ scope: SCOPE.codeChecks }, 'brute force: one-time code checks for an address are over the limit');
     return decision.admitted;
+  }
+
+  /**
+   * Counts one request for a sign-in or sign-up code from `clientAddress` (IPv6: its /64), whatever
+   * the identifier: every request may cost a message (an SMS is paid for). Over the limit it throws
+   * a 429 KratosError with Retry-After; it tells nothing about any account.
+   */
+  async admitCodeSend(clientAddress: string): Promise<void> {
+    const s = this.deps.settings;
+    if (!s.enabled || s.codeSendsPerClient.max === 0 || clientAddress === '') return;
+    const now = this.now();
+    const key = digestKey(SCOPE.codeSends, addressBucket(clientAddress));
+    const decision = await this.deps.store.update(key, SCOPE.codeSends, now, (c) => admitWindowAttempt(s.codeSendsPerClient, c, now));
+    if (decision.admitted) return;
+    const retry = seconds(decision.retryAfterMs) ?? 60;
+    this.deps.logger.warn({ scope: SCOPE.codeSends }, 'brute force: a client address is over its limit of one-time code requests');
+    throw new KratosError(429, {
+      reason: 'Too many one-time codes were requested from this client address. Try again later.',
+      headers: { 'retry-after': String(retry) },
+      details: { retry_after_seconds: retry },
+    });
   }
 
   /** Unused one-time secrets an address may hold at once (0 when the limiter is off: no cap). */

@@ -13,6 +13,8 @@ export interface BruteForceSettings {
   codeChecks: WindowRule;
   /** Unused, unexpired one-time codes and links one address may hold; issuing another voids the oldest. */
   maxActiveSecrets: number;
+  /** Sign-in and sign-up codes one client address may request per window; max 0 disables it. */
+  codeSendsPerClient: WindowRule;
 }
 
 export function bruteForceSettings(config: Config): BruteForceSettings {
@@ -31,5 +33,6 @@ export function bruteForceSettings(config: Config): BruteForceSettings {
     clientAddress: { max: b.client_address.max_failures, windowMs: parseDuration(b.client_address.window) },
     codeChecks: { max: b.one_time_codes.max_checks, windowMs: parseDuration(b.one_time_codes.window) },
     maxActiveSecrets: b.one_time_codes.max_active,
+    codeSendsPerClient: { max: b.one_time_codes.client_address.max_sends, windowMs: parseDuration(b.one_time_codes.client_address.window) },
   };
 }

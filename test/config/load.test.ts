@@ -196,6 +196,14 @@ secrets:
     assert.equal(c.adminBaseUrl().href, 'http://127.0.0.1:4434/');
     assert.ok(c.warnings.some((w) => w.includes('serve.public.base_url')));
   });
+
+  it('starts with code sign-in on, and warns when the code method itself is off', async () => {
+    const on = await loadConfig({ files: [file('min.yml', MINIMAL), file('code.yml', 'selfservice: {methods: {code: {passwordless_enabled: true}}}\n')], env: {} });
+    assert.equal(on.values.selfservice.methods.code.passwordless_enabled, true);
+    assert.deepEqual(on.warnings, []);
+    const off = await loadConfig({ files: [file('min.yml', MINIMAL)], env: { SELFSERVICE_METHODS_CODE_PASSWORDLESS_ENABLED: 'true', SELFSERVICE_METHODS_CODE_ENABLED: 'false' } });
+    assert.ok(off.warnings.some((w) => /passwordless_enabled is true but selfservice.methods.code.enabled is false/.test(w)), off.warnings.join('\n'));
+  });
 });
 
 describe('loadConfig files', () => {

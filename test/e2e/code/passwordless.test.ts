@@ -352,7 +352,7 @@ describe('passwordless codes under the brute-force limiter', () => {
       config: {
         ...mailboxConfig(mailbox),
         identity: { default_schema_id: 'code', schemas: [{ id: 'code', url: `file://${fixture('code.schema.json')}` }] },
-        tessera: { brute_force: { one_time_codes: { max_checks: 4, window: '1h', max_active: 2 } } },
+        tessera: { brute_force: { one_time_codes: { max_checks: 4, window: '1h', max_active: 2, client_address: { max_sends: 4, window: '1h' } } }, trusted_proxies: ['127.0.0.1'] },
         selfservice: {
           methods: { password: { enabled: false }, code: { enabled: true, passwordless_enabled: true } },
           flows: { registration: { after: { code: { hooks: [{ hook: 'session' }] } } } },
@@ -366,6 +366,34 @@ describe('passwordless codes under the brute-force limiter', () => {
     await s?.close();
     await mailbox?.stop();
     await db?.drop();
+  });
+
+  test('code requests are limited per client address, for known and unknown identifiers alike (429)', async () => {
+    const addr = email('client');
+    const fromClient = { headers: { 'x-forwarded-for': '203.0.113.7' } };
+    const other = { headers: { 'x-forwarded-for': '198.51.100.9' } };
+    const queuedFor = async (to: string) => (await s.adminApi.get(`/admin/courier/messages?recipient=${encodeURIComponent(to)}`)).body.length as number;
+    const reg = await s.publicApi.get('/self-service/registration/api');
+    await s.publicApi.post(`/self-service/registration?flow=${reg.body.id}`, { method: 'code', traits: { email: addr } }, other);
+    const signedUp = await s.publicApi.post(`/self-service/registration?flow=${reg.body.id}`, { method: 'code', code: codeIn(await mailbox.waitFor(addr)) }, other);
+    assert.equal(signedUp.status, 200);
+
+    const flow = await s.publicApi.get('/self-service/login/api');
+    for (const identifier of [email('client-unknown'), addr, email('client-unknown'), addr]) {
+      const res = await s.publicApi.post(`/self-service/login?flow=${flow.body.id}`, { method: 'code', resend: 'code', identifier }, fromClient);
+      assert.equal(res.status, 400);
+      assert.deepEqual(messageIds(res.body), [1010014]);
+    }
+    const before = await queuedFor(addr);
+    assert.equal(before, 3, 'the sign-up code and two sign-in codes');
+    const over = await s.publicApi.post(`/self-service/login?flow=${flow.body.id}`, { method: 'code', resend: 'code', identifier: addr }, fromClient);
+    assert.equal(over.status, 429);
+    assert.ok(Number(over.headers.get('retry-after')) > 0);
+    assert.match(over.body.error.reason, /Too many one-time codes/);
+    assert.equal(await queuedFor(addr), before, 'the refused request queued nothing');
+    // Another client is not affected.
+    const elsewhere = await s.publicApi.post(`/self-service/login?flow=${flow.body.id}`, { method: 'code', resend: 'code', identifier: addr }, other);
+    assert.equal(elsewhere.status, 400);
   });
 
   test('an address holds at most max_active codes, and its checks are counted across flows', async () => {

@@ -69,6 +69,7 @@ export class CodeLoginStrategy implements LoginMethod {
     await issuePasswordlessCodes(this.deps, flow, {
       kind: 'login_code',
       template: 'login_code_valid',
+      clientAddress: s.req.ip ?? '',
       identityId: identity?.id ?? null,
       // The same lookups and writes for an unknown identifier: a stand-in code nobody receives.
       targets: [identity && address ? { address, deliver: true } : { address: { value: identifier, via: identifier.includes('@') ? 'email' : 'sms' }, deliver: false }],

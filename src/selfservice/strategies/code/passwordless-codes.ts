@@ -34,8 +34,11 @@ export interface PasswordlessCodeDeps {
   lifespanMs(): number;
   /** selfservice.methods.code.config.max_submissions: submissions one code takes, right or wrong, before it is void (5). */
   maxSubmissions(): number;
-  /** The brute-force limiter: checks per address across flows, and the cap on unused codes per address. */
-  limiter: CodeCheckLimiter & { readonly maxActiveSecrets: number };
+  /**
+   * The brute-force limiter: code requests per client address, checks per address across flows,
+   * and the cap on unused codes per address.
+   */
+  limiter: CodeCheckLimiter & { readonly maxActiveSecrets: number; admitCodeSend(clientAddress: string): Promise<void> };
   now?: () => Date;
 }
 
@@ -69,6 +72,8 @@ export async function issuePasswordlessCodes(
   deps: PasswordlessCodeDeps,
   flow: Flow,
   o: {
+    /** The requesting client's address: requests are limited per client (429 beyond). */
+    clientAddress: string;
     kind: PasswordlessCodeKind;
     template: Extract<TemplateType, 'login_code_valid' | 'registration_code_valid'>;
     identityId: string | null;
@@ -77,6 +82,8 @@ export async function issuePasswordlessCodes(
     data(code: string): Record<string, unknown>;
   },
 ): Promise<void> {
+  // Counted for known and unknown identifiers alike, before anything is written or sent.
+  await deps.limiter.admitCodeSend(o.clientAddress);
   const now = (deps.now ?? (() => new Date()))();
   const lifespanMs = deps.lifespanMs();
   const expiresAt = new Date(Math.min(now.getTime() + lifespanMs, flow.expires_at.getTime()));

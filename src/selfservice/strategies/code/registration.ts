@@ -73,6 +73,7 @@ export class CodeRegistrationStrategy implements RegistrationMethod {
     await issuePasswordlessCodes(this.deps, flow, {
       kind: 'registration_code',
       template: 'registration_code_valid',
+      clientAddress: s.req.ip ?? '',
       identityId: null,
       targets: addresses.map((address) => ({ address, deliver: true })),
       // `Traits` as Kratos's templates read them; `Identity.traits` as the built-in ones do.
