@@ -21,6 +21,8 @@ export interface AppOptions {
   trustProxy?: string[];
 }
 
+const CLOSE_GRACE_MS = 300;
+
 /**
  * The Fastify instance both APIs start from: body limit, JSON and form bodies, cookies, the error
  * envelope, and Kratos's no-store caching of GET responses.
@@ -40,6 +42,14 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: opts.trustProxy && opts.trustProxy.length > 0 ? opts.trustProxy : false,
   });
   installErrorHandling(app);
+  // On close Node resets every connection it counts idle, and that includes one whose request the
+  // client has sent but the server has not read yet: the client sees ECONNRESET for a request it
+  // made before the signal. A short grace while closing (new requests get a clean 503 meanwhile,
+  // `return503OnClosing`) lets such requests be read and answered instead.
+  app.addHook('preClose', (done) => {
+    if (!app.server.listening) return done();
+    setTimeout(done, CLOSE_GRACE_MS).unref();
+  });
   if (opts.telemetry) installHttpTelemetry(app, opts.telemetry);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: opts.bodyLimit });

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ for (const factory of testDatabases()) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    async function serve(): Promise<{ child: ChildProcess; publicUrl: string }> {
+    async function serve(argon2 = 'memory: 64KB, iterations: 1, parallelism: 1'): Promise<{ child: ChildProcess; publicUrl: string }> {
       const [pub, adm] = [await freePort(), await freePort()];
       const config = join(dir, `tessera-${pub}.yml`);
       writeFileSync(
@@ -49,7 +50,7 @@ for (const factory of testDatabases()) {
           'identity: { default_schema_id: default, schemas: [{ id: default, url: "file://' + fixture('default.schema.json') + '" }] }',
           'selfservice: { default_browser_return_url: "http://127.0.0.1:4455/", methods: { password: { config: { haveibeenpwned_enabled: false } } }, flows: { registration: { after: { password: { hooks: [{ hook: session }] } } } } }',
           'secrets: { default: ["a-test-secret-of-enough-length"] }',
-          'hashers: { algorithm: argon2, argon2: { memory: 64KB, iterations: 1, parallelism: 1 } }',
+          `hashers: { algorithm: argon2, argon2: { ${argon2} } }`,
           'log: { level: error }',
         ].join('\n'),
       );
@@ -69,6 +70,46 @@ for (const factory of testDatabases()) {
       });
       return res.status === 200;
     }
+
+    test('SIGTERM lets the requests in flight finish, then exits 0', { timeout: 120_000 }, async () => {
+      // Hashing slow enough that the sign-ups are still being worked on when the signal comes.
+      const server = await serve('memory: 32MB, iterations: 4, parallelism: 1');
+      const actions: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const flow = (await (await fetch(`${server.publicUrl}self-service/registration/api`, { headers: { accept: 'application/json' } })).json()) as { ui: { action: string } };
+        actions.push(flow.ui.action);
+      }
+      let sent = 0;
+      let everySent!: () => void;
+      const allSent = new Promise<void>((resolve) => (everySent = resolve));
+      const onSent = () => {
+        if (++sent === actions.length) everySent();
+      };
+      const answers = actions.map(
+        (action, i) =>
+          new Promise<number>((resolve, reject) => {
+            const body = JSON.stringify({ method: 'password', password: PASSWORD, traits: { email: `term-${i}-${Math.random().toString(36).slice(2, 6)}@example.com` } });
+            const req = httpRequest(action, { method: 'POST', agent: false, headers: { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            });
+            req.on('error', reject);
+            req.end(body, onSent);
+          }),
+      );
+      await allSent;
+      const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
+      server.child.kill('SIGTERM');
+      const statuses = await Promise.all(answers);
+      console.log(`SIGTERM (${factory.name}): answers to the ${statuses.length} sign-ups in flight: ${JSON.stringify(statuses)}`);
+      // Each request sent before the signal is answered: finished (200) if the server had begun it,
+      // a clean 503 if it had not read it yet; never a reset connection.
+      assert.ok(statuses.every((st) => st === 200 || st === 503), JSON.stringify(statuses));
+      assert.ok(statuses.includes(200), `requests in flight were finished: ${JSON.stringify(statuses)}`);
+      assert.equal(await exited, 0);
+      const stored = await db.db.selectFrom('identity_credential_identifiers').select('identifier').where('identifier', 'like', 'term-%').execute();
+      assert.equal(stored.length, statuses.filter((st) => st === 200).length, 'each finished sign-up was written, and only those');
+    });
 
     test('no half-written identity, flow or session, and the survivors can sign in', { timeout: 180_000 }, async () => {
       const first = await serve();
