@@ -116,7 +116,7 @@ describe('loadConfig defaults', () => {
     assert.equal(v.courier.message_retries, 5);
     assert.equal(v.courier.delivery_strategy, 'smtp');
     assert.equal(v.courier.smtp.from_address, 'no-reply@ory.kratos.sh');
-    assert.deepEqual(c.courierWorker(), { pullCount: 10, pullWaitMs: 1000, concurrency: 4, messageRetries: 5 });
+    assert.deepEqual(c.courierWorker(), { pullCount: 10, pullWaitMs: 1000, concurrency: 4, messageRetries: 5, retryWindowMs: 3_600_000 });
     assert.equal(v.log.level, 'info');
     assert.equal(v.log.leak_sensitive_values, false);
     assert.equal(v.security.account_enumeration.mitigate, false);
