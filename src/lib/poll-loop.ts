@@ -1,7 +1,7 @@
 /**
  * Runs `round` over and over: at once again while it finds work, after `waitMs` when it finds none
  * (or `wake()` is called). A failing round is reported and retried after the pause. Queue workers
- * (web hook deliveries; the courier's worker has the same shape) are built on it.
+ * (web hook deliveries, the courier) are built on it.
  */
 export class PollLoop {
   private running = false;
