@@ -197,7 +197,7 @@ async function storedPasswordHash(d: Deployment): Promise<string> {
   }
 }
 
-async function startBaseline(d: Deployment, paths: string[]): Promise<string> {
+async function startBaseline(d: Deployment, paths: string[]): Promise<{ url: string; child: NodeChild }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const baseline = startNode('baseline server', ['--import', 'tsx', 'bench/lib/baseline-server.ts', d.dsn, String(port)]);
@@ -208,7 +208,7 @@ async function startBaseline(d: Deployment, paths: string[]): Promise<string> {
     const b = await json(r);
     if (r.status !== 200 || b.identity_id !== d.identityIds[0]) throw new Error(`baseline ${path} probe answered ${r.status}: ${JSON.stringify(b)}`);
   }
-  return url;
+  return { url, child: baseline };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ const notes: string[] = [];
 
 async function measureWhoami(d: Deployment): Promise<void> {
   const baselinePaths = d.name === 'sqlite' ? ['/better-sqlite3', '/whoami-sql'] : ['/pg', '/whoami-sql'];
-  const baselineUrl = await startBaseline(d, baselinePaths);
+  const { url: baselineUrl, child: baseline } = await startBaseline(d, baselinePaths);
   const [barePath, diagPath] = baselinePaths as [string, string];
   const bareName = d.name === 'sqlite' ? 'bare Fastify + better-sqlite3' : 'bare Fastify + pg';
   for (const connections of WHOAMI_CONNECTIONS) {
@@ -375,6 +375,7 @@ async function measureWhoami(d: Deployment): Promise<void> {
       ratios.push({ name: 'sqlite, 50 connections: whoami p99', value: whoami.p99, goal: GOAL_WHOAMI_P99_MS, text: fmtMs(whoami.p99), met: whoami.p99 < GOAL_WHOAMI_P99_MS });
     }
   }
+  await baseline.stop();
   notes.push(`${d.name}: whoami answers ${d.whoamiBytes} bytes`);
 }
 
