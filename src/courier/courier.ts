@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MessageType, TemplateData, TemplateType } from './message.js';
 import type { CourierQueue, NewMessage, QueuedMessage } from './queue.js';
 import type { TemplateRenderer } from './templates/renderer.js';
-import { renderMessage } from './worker.js';
+import { renderMessage } from './render.js';
 
 export interface AbuseLimit {
   /** Messages of one template type to one recipient allowed per window; 0 disables the limit. */
@@ -49,8 +49,9 @@ export class Courier {
   }
 
   private async queue(type: MessageType, channel: string, recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>, ignoreLimit = false): Promise<QueuedMessage> {
-    const template_data = { ...data, To: recipient } as TemplateData;
-    const message: NewMessage = { type, channel, recipient, template_type: templateType, template_data, rendered: await this.render(type, templateType, template_data) };
+    const templateData = { ...data, To: recipient } as TemplateData;
+    const rendered = await this.render(type, templateType, templateData);
+    const message: NewMessage = { type, channel, recipient, template_type: templateType, template_data: templateData, rendered };
     const now = this.now();
     const { maxPerWindow, windowMs } = this.deps.abuseLimit;
     if (maxPerWindow === 0 || ignoreLimit) return this.deps.queue.enqueue(message, now);

@@ -4,7 +4,8 @@ import { randomAlnum } from '../lib/ids.js';
 import type { ChannelLookup } from './channel.js';
 import { GroupCommit } from '../lib/group-commit.js';
 import { jitteredBackoff, PollLoop } from '../lib/poll-loop.js';
-import { DeliveryError, type MessageType, type TemplateData, type TemplateType } from './message.js';
+import { DeliveryError } from './message.js';
+import { renderMessage } from './render.js';
 import type { AttemptOutcome, CourierQueue, QueuedMessage, Rendering } from './queue.js';
 import { TemplateError, type TemplateRenderer } from './templates/renderer.js';
 
@@ -137,9 +138,3 @@ export class CourierWorker {
   }
 }
 
-/** Renders a message's template into what its channel sends (an SMS has only a body). */
-export async function renderMessage(renderer: TemplateRenderer, type: MessageType, templateType: TemplateType, data: TemplateData): Promise<Rendering> {
-  if (type === 'sms') return { subject: '', body: (await renderer.renderSms(templateType, data)).body, html: '' };
-  const email = await renderer.renderEmail(templateType, data);
-  return { subject: email.subject, body: email.text, html: email.html };
-}
