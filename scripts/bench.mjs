@@ -4,6 +4,9 @@
 //   npm run bench                      every benchmark
 //   npm run bench -- sessions login    only files whose name contains one of the words
 //   npm run bench -- sessions --profile   arguments starting with "-" go to each benchmark file
+// With TEST_POSTGRES_DSN / TEST_MYSQL_DSN set (servers where a database may be created and dropped,
+// as for the tests), the session and courier benchmarks add their PostgreSQL and MySQL rows. Each
+// benchmark prints its table and writes it into its section of docs/benchmarks.md.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

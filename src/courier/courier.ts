@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { MessageType, TemplateData, TemplateType } from './message.js';
-import type { CourierQueue, QueuedMessage } from './queue.js';
+import type { CourierQueue, NewMessage, QueuedMessage } from './queue.js';
+import type { TemplateRenderer } from './templates/renderer.js';
+import { renderMessage } from './render.js';
 
 export interface AbuseLimit {
   /** Messages of one template type to one recipient allowed per window; 0 disables the limit. */
@@ -15,6 +17,8 @@ export interface CourierDeps {
   queue: CourierQueue;
   logger: Logger;
   abuseLimit: AbuseLimit;
+  /** Renders messages as they are queued, so the admin API shows them and workers send them as stored. */
+  renderer?: TemplateRenderer;
   now?: () => Date;
 }
 
@@ -45,13 +49,30 @@ export class Courier {
   }
 
   private async queue(type: MessageType, channel: string, recipient: string, templateType: TemplateType, data: Omit<TemplateData, 'To'>, ignoreLimit = false): Promise<QueuedMessage> {
+    const templateData = { ...data, To: recipient } as TemplateData;
+    const rendered = await this.render(type, templateType, templateData);
+    const message: NewMessage = { type, channel, recipient, template_type: templateType, template_data: templateData, rendered };
     const now = this.now();
-    const message = { type, channel, recipient, template_type: templateType, template_data: { ...data, To: recipient } as TemplateData };
     const { maxPerWindow, windowMs } = this.deps.abuseLimit;
     if (maxPerWindow === 0 || ignoreLimit) return this.deps.queue.enqueue(message, now);
     const reason = `more than ${maxPerWindow} ${templateType} messages to this recipient within ${Math.round(windowMs / 60000)} minutes`;
     const queued = await this.deps.queue.enqueueWithinLimit(message, { max: maxPerWindow, windowMs, reason }, now);
     if (queued.status === 'abandoned') this.deps.logger.warn({ template_type: templateType }, 'courier: message to a recipient over the per-recipient limit was suppressed');
     return queued;
+  }
+
+  /**
+   * Rendered before the message is stored, as Kratos does. A template that fails here is not the
+   * flow's failure: the message is stored unrendered, the worker renders it again and, if it still
+   * fails, abandons it with the error on record.
+   */
+  private async render(type: MessageType, templateType: TemplateType, data: TemplateData) {
+    if (!this.deps.renderer) return undefined;
+    try {
+      return await renderMessage(this.deps.renderer, type, templateType, data);
+    } catch (err) {
+      this.deps.logger.warn({ template_type: templateType, error: err instanceof Error ? err.message : String(err) }, 'courier: message could not be rendered when queued; the worker will render it');
+      return undefined;
+    }
   }
 }

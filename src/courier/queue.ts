@@ -6,10 +6,16 @@ export interface QueuedMessage {
   status: MessageStatus;
   channel: string;
   recipient: string;
-  /** Filled once rendered (email subject); empty while queued. */
+  /** The email subject, rendered when the message was queued (as Kratos stores it). */
   subject: string;
-  /** Filled once rendered (plain-text body or SMS text); empty while queued. */
+  /** The plain-text body or SMS text, rendered when the message was queued. */
   body: string;
+  /**
+   * The email's HTML part rendered when queued ('' for SMS and text-only email). null: the
+   * message was not rendered when queued (its template failed then, or it predates rendering at
+   * enqueue) and the worker renders it.
+   */
+  body_html: string | null;
   template_type: TemplateType;
   template_data: TemplateData;
   send_count: number;
@@ -33,7 +39,24 @@ export interface NewMessage {
   recipient: string;
   template_type: TemplateType;
   template_data: TemplateData;
+  /** The rendering made when queued; absent when the worker must render the message. */
+  rendered?: Rendering;
 }
+
+/** A message's content as a channel sends it. `html` is '' for SMS and text-only email. */
+export interface Rendering {
+  subject: string;
+  body: string;
+  html: string;
+}
+
+/**
+ * What one delivery attempt came to. `rendered` is the rendering the worker made, for a message
+ * that was not rendered when queued (stored so the admin API shows what was sent).
+ */
+export type AttemptOutcome =
+  | { id: string; sent: true; rendered: Rendering | null }
+  | { id: string; sent: false; error: Record<string, unknown>; retryAt: Date | null; rendered: Rendering | null };
 
 export interface ListMessagesParams {
   status?: MessageStatus;
@@ -59,13 +82,15 @@ export interface CourierQueue {
   enqueueWithinLimit(m: NewMessage, limit: { max: number; windowMs: number; reason: string }, now: Date): Promise<QueuedMessage>;
   /** How many messages of a template type went to a recipient since a time (for the abuse limit). */
   countRecent(recipient: string, templateType: TemplateType, since: Date): Promise<number>;
+  /** Leases up to `limit` due messages to `workerId` in one claim (a few statements, whatever the limit). */
   claim(workerId: string, limit: number, leaseMs: number, now: Date): Promise<QueuedMessage[]>;
-  /** Delivered: status sent, a success dispatch, the rendered subject/body kept for the admin API. */
-  markSent(id: string, rendered: { subject: string; body: string }, now: Date): Promise<void>;
   /** Puts a claimed message back untried, due at `until`, without spending an attempt (its channel is paused). */
   defer(id: string, until: Date, now: Date): Promise<void>;
-  /** A failed attempt: retried at `retryAt`, or abandoned when it is null. */
-  markFailed(id: string, error: Record<string, unknown>, retryAt: Date | null, rendered: { subject: string; body: string } | null, now: Date): Promise<void>;
+  /**
+   * Records a batch of attempts in one transaction (group commit): sent messages get status sent
+   * and a success dispatch; failed ones are retried at `retryAt`, or abandoned when it is null.
+   */
+  recordAttempts(outcomes: readonly AttemptOutcome[], now: Date): Promise<void>;
   getMessage(id: string): Promise<(QueuedMessage & { dispatches: MessageDispatch[] }) | null>;
   listMessages(p: ListMessagesParams): Promise<{ messages: QueuedMessage[]; hasMore: boolean }>;
 }

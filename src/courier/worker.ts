@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { randomAlnum } from '../lib/ids.js';
 import type { ChannelLookup } from './channel.js';
-import { DeliveryError, type OutgoingMessage } from './message.js';
-import type { CourierQueue, QueuedMessage } from './queue.js';
+import { GroupCommit } from '../lib/group-commit.js';
+import { PollLoop } from '../lib/poll-loop.js';
+import { DeliveryError } from './message.js';
+import { renderMessage } from './render.js';
+import type { AttemptOutcome, CourierQueue, QueuedMessage, Rendering } from './queue.js';
 import { TemplateError, type TemplateRenderer } from './templates/renderer.js';
 
 export interface WorkerOptions {
@@ -50,18 +53,17 @@ export function retryDelay(attempt: number, retries: number, windowMs: number): 
 }
 
 /**
- * Drains the queue: claims due messages, renders and delivers them through their channel, and
- * records each attempt. Any number of workers may run against one database; the queue's claims
- * give each message to one of them. Failed attempts are retried with exponential backoff (with
- * jitter) spread over the retry window until the attempts run out, then the message is abandoned
- * with its last error. A channel that cannot be reached at all is paused: the messages for it wait,
- * one probes it now and then, and only the probes spend attempts.
+ * Drains the queue: claims due messages in batches, delivers each through its channel (sending the
+ * rendering stored when it was queued, rendering only messages that have none), and records the
+ * attempts by group commit. Any number of workers may run against one database; the queue's
+ * claims give each message to one of them. Failed attempts are retried with exponential backoff
+ * (with jitter) spread over the retry window until the attempts run out, then the message is
+ * abandoned with its last error. A channel that cannot be reached at all is paused: the messages
+ * for it wait, one probes it now and then, and only the probes spend attempts.
  */
 export class CourierWorker {
   readonly id = `${hostname()}-${process.pid}-${randomAlnum(6)}`;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly loop: PollLoop;
   private readonly now: () => Date;
   private readonly opts: Required<WorkerOptions>;
   /** Channels found unreachable: no message is tried on them before `until`, and then one at a time. */
@@ -73,60 +75,56 @@ export class CourierWorker {
   ) {
     this.now = deps.now ?? (() => new Date());
     this.opts = { leaseMs: 5 * 60_000, retryWindowMs: DEFAULT_RETRY_WINDOW_MS, ...opts };
+    // While the database is away the worker pauses, polling less often the longer it lasts, and says
+    // so once; nothing is lost: messages stay queued, and leased ones return when their lease ends.
+    this.loop = new PollLoop(
+      () => this.drainOnce(),
+      this.opts.pullWaitMs,
+      (err, failedRounds) => {
+        if (failedRounds === 1) this.deps.logger.error({ err }, 'courier: could not claim messages; pausing until the database answers');
+      },
+      (failedRounds) => this.deps.logger.info({ failed_rounds: failedRounds }, 'courier: the queue is reachable again, resuming'),
+    );
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops claiming; resolves once the messages in hand are finished. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** One round: claim and deliver up to pullCount messages. Returns how many were handled. */
+  /** One round: claim, deliver and record up to pullCount messages. Returns how many were handled. */
   async drainOnce(): Promise<number> {
     const batch = await this.deps.queue.claim(this.id, this.opts.pullCount, this.opts.leaseMs, this.now());
     let next = 0;
+    // Each lane waits for its attempt to be recorded before sending the next message: a crash can
+    // then repeat at most one sent-but-unrecorded message per lane, besides those being sent.
     const lanes = Array.from({ length: Math.min(this.opts.concurrency, batch.length) }, async () => {
-      while (next < batch.length) await this.deliver(batch[next++]!);
+      while (next < batch.length) {
+        const m = batch[next++]!;
+        const outcome = await this.attempt(m);
+        if (outcome) await this.recorder.add({ m, outcome });
+      }
     });
     await Promise.all(lanes);
     return batch.length;
   }
 
-  private async run(): Promise<void> {
-    // While the database is away the worker pauses, polling less often the longer it lasts (up to
-    // 30s), and says so once rather than on every round; it resumes by itself.
-    let failedRounds = 0;
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.drainOnce();
-        if (failedRounds > 0) this.deps.logger.info({ failed_rounds: failedRounds }, 'courier: the queue is reachable again, resuming');
-        failedRounds = 0;
-      } catch (err) {
-        // Nothing is lost: messages stay queued, and leased ones return when their lease runs out.
-        if (failedRounds === 0) this.deps.logger.error({ err }, 'courier: could not claim messages; pausing until the database answers');
-        failedRounds += 1;
-      }
-      if (handled === 0 && this.running) {
-        const waitMs = failedRounds === 0 ? this.opts.pullWaitMs : Math.min(30_000, Math.max(this.opts.pullWaitMs, 250 * 2 ** Math.min(failedRounds, 7)));
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, waitMs);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
-  }
+  /** Attempts finished while the previous group was being written are written together. */
+  private readonly recorder = new GroupCommit<{ m: QueuedMessage; outcome: AttemptOutcome }>(
+    async (attempts) => {
+      await this.deps.queue.recordAttempts(
+        attempts.map((a) => a.outcome),
+        this.now(),
+      );
+      for (const a of attempts) this.logOutcome(a.m, a.outcome);
+    },
+    // The leases run out and the messages are claimed again: delivered at least once, never lost.
+    (err, attempts) => this.deps.logger.error({ err, messages: attempts.length }, 'courier: could not record delivery attempts'),
+  );
 
   private backoff(attempt: number): number {
     return retryDelay(attempt, this.opts.maxAttempts - 1, this.opts.retryWindowMs);
@@ -170,37 +168,39 @@ export class CourierWorker {
     return pause.until;
   }
 
-  private async deliver(m: QueuedMessage): Promise<void> {
+  /** One delivery attempt; null when the message was put back untried (its channel is paused). */
+  private async attempt(m: QueuedMessage): Promise<AttemptOutcome | null> {
     const log = this.deps.logger.child({ message_id: m.id, template_type: m.template_type, channel: m.channel });
-    const attempt = m.send_count + 1;
-    let rendered: { subject: string; body: string } | null = null;
-    let sent = false;
     try {
-      if (await this.deferredForOutage(m)) return;
+      if (await this.deferredForOutage(m)) return null;
     } catch (err) {
+      // Its lease runs out and it is claimed again.
       log.error({ err }, 'courier: could not put a message back while its channel is paused');
-      return;
+      return null;
     }
+    const attempt = m.send_count + 1;
+    let rendered: Rendering | null = null;
     try {
       const channel = this.deps.channels.get(m.channel);
       if (!channel) throw new DeliveryError(`no courier channel "${m.channel}" is configured`, { permanent: true });
-      const outgoing = await this.render(m);
-      rendered = { subject: outgoing.subject, body: outgoing.bodyText };
-      await channel.send(outgoing);
-      sent = true;
+      if (m.body_html === null) rendered = await this.render(m);
+      const content = rendered ?? { subject: m.subject, body: m.body, html: m.body_html! };
+      await channel.send({
+        id: m.id,
+        type: m.type,
+        recipient: m.recipient,
+        templateType: m.template_type,
+        templateData: m.template_data,
+        subject: m.type === 'sms' ? '' : content.subject,
+        bodyText: content.body,
+        ...(m.type === 'email' ? { bodyHtml: content.html } : {}),
+      });
       this.channelAnswered(m.channel);
-      await this.deps.queue.markSent(m.id, rendered, this.now());
-      log.info({ attempt }, 'courier: message sent');
+      return { id: m.id, sent: true, rendered };
     } catch (err) {
-      if (sent) {
-        // Delivered but not recorded: the lease runs out and it is sent again; log the cause.
-        log.error({ err }, 'courier: a sent message could not be recorded as sent');
-        return;
-      }
-      const unreachable = err instanceof DeliveryError && err.unreachable;
-      if (unreachable) {
+      if (err instanceof DeliveryError && err.unreachable) {
         const until = this.channelUnreachable(m.channel);
-        log.warn({ channel: m.channel, until: new Date(until).toISOString() }, 'courier: channel unreachable, paused');
+        log.warn({ until: new Date(until).toISOString() }, 'courier: channel unreachable, paused');
       } else if (err instanceof DeliveryError) {
         // Any answer, even a refusal of this message, shows the channel is back.
         this.channelAnswered(m.channel);
@@ -210,25 +210,19 @@ export class CourierWorker {
       const retryAt = permanent || exhausted ? null : new Date(this.now().getTime() + this.backoff(attempt));
       const reason = err instanceof Error ? err.message : String(err);
       const error = { message: reason.slice(0, EXCERPT), kind: err instanceof TemplateError ? 'template' : err instanceof DeliveryError ? 'delivery' : 'internal' };
-      try {
-        await this.deps.queue.markFailed(m.id, error, retryAt, rendered, this.now());
-      } catch (storeErr) {
-        // The lease runs out and the message is claimed again: delivered at least once, never lost.
-        log.error({ err: storeErr }, 'courier: could not record a failed attempt');
-        return;
-      }
-      if (retryAt) log.warn({ attempt, retry_at: retryAt.toISOString(), error: error.message }, 'courier: delivery failed, will retry');
-      else log.error({ attempt, error: error.message }, 'courier: message abandoned');
+      return { id: m.id, sent: false, error, retryAt, rendered };
     }
   }
 
-  private async render(m: QueuedMessage): Promise<OutgoingMessage> {
-    const base = { id: m.id, type: m.type, recipient: m.recipient, templateType: m.template_type, templateData: m.template_data };
-    if (m.type === 'sms') {
-      const sms = await this.deps.renderer.renderSms(m.template_type, m.template_data);
-      return { ...base, subject: '', bodyText: sms.body };
-    }
-    const email = await this.deps.renderer.renderEmail(m.template_type, m.template_data);
-    return { ...base, subject: email.subject, bodyText: email.text, bodyHtml: email.html };
+  private logOutcome(m: QueuedMessage, o: AttemptOutcome): void {
+    const log = this.deps.logger.child({ message_id: m.id, template_type: m.template_type, channel: m.channel });
+    const attempt = m.send_count + 1;
+    if (o.sent) log.info({ attempt }, 'courier: message sent');
+    else if (o.retryAt) log.warn({ attempt, retry_at: o.retryAt.toISOString(), error: o.error.message }, 'courier: delivery failed, will retry');
+    else log.error({ attempt, error: o.error.message }, 'courier: message abandoned');
+  }
+
+  private render(m: QueuedMessage): Promise<Rendering> {
+    return renderMessage(this.deps.renderer, m.type, m.template_type, m.template_data);
   }
 }

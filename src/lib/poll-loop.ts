@@ -1,17 +1,23 @@
 /**
  * Runs `round` over and over: at once again while it finds work, after `waitMs` when it finds none
  * (or `wake()` is called). A failing round is reported and retried after the pause. Queue workers
- * (web hook deliveries; the courier's worker has the same shape) are built on it.
+ * (web hook deliveries, the courier) are built on it.
  */
 export class PollLoop {
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
 
+  /**
+   * `onError` hears of each failed round with how many failed in a row (so a caller can say it once);
+   * `onRecover` of the first good round after failures. While rounds fail (the database is away)
+   * the pause grows, up to 30 s, so an outage is not met with a round every `waitMs`.
+   */
   constructor(
     private readonly round: () => Promise<number>,
     private readonly waitMs: number,
-    private readonly onError: (err: unknown) => void,
+    private readonly onError: (err: unknown, failedRounds: number) => void,
+    private readonly onRecover: (failedRounds: number) => void = () => {},
   ) {}
 
   start(): void {
@@ -34,16 +40,21 @@ export class PollLoop {
   }
 
   private async run(): Promise<void> {
+    let failedRounds = 0;
     while (this.running) {
       let handled = 0;
       try {
         handled = await this.round();
+        if (failedRounds > 0) this.onRecover(failedRounds);
+        failedRounds = 0;
       } catch (err) {
-        this.onError(err);
+        failedRounds += 1;
+        this.onError(err, failedRounds);
       }
       if (handled === 0 && this.running) {
+        const waitMs = failedRounds === 0 ? this.waitMs : Math.min(30_000, Math.max(this.waitMs, 250 * 2 ** Math.min(failedRounds, 7)));
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.waitMs);
+          const t = setTimeout(resolve, waitMs);
           this.wakeUp = () => {
             clearTimeout(t);
             resolve();

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { updateThrottleRow } from './throttle-persister.js';
 import { admitWindowAttempt } from '../security/throttle.js';
 import { inTransaction, type Db } from './tx.js';
-import type { CourierQueue, ListMessagesParams, MessageDispatch, NewMessage, QueuedMessage } from '../courier/queue.js';
+import type { AttemptOutcome, CourierQueue, ListMessagesParams, MessageDispatch, NewMessage, QueuedMessage } from '../courier/queue.js';
 import type { MessageStatus, MessageType, TemplateData, TemplateType } from '../courier/message.js';
 import { newId } from '../lib/ids.js';
 import { storableText } from './storable-text.js';
@@ -26,8 +26,9 @@ export class SqlCourierPersister implements CourierQueue {
       status,
       channel: m.channel,
       recipient: m.recipient,
-      subject: '',
-      body: '',
+      subject: storableText(m.rendered?.subject ?? ''),
+      body: storableText(m.rendered?.body ?? ''),
+      body_html: m.rendered ? storableText(m.rendered.html) : null,
       template_type: m.template_type,
       template_data: JSON.stringify(m.template_data),
       send_count: 0,
@@ -82,55 +83,41 @@ export class SqlCourierPersister implements CourierQueue {
 
   /**
    * Claims due messages: queued ones whose next attempt is due, and processing ones whose lease ran
-   * out (their worker died). PostgreSQL and MySQL lock the candidates with SKIP LOCKED so concurrent
-   * workers take disjoint sets; SQLite has one writer, and every claim is a conditional update that
-   * only one worker can win.
+   * out (their worker died). PostgreSQL and SQLite claim in one statement (`UPDATE … WHERE id IN
+   * (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING *`): concurrent PostgreSQL workers skip
+   * each other's rows, and SQLite has a single writer. MySQL can neither return updated rows nor
+   * update a table it selects from, so it locks the candidates with SKIP LOCKED, leases them and
+   * reads them back, in one transaction.
    */
   async claim(workerId: string, limit: number, leaseMs: number, now: Date): Promise<QueuedMessage[]> {
     const t = this.dialect.toTime;
     const nowDb = t(now) as never;
-    const leaseUntil = t(new Date(now.getTime() + leaseMs));
-    return inTransaction(this.db, async (trx) => {
-      let q = trx
-        .selectFrom('courier_messages')
-        .select('id')
-        .where((eb) =>
-          eb.or([eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowDb)]), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', nowDb)])]),
-        )
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(limit);
-      if (this.dialect.supportsSkipLocked) q = q.forUpdate().skipLocked();
-      const candidates = (await q.execute()).map((r) => r.id);
-      if (candidates.length === 0) return [];
-      const claimed: string[] = [];
-      for (const id of candidates) {
-        const res = await trx
-          .updateTable('courier_messages')
-          .set({ status: 'processing', lease_until: leaseUntil, leased_by: workerId, updated_at: t(now) })
-          .where('id', '=', id)
-          .where((eb) =>
-            eb.or([eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowDb)]), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', nowDb)])]),
-          )
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) claimed.push(id);
-      }
-      if (claimed.length === 0) return [];
-      const rows = await trx.selectFrom('courier_messages').selectAll().where('id', 'in', claimed).orderBy('next_attempt_at').orderBy('id').execute();
-      return rows.map(fromRow);
-    });
-  }
-
-  async markSent(id: string, rendered: { subject: string; body: string }, now: Date): Promise<void> {
-    const t = this.dialect.toTime;
-    await inTransaction(this.db, async (trx) => {
-      await trx
+    const lease = { status: 'processing', lease_until: t(new Date(now.getTime() + leaseMs)), leased_by: workerId, updated_at: t(now) };
+    const due = (eb: ExpressionBuilder<Tables, 'courier_messages'>) =>
+      eb.or([eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowDb)]), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', nowDb)])]);
+    const candidates = (db: Db) => {
+      const q = db.selectFrom('courier_messages').select('id').where(due).orderBy('next_attempt_at').orderBy('id').limit(limit);
+      return this.dialect.supportsSkipLocked ? q.forUpdate().skipLocked() : q;
+    };
+    let rows: Row[];
+    if (this.dialect.name === 'mysql') {
+      rows = await inTransaction(this.db, async (trx) => {
+        const ids = (await candidates(trx).execute()).map((r) => r.id);
+        if (ids.length === 0) return [];
+        await trx.updateTable('courier_messages').set(lease).where('id', 'in', ids).execute();
+        return trx.selectFrom('courier_messages').selectAll().where('id', 'in', ids).execute();
+      });
+    } else {
+      rows = await this.db
         .updateTable('courier_messages')
-        .set({ status: 'sent', subject: storableText(rendered.subject), body: storableText(rendered.body), send_count: sql`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) })
-        .where('id', '=', id)
+        .set(lease)
+        .where('id', 'in', candidates(this.db))
+        // Checked again on the row itself: PostgreSQL re-reads a row another claim changed meanwhile.
+        .where(due)
+        .returningAll()
         .execute();
-      await trx.insertInto('courier_message_dispatches').values({ id: newId(), message_id: id, status: 'success', error: null, created_at: t(now), updated_at: t(now) }).execute();
-    });
+    }
+    return rows.map(fromRow).sort((a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async defer(id: string, until: Date, now: Date): Promise<void> {
@@ -142,26 +129,34 @@ export class SqlCourierPersister implements CourierQueue {
       .execute();
   }
 
-  async markFailed(id: string, error: Record<string, unknown>, retryAt: Date | null, rendered: { subject: string; body: string } | null, now: Date): Promise<void> {
+  async recordAttempts(outcomes: readonly AttemptOutcome[], now: Date): Promise<void> {
+    if (outcomes.length === 0) return;
     const t = this.dialect.toTime;
+    const done = { send_count: sql<number>`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) };
+    const rendering = (o: AttemptOutcome) => (o.rendered ? { subject: storableText(o.rendered.subject), body: storableText(o.rendered.body), body_html: storableText(o.rendered.html) } : {});
     await inTransaction(this.db, async (trx) => {
-      await trx
-        .updateTable('courier_messages')
-        .set({
-          status: retryAt ? 'queued' : 'abandoned',
-          send_count: sql`send_count + 1`,
-          next_attempt_at: t(retryAt ?? now),
-          lease_until: null,
-          leased_by: null,
-          ...(rendered ? { subject: storableText(rendered.subject), body: storableText(rendered.body) } : {}),
-          updated_at: t(now),
-        })
-        .where('id', '=', id)
-        .execute();
-      await trx
-        .insertInto('courier_message_dispatches')
-        .values({ id: newId(), message_id: id, status: 'failed', error: storableText(JSON.stringify(error)), created_at: t(now), updated_at: t(now) })
-        .execute();
+      // The common case, sent with the rendering stored at enqueue, is one statement for the batch.
+      const plainSent = outcomes.filter((o) => o.sent && !o.rendered).map((o) => o.id);
+      for (const ids of chunks(plainSent, CHUNK)) await trx.updateTable('courier_messages').set({ ...done, status: 'sent' }).where('id', 'in', ids).execute();
+      for (const o of outcomes) {
+        if (o.sent && !o.rendered) continue;
+        const status = o.sent ? 'sent' : o.retryAt ? 'queued' : 'abandoned';
+        const nextAttempt = o.sent ? {} : { next_attempt_at: t(o.retryAt ?? now) };
+        await trx
+          .updateTable('courier_messages')
+          .set({ ...done, status, ...nextAttempt, ...rendering(o) })
+          .where('id', '=', o.id)
+          .execute();
+      }
+      const dispatches = outcomes.map((o) => ({
+        id: newId(),
+        message_id: o.id,
+        status: o.sent ? 'success' : 'failed',
+        error: o.sent ? null : storableText(JSON.stringify(o.error)),
+        created_at: t(now),
+        updated_at: t(now),
+      }));
+      for (const rows of chunks(dispatches, CHUNK)) await trx.insertInto('courier_message_dispatches').values(rows).execute();
     });
   }
 
@@ -192,6 +187,15 @@ export class SqlCourierPersister implements CourierQueue {
   }
 }
 
+/** Rows per statement in batches: far below every database's limit on bound parameters. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 function fromRow(r: Row): QueuedMessage {
   return {
     id: r.id,
@@ -201,6 +205,7 @@ function fromRow(r: Row): QueuedMessage {
     recipient: r.recipient,
     subject: r.subject,
     body: r.body,
+    body_html: r.body_html ?? null,
     template_type: r.template_type as TemplateType,
     template_data: JSON.parse(r.template_data) as TemplateData,
     send_count: Number(r.send_count),

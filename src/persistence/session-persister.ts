@@ -77,53 +77,15 @@ export class SqlSessionPersister implements SessionPool {
    */
   async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
     // Built and compiled once: on the hot path only the parameter changes.
-    this.byTokenQuery ??= this.compileByTokenQuery();
+    this.byTokenQuery ??= compileSessionByTokenQuery(this.db, this.dialect);
     const row = this.dialect.fastRead
-      ? (this.dialect.fastRead(this.byTokenQuery.sql, [tokenHash])[0] as ByTokenRow | undefined)
+      ? ((await this.dialect.fastRead(this.byTokenQuery.sql, [tokenHash]))[0] as ByTokenRow | undefined)
       : (await this.db.executeQuery<ByTokenRow>({ ...this.byTokenQuery, parameters: [tokenHash] })).rows[0];
     if (!row) return null;
     return this.sessionWithIdentity(row);
   }
 
   private byTokenQuery?: CompiledQuery<ByTokenRow>;
-
-  private compileByTokenQuery(): CompiledQuery<ByTokenRow> {
-    const d = this.dialect;
-    const compiled = this.db
-      .selectFrom('sessions as s')
-      .innerJoin('identities as i', 'i.id', 's.identity_id')
-      .where('s.token_hash', '=', '')
-      .selectAll('s')
-      .select([
-        'i.schema_id as i_schema_id',
-        'i.traits as i_traits',
-        'i.state as i_state',
-        'i.state_changed_at as i_state_changed_at',
-        'i.metadata_public as i_metadata_public',
-        'i.metadata_admin as i_metadata_admin',
-        'i.external_id as i_external_id',
-        'i.organization_id as i_organization_id',
-        'i.available_aal as i_available_aal',
-        'i.created_at as i_created_at',
-        'i.updated_at as i_updated_at',
-      ])
-      .select([
-        d
-          .jsonChildren({
-            table: 'identity_verifiable_addresses',
-            alias: 'a',
-            columns: ['id', 'value', 'via', 'verified', 'verified_at', 'status', 'created_at', 'updated_at'],
-            foreignKey: 'identity_id',
-            parentRef: 'i.id',
-          })
-          .as('verifiable'),
-        d.jsonChildren({ table: 'identity_recovery_addresses', alias: 'r', columns: ['id', 'value', 'via', 'created_at', 'updated_at'], foreignKey: 'identity_id', parentRef: 'i.id' }).as('recovery'),
-        d.jsonChildren({ table: 'session_devices', alias: 'dv', columns: ['id', 'ip_address', 'user_agent', 'location', 'created_at'], foreignKey: 'session_id', parentRef: 's.id' }).as('devices'),
-      ])
-      .compile();
-    if (compiled.parameters.length !== 1) throw new Error('the session lookup must have exactly one parameter');
-    return compiled as CompiledQuery<ByTokenRow>;
-  }
 
   private sessionWithIdentity(row: ByTokenRow): Session {
     const identity = identityFromRow({
@@ -245,3 +207,44 @@ type ByTokenRow = SessionRow & {
   recovery: unknown;
   devices: unknown;
 };
+
+/**
+ * whoami's one statement: the session by token digest, its identity, addresses and devices (child rows
+ * aggregated as JSON by the database). Compiled once; only the digest, its one parameter, changes.
+ */
+export function compileSessionByTokenQuery(db: Kysely<Tables>, d: SqlDialect): CompiledQuery<ByTokenRow> {
+  const compiled = db
+    .selectFrom('sessions as s')
+    .innerJoin('identities as i', 'i.id', 's.identity_id')
+    .where('s.token_hash', '=', '')
+    .selectAll('s')
+    .select([
+      'i.schema_id as i_schema_id',
+      'i.traits as i_traits',
+      'i.state as i_state',
+      'i.state_changed_at as i_state_changed_at',
+      'i.metadata_public as i_metadata_public',
+      'i.metadata_admin as i_metadata_admin',
+      'i.external_id as i_external_id',
+      'i.organization_id as i_organization_id',
+      'i.available_aal as i_available_aal',
+      'i.created_at as i_created_at',
+      'i.updated_at as i_updated_at',
+    ])
+    .select([
+      d
+        .jsonChildren({
+          table: 'identity_verifiable_addresses',
+          alias: 'a',
+          columns: ['id', 'value', 'via', 'verified', 'verified_at', 'status', 'created_at', 'updated_at'],
+          foreignKey: 'identity_id',
+          parentRef: 'i.id',
+        })
+        .as('verifiable'),
+      d.jsonChildren({ table: 'identity_recovery_addresses', alias: 'r', columns: ['id', 'value', 'via', 'created_at', 'updated_at'], foreignKey: 'identity_id', parentRef: 'i.id' }).as('recovery'),
+      d.jsonChildren({ table: 'session_devices', alias: 'dv', columns: ['id', 'ip_address', 'user_agent', 'location', 'created_at'], foreignKey: 'session_id', parentRef: 's.id' }).as('devices'),
+    ])
+    .compile();
+  if (compiled.parameters.length !== 1) throw new Error('the session lookup must have exactly one parameter');
+  return compiled as CompiledQuery<ByTokenRow>;
+}

@@ -120,6 +120,8 @@ export interface CourierMessagesTable {
   recipient: string;
   subject: string;
   body: string;
+  /** The HTML part rendered at enqueue; null when the worker must render the message itself. */
+  body_html: string | null;
   template_type: string;
   template_data: string;
   send_count: number;

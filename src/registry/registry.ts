@@ -30,7 +30,8 @@ import { sqlSpanLogger } from '../telemetry/sql-spans.js';
 import { timedHasher } from '../telemetry/timed-hasher.js';
 import { createCipher, type Cipher } from '../lib/cipher.js';
 import { EmailSettingsService } from '../courier/settings/email-settings.js';
-import { buildChannels, channelBuildOptions } from '../courier/setup.js';
+import { buildChannels, channelBuildOptions, rendererFromConfig } from '../courier/setup.js';
+import { withAdminEmailContent } from '../courier/admin-email.js';
 import { BruteForceLimiter } from '../security/brute-force-limiter.js';
 import { bruteForceSettings } from '../security/settings.js';
 import { SqlThrottlePersister } from '../persistence/throttle-persister.js';
@@ -155,7 +156,12 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
           : 'breached-password lookup failed: the password was refused (ignore_network_errors is false)',
       ),
   });
-  const courier = new Courier({ queue: persister.courier, logger: logger.child({ component: 'courier' }), abuseLimit: config.courierAbuseLimit() });
+  const courier = new Courier({
+    queue: persister.courier,
+    logger: logger.child({ component: 'courier' }),
+    abuseLimit: config.courierAbuseLimit(),
+    renderer: withAdminEmailContent(rendererFromConfig(config, logger)),
+  });
   const bruteForce = new BruteForceLimiter({
     store: new SqlThrottlePersister(database.db, database.dialect),
     settings: bruteForceSettings(config),

@@ -14,7 +14,13 @@ for (const factory of testDatabases()) {
     let s: TestServer;
     before(async () => {
       db = await factory.create();
-      s = await startTestServer({ dsn: db.dsn, config: { courier: { rate_limit: { max_messages: 2 } } } });
+      s = await startTestServer({
+        dsn: db.dsn,
+        config: {
+          courier: { rate_limit: { max_messages: 2 } },
+          selfservice: { methods: { code: { enabled: true } }, flows: { recovery: { enabled: true, use: 'code' } } },
+        },
+      });
     });
     after(async () => {
       await s?.close();
@@ -62,6 +68,23 @@ for (const factory of testDatabases()) {
       assert.equal((await s.adminApi.get('/admin/courier/messages/00000000-0000-4000-8000-000000000000', { unchecked: true })).status, 404);
       const onPublic = await fetch(`${s.publicUrl}admin/courier/messages/${b.id}`, { redirect: 'manual' });
       assert.equal(onPublic.status, 404, 'message bodies carry codes: never served on the public port');
+    });
+
+    test('a message a flow queued shows its subject and body before any worker touched it', async () => {
+      const created = await s.adminApi.post('/admin/identities', { schema_id: 'default', traits: { email: 'grace@example.com' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const flow = await s.publicApi.get('/self-service/recovery/api');
+      assert.equal(flow.status, 200);
+      const res = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code', email: 'grace@example.com' });
+      assert.equal(res.status, 200);
+      const listed = await s.adminApi.get('/admin/courier/messages?recipient=grace%40example.com');
+      assert.equal(listed.status, 200);
+      assert.equal(listed.body.length, 1);
+      const [m] = listed.body;
+      assert.equal(m.status, 'queued');
+      assert.equal(m.template_type, 'recovery_code_valid');
+      assert.notEqual(m.subject, '');
+      assert.match(m.body, /\b\d{6}\b/, 'the recovery code is in the stored body');
     });
   });
 }

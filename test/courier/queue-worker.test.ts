@@ -9,13 +9,16 @@ import { CourierWorker } from '../../src/courier/worker.js';
 import { DeliveryError, type OutgoingMessage } from '../../src/courier/message.js';
 import type { Channel } from '../../src/courier/channel.js';
 import { createTemplateRenderer } from '../../src/courier/templates/template-renderer.js';
+import type { TemplateRenderer } from '../../src/courier/templates/renderer.js';
 
 const logger = pino({ level: 'silent' });
 
 /** A channel that records what it was asked to deliver and can be told to fail. */
 class RecordingChannel implements Channel {
-  readonly id = 'email';
-  readonly type = 'email' as const;
+  constructor(
+    readonly id = 'email',
+    readonly type: 'email' | 'sms' = 'email',
+  ) {}
   readonly delivered: OutgoingMessage[] = [];
   failWith: DeliveryError | null = null;
   async send(m: OutgoingMessage): Promise<void> {
@@ -28,6 +31,22 @@ class RecordingChannel implements Channel {
 }
 
 const renderer = createTemplateRenderer({});
+
+/** The built-in templates, counting every render. */
+function countingRenderer(): TemplateRenderer & { calls: number } {
+  const r = {
+    calls: 0,
+    renderEmail: (type: Parameters<TemplateRenderer['renderEmail']>[0], data: Parameters<TemplateRenderer['renderEmail']>[1]) => {
+      r.calls++;
+      return renderer.renderEmail(type, data);
+    },
+    renderSms: (type: Parameters<TemplateRenderer['renderSms']>[0], data: Parameters<TemplateRenderer['renderSms']>[1]) => {
+      r.calls++;
+      return renderer.renderSms(type, data);
+    },
+  };
+  return r;
+}
 
 for (const factory of testDatabases()) {
   describe(`courier queue and workers on ${factory.name}`, () => {
@@ -48,10 +67,10 @@ for (const factory of testDatabases()) {
       await tdb?.drop();
     });
 
-    function worker(db: Database, channel: Channel, overrides: Partial<ConstructorParameters<typeof CourierWorker>[1]> = {}) {
+    function worker(db: Database, channel: Channel | Channel[], overrides: Partial<ConstructorParameters<typeof CourierWorker>[1]> = {}, withRenderer: TemplateRenderer = renderer) {
       const queue = new SqlCourierPersister(db.db, db.dialect);
       return new CourierWorker(
-        { queue, renderer, channels: new Map([[channel.id, channel]]), logger },
+        { queue, renderer: withRenderer, channels: new Map((Array.isArray(channel) ? channel : [channel]).map((c) => [c.id, c])), logger },
         { pullCount: 50, pullWaitMs: 20, concurrency: 8, maxAttempts: 3, retryWindowMs: 10, ...overrides },
       );
     }
@@ -71,6 +90,60 @@ for (const factory of testDatabases()) {
       assert.equal(stored?.send_count, 1);
       assert.equal(stored?.dispatches[0]?.status, 'success');
       assert.match(stored!.body, /123456/);
+    });
+
+    test('a message is rendered when queued: the admin view shows it, and the worker sends it without rendering again', async () => {
+      const db = open();
+      const queue = new SqlCourierPersister(db.db, db.dialect);
+      const counting = countingRenderer();
+      const courier = new Courier({ queue, logger, abuseLimit: { maxPerWindow: 0, windowMs: 0 }, renderer: counting });
+      const m = await courier.queueEmail('grace@example.com', 'recovery_code_valid', { RecoveryCode: '654321', Identity: { traits: { email: 'grace@example.com' } } });
+      assert.equal(counting.calls, 1);
+      const queued = await queue.getMessage(m.id);
+      assert.equal(queued?.status, 'queued');
+      assert.notEqual(queued?.subject, '');
+      assert.match(queued!.body, /654321/);
+
+      const sms = await courier.queueSms('+15550100', 'recovery_code_valid', { RecoveryCode: '777888' });
+      assert.match((await queue.getMessage(sms.id))!.body, /777888/);
+
+      const channel = new RecordingChannel();
+      const smsChannel = new RecordingChannel('sms', 'sms');
+      assert.equal(await worker(db, [channel, smsChannel], {}, counting).drainOnce(), 2);
+      assert.equal(counting.calls, 2, 'the worker rendered nothing');
+      const email = channel.delivered.find((d) => d.id === m.id)!;
+      assert.equal(email.subject, queued!.subject);
+      assert.equal(email.bodyText, queued!.body);
+      assert.match(email.bodyHtml!, /654321/);
+      const text = smsChannel.delivered.find((d) => d.id === sms.id)!;
+      assert.match(text.bodyText, /777888/);
+      assert.equal(text.bodyHtml, undefined);
+      const sent = await queue.getMessage(m.id);
+      assert.equal(sent?.status, 'sent');
+      assert.equal(sent?.body, queued!.body);
+    });
+
+    test('a template that fails when queued leaves the message unrendered; the worker renders it or abandons it', async () => {
+      const db = open();
+      const queue = new SqlCourierPersister(db.db, db.dialect);
+      const courier = new Courier({ queue, logger, abuseLimit: { maxPerWindow: 0, windowMs: 0 }, renderer: createTemplateRenderer({ overridePath: '/nonexistent-template-dir' }) });
+      // No SMS template for recovery_valid exists: rendering fails when queued and again when sent.
+      const bad = await courier.queueSms('+15550101', 'recovery_valid', {});
+      const stored = await queue.getMessage(bad.id);
+      assert.equal(stored?.status, 'queued');
+      assert.equal(stored?.body, '');
+      // Queued without a renderer (as before rendering at enqueue): the worker renders and stores it.
+      const plain = await new Courier({ queue, logger, abuseLimit: { maxPerWindow: 0, windowMs: 0 } }).queueEmail('hopper@example.com', 'recovery_code_valid', { RecoveryCode: '135790' });
+      assert.equal((await queue.getMessage(plain.id))?.body, '');
+      const channel = new RecordingChannel();
+      await worker(db, [channel, new RecordingChannel('sms', 'sms')]).drainOnce();
+      const badAfter = await queue.getMessage(bad.id);
+      assert.equal(badAfter?.status, 'abandoned');
+      assert.equal(badAfter?.dispatches[0]?.error?.kind, 'template');
+      const plainAfter = await queue.getMessage(plain.id);
+      assert.equal(plainAfter?.status, 'sent');
+      assert.match(plainAfter!.body, /135790/);
+      assert.match(channel.delivered.find((d) => d.id === plain.id)!.bodyHtml!, /135790/);
     });
 
     test('failures are retried with backoff, then abandoned with the last error', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PostgresDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
@@ -17,8 +18,29 @@ export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: E
   // drops the broken client, so here it is only logged.
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));
+  // Statements read through fastRead are prepared once per connection under a name of their own.
+  // A migration that changes a table's columns invalidates them ("cached plan must not change
+  // result type", 0A000): the statement is then prepared again under a new name.
+  const statementNames = new Map<string, string>();
+  let generation = 0;
+  const nameOf = (text: string) => {
+    let n = statementNames.get(text);
+    if (!n) statementNames.set(text, (n = `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 16)}_${generation}`));
+    return n;
+  };
+  const fastRead = async (text: string, parameters: readonly unknown[], retried = false): Promise<unknown[]> => {
+    try {
+      return (await pool.query({ name: nameOf(text), text, values: parameters as unknown[] })).rows;
+    } catch (err) {
+      if (retried || (err as { code?: string } | null)?.code !== '0A000') throw err;
+      generation++;
+      statementNames.clear();
+      return fastRead(text, parameters, true);
+    }
+  };
   return {
     name: 'postgres',
+    fastRead,
     kysely: new PostgresDialect({ pool }),
     types: { uuid: 'uuid', timestamp: 'timestamptz', boolean: 'boolean', text: 'text' },
     supportsSkipLocked: true,

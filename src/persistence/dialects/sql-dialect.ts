@@ -33,9 +33,10 @@ export interface SqlDialect {
   /**
    * Runs a compiled read-only statement outside Kysely's connection handling, when the dialect has
    * a cheaper way (SQLite: a separate read connection, which WAL lets read committed data while the
-   * writer works). Undefined: use Kysely.
+   * writer works, with cached statements; PostgreSQL: a named statement, parsed and planned once per
+   * pooled connection). Undefined: use Kysely. Not for statements inside a transaction.
    */
-  readonly fastRead?: (sql: string, parameters: readonly unknown[]) => unknown[];
+  readonly fastRead?: (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]>;
   /** Releases what the dialect opened besides Kysely's pool. */
   close?(): void;
   /** Child rows as one JSON array column (each database spells JSON aggregation differently). */

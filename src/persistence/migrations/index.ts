@@ -10,6 +10,7 @@ import * as m0007 from './0007-web-hook-deliveries.js';
 import * as m0008 from './0008-security-throttle.js';
 import * as m0009 from './0009-courier-email-settings.js';
 import * as m0012 from './0012-session-token-exchanges.js';
+import * as m0013 from './0013-courier-rendered-html.js';
 import * as m0014 from './0014-second-factor-uses.js';
 
 interface MigrationModule {
@@ -19,7 +20,7 @@ interface MigrationModule {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
-export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0012, m0014];
+export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0012, m0013, m0014];
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
