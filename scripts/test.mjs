@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { build, isStale } from './build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const roots = ['test', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'))];
@@ -32,6 +33,9 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Test files run the TypeScript sources (the `tessera-source` export condition maps @tessera/* to
+// packages/*/src), but the suites that start bin/tessera.js run dist/, so it must be current.
+if (isStale()) await build({ clean: false });
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const testTimeout = process.env.TEST_TIMEOUT_MS ?? String(5 * 60_000);
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-test-run-'));
@@ -39,7 +43,7 @@ const notRunLog = join(scratch, 'not-run.jsonl');
 const result = spawnSync(
   process.execPath,
   [
-    '--import', 'tsx',
+    '--conditions=tessera-source', '--import', 'tsx',
     '--import', './test/testkit/file-timeout.mjs',
     '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeout}`, '--test-force-exit',
     ...files.map((f) => relative(root, join(root, f))),

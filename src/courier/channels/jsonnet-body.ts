@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 
-import { compile, JsonnetError, RuntimeError, WorkerEvaluationError } from '../../../packages/jsonnet/src/index.js';
-import type { JsonnetWorkerPool, JsonValue, Limits, Program } from '../../../packages/jsonnet/src/index.js';
+import { compile, JsonnetError, RuntimeError, WorkerEvaluationError } from '@tessera/jsonnet';
+import type { JsonnetWorkerPool, JsonValue, Limits, Program } from '@tessera/jsonnet';
 import { DeliveryError } from '../message.js';
 import { OutboundRequestError, privateGuardExempt, redactUrl } from './outbound-request.js';
 import type { OutboundRequester } from './outbound-request.js';

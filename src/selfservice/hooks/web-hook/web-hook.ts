@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
-import { RuntimeError } from '../../../../packages/jsonnet/src/index.js';
-import type { JsonValue } from '../../../../packages/jsonnet/src/index.js';
+import { RuntimeError } from '@tessera/jsonnet';
+import type { JsonValue } from '@tessera/jsonnet';
 import { JsonnetBodyTemplate } from '../../../courier/channels/jsonnet-body.js';
 import type { JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
 import { OutboundRequestError } from '../../../courier/channels/outbound-request.js';
