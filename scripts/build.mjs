@@ -40,6 +40,14 @@ function newestInput() {
   return newest;
 }
 
+/** Whether a package's dist/ is missing or older than one of its sources. */
+function packageStale(p) {
+  const built = join(root, p, 'dist', 'index.js');
+  if (!existsSync(built)) return true;
+  const inputs = [...files(join(root, p, 'src')), join(root, p, 'tsconfig.build.json'), join(root, p, 'package.json')];
+  return inputs.some((f) => statSync(f).mtimeMs > statSync(built).mtimeMs);
+}
+
 /** Whether dist/ and the packages' dist/ are missing or older than a source. */
 export function isStale() {
   if (!existsSync(stamp) || packages.some((p) => !existsSync(join(root, p, 'dist', 'index.js')))) return true;
@@ -94,7 +102,7 @@ export async function build({ clean }) {
   const started = Date.now();
   if (clean) for (const d of ['dist', ...packages.map((p) => `${p}/dist`)]) rmSync(join(root, d), { recursive: true, force: true });
   // Tessera's sources import the packages by name, so their declarations must exist first.
-  for (const p of packages) tsc(`${p}/tsconfig.build.json`);
+  for (const p of packages) if (clean || packageStale(p)) tsc(`${p}/tsconfig.build.json`);
   await transpileTessera();
   // Files read at run time relative to a module (templates) go beside the compiled module.
   for (const f of files(join(root, 'src'))) {
