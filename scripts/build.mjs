@@ -117,5 +117,16 @@ export async function build({ clean }) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const ifStale = process.argv.includes('--if-stale');
-  if (!ifStale || isStale()) await build({ clean: !ifStale });
+  let haveTypeScript = true;
+  try {
+    createRequire(join(root, 'package.json')).resolve('typescript');
+  } catch {
+    haveTypeScript = false;
+  }
+  if (ifStale && !haveTypeScript) {
+    // `npm ci --omit=dev` in a checkout still runs `prepare`; the install itself must not fail.
+    if (isStale()) console.error('not building: TypeScript (a dev dependency) is not installed; `npm install` with dev dependencies, then `npm run build`');
+  } else if (!ifStale || isStale()) {
+    await build({ clean: !ifStale });
+  }
 }

@@ -7,7 +7,8 @@
 # Time budget: a few minutes, because .ci/run also runs the whole suite (~12 min on 2 cores) and
 # CI must stay well under 20. So `npm test` here is narrowed to the suites that depend on things
 # outside the repository (they must report themselves as not run and pass) plus a handful of core
-# suites (the CLI, sign-up and sign-in over HTTP, the Jsonnet golden tests), not the whole suite again.
+# suites (the CLI on the compiled output, sign-up and sign-in over HTTP, the Jsonnet golden tests,
+# the engine packages' README examples), not the whole suite again.
 #   scripts/fresh-clone-check.sh            check HEAD
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -64,6 +65,8 @@ server_pid=""
   test/e2e/browser/ test/testkit/openapi.test.ts test/schema/text.test.ts test/text/catalogue.test.ts \
   packages/gotemplate/test/kratos.test.ts test/e2e/identities/schemas-health.test.ts \
   test/e2e/cli/cli.test.ts test/e2e/flows/native.test.ts packages/jsonnet/test/differential.test.ts \
+  test/packaging/readme-examples.test.ts \
+  test/packaging/readme-examples.test.ts \
   | tee "$work/test.log"
 grep -q "Did not run, because something outside the repository is missing" "$work/test.log" || {
   echo "fresh-clone check: npm test did not name the suites it could not run" >&2
