@@ -83,7 +83,14 @@ async function transpileTessera() {
     if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
     const rel = relative(join(root, 'src'), f);
     const out = join(root, 'dist', rel.replace(/\.ts$/, '.js'));
-    const { outputText, sourceMapText, diagnostics } = ts.transpileModule(readFileSync(f, 'utf8'), { compilerOptions, fileName: f, reportDiagnostics: true });
+    const source = readFileSync(f, 'utf8');
+    // dist/ holds src/ only; a relative import into packages/*/src would point at TypeScript there.
+    const intoPackages = /from\s+'(?:\.\.\/)+packages\/|import\(\s*'(?:\.\.\/)+packages\//.exec(source);
+    if (intoPackages) {
+      console.error(`${rel}: imports packages/ by relative path; import '@tessera/gotemplate' or '@tessera/jsonnet' by name`);
+      process.exit(1);
+    }
+    const { outputText, sourceMapText, diagnostics } = ts.transpileModule(source, { compilerOptions, fileName: f, reportDiagnostics: true });
     if (diagnostics?.length) {
       for (const d of diagnostics) console.error(`${rel}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
       process.exit(1);
