@@ -10,7 +10,9 @@ WORKDIR /src
 # Dependency manifests first, so the install layer is reused while only sources change.
 COPY package.json package-lock.json ./
 COPY packages/ packages/
-RUN npm ci --no-audit --no-fund
+# Without scripts, because `prepare` builds from sources not copied yet; better-sqlite3's own install
+# script (its native binary) is then run explicitly.
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json ./
 COPY bin/ bin/
 COPY src/ src/

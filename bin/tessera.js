@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the CLI straight from the TypeScript sources; tsx compiles on load and caches the result.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm run build`, or by `npm install` in a checkout through
+// `prepare`). `npm run dev` runs the TypeScript sources instead.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('tessera: dist/ is missing: run `npm run build` first (or `npm run dev` to run the TypeScript sources)');
+  process.exit(1);
+}
+await import(main.href);

@@ -30,7 +30,7 @@ let failed = 0;
 for (const file of files) {
   console.error(`\n=== bench/${file}`);
   const started = Date.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join('bench', file), ...passThrough], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--conditions=tessera-source', '--import', 'tsx', join('bench', file), ...passThrough], { cwd: root, stdio: 'inherit' });
   const status = result.status ?? 1;
   console.error(`=== bench/${file}: ${status === 0 ? 'done' : `FAILED (exit ${status}${result.signal ? `, ${result.signal}` : ''})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (status !== 0) failed++;

@@ -6,7 +6,15 @@
  */
 import type { Ajv } from 'ajv';
 import formatsPlugin from 'ajv-formats';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+
+// libphonenumber's metadata is large; it is loaded on the first phone number checked, not at start.
+const require = createRequire(import.meta.url);
+let phoneParser: typeof import('libphonenumber-js/max').parsePhoneNumberFromString | undefined;
+function parsePhoneNumberFromString(value: string) {
+  phoneParser ??= (require('libphonenumber-js/max') as typeof import('libphonenumber-js/max')).parsePhoneNumberFromString;
+  return phoneParser(value);
+}
 
 /** RFC 1034/1123 host name: dot-separated labels of letters, digits and hyphens. */
 export function isHostname(value: string): boolean {

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { Program } from '../../packages/jsonnet/src/index.js';
+import type { Program } from '@tessera/jsonnet';
 import { badRequest } from '../errors/kratos-error.js';
 import type { TokenizerTemplateConfig } from '../config/types.js';
 import { parseDuration } from '../lib/duration.js';
@@ -43,7 +43,7 @@ interface SigningKey {
 
 // The JOSE and Jsonnet libraries are loaded on first use: most deployments configure no template.
 const jose = () => import('jose');
-const jsonnet = () => import('../../packages/jsonnet/src/index.js');
+const jsonnet = () => import('@tessera/jsonnet');
 
 /** A template whose JWKS or mapper cannot be used: a configuration problem, reported at start. */
 export class TokenizerTemplateError extends Error {}

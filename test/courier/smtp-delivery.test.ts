@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { testDatabases, type TestDatabase } from '../testkit/databases.js';
+import { sqliteDatabase, type TestDatabase } from '../testkit/databases.js';
 import { startTestServer, type TestServer } from '../testkit/server.js';
 import { TestMailbox, codeIn, mailboxConfig, runCourier } from '../testkit/mailbox.js';
 
@@ -12,7 +12,7 @@ describe('courier delivery through a real SMTP server', () => {
 
   before(async () => {
     mailbox = await new TestMailbox().start();
-    db = await testDatabases()[0]!.create();
+    db = await sqliteDatabase().create();
     // A short retry window, so the outage test's retry comes within seconds (the default spreads retries over an hour).
     s = await startTestServer({ dsn: db.dsn, config: { ...mailboxConfig(mailbox), tessera: { courier: { retry_window: '2s' } } } });
     stopCourier = runCourier(s);

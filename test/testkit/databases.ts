@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createConnection } from 'mysql2/promise';
+import { notRun } from './outside.js';
 
 /** A database created for one test file and dropped after it. */
 export interface TestDatabase {
@@ -76,11 +77,19 @@ function mysql(base: string): DatabaseFactory {
 
 /**
  * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_DSN / TEST_MYSQL_DSN name a server
- * on which the tests may create and drop databases.
+ * on which the tests may create and drop databases. A missing one is reported as not run (and fails
+ * the run under CI=true, see outside.ts).
  */
 export function testDatabases(): DatabaseFactory[] {
   const out = [sqlite()];
   if (process.env.TEST_POSTGRES_DSN) out.push(postgres(process.env.TEST_POSTGRES_DSN));
+  else notRun('PostgreSQL', 'TEST_POSTGRES_DSN is not set', 'the PostgreSQL variants');
   if (process.env.TEST_MYSQL_DSN) out.push(mysql(process.env.TEST_MYSQL_DSN));
+  else notRun('MySQL', 'TEST_MYSQL_DSN is not set', 'the MySQL variants');
   return out;
+}
+
+/** SQLite only, for suites whose subject does not depend on the database flavour. */
+export function sqliteDatabase(): DatabaseFactory {
+  return sqlite();
 }

@@ -12,6 +12,10 @@ import {
   operationFor,
   schemaFor,
 } from './openapi.js';
+import { skipWithoutKratosReference } from './reference.js';
+
+// The first, second and fourth groups check Kratos's own api.json; the third builds its documents inline.
+const skip = skipWithoutKratosReference('api.json', "the tests against Kratos's api.json");
 
 const ID = '6c1a0d5e-7b9f-4a2c-9d3e-1f2a3b4c5d6e';
 const NOW = '2026-11-23T11:00:00.123456Z';
@@ -125,7 +129,7 @@ function failureOf(fn: () => void): string {
   return message ?? '';
 }
 
-describe('assertMatchesApi on the Kratos spec', () => {
+describe('assertMatchesApi on the Kratos spec', { skip }, () => {
   it('accepts a valid identity for GET /admin/identities/{id} 200, full URL with query', () => {
     assertMatchesApi({
       method: 'GET',
@@ -339,7 +343,7 @@ describe('assertMatchesApi on the Kratos spec', () => {
   });
 });
 
-describe('schemaFor / assertMatchesSchema', () => {
+describe('schemaFor / assertMatchesSchema', { skip }, () => {
   it('returns a cached Ajv validate function by name or by $ref', () => {
     const validate = schemaFor('identity');
     assert.equal(validate(identity()), true);
@@ -446,7 +450,7 @@ describe('ApiContract on other OpenAPI 3.0 documents', () => {
   });
 });
 
-describe('assertFetchMatchesApi over HTTP', () => {
+describe('assertFetchMatchesApi over HTTP', { skip }, () => {
   let server: Server;
   let base: string;
 

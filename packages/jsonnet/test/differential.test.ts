@@ -1,60 +1,45 @@
 // The same programs through this interpreter and through the reference C++ implementation
-// (the @hanazuki/node-jsonnet addon, jsonnet 0.20): identical output, or both fail.
+// (jsonnet 0.20): identical output, or both fail. The reference's answers are stored in
+// golden/reference.json (regenerate with `npm run golden:jsonnet`), so the test needs no native build.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { evaluateSnippet } from '../src/index.js';
 import { generated, handWritten } from './corpus.js';
+import { GOLDEN_COUNT, claims, ctx, goldenPath, type GoldenCase, type GoldenFile } from './reference-inputs.js';
 
-const require = createRequire(import.meta.url);
-interface NativeJsonnet {
-  extCode(k: string, v: string): NativeJsonnet;
-  tlaCode(k: string, v: string): NativeJsonnet;
-  evaluateSnippet(code: string): Promise<string>;
-}
-const { Jsonnet } = require('@hanazuki/node-jsonnet') as { Jsonnet: new () => NativeJsonnet };
+const golden = JSON.parse(readFileSync(goldenPath, 'utf8')) as GoldenFile;
+const byCode = new Map(golden.cases.map((c) => [c.code, c]));
 
-const ctx = JSON.stringify({
-  recipient: '+15551234567',
-  body: 'Your code is 123456 — valid for 15 minutes.',
-  identity: { id: 'f2c0c4d5-1a2b-4c3d-9e8f-001122334455', traits: { email: 'user@example.com' } },
-  flow: { type: 'browser' },
-  request_headers: { 'User-Agent': ['test'], Accept: ['*/*'] },
-  template_data: { identity: { traits: { email: 'user@example.com' } }, recovery_code: '987654' },
-});
-const claims = JSON.stringify({ sub: '123', email: 'gh@example.com', email_verified: true, given_name: 'Grace', family_name: 'Hopper' });
-
-async function compare(code: string): Promise<string | null> {
-  const ref = new Jsonnet().extCode('ctx', ctx).extCode('claims', claims).tlaCode('ctx', ctx);
-  let expected: string | Error;
-  try {
-    expected = await ref.evaluateSnippet(code);
-  } catch (e) {
-    expected = e as Error;
-  }
+function compare(expected: GoldenCase): string | null {
+  const { code } = expected;
   let actual: string | Error;
   try {
     actual = evaluateSnippet(code, { extCode: { ctx, claims }, tlaCode: { ctx } });
   } catch (e) {
     actual = e as Error;
   }
-  if (typeof expected === 'string') {
-    if (actual === expected) return null;
-    return `${code}\n  reference: ${JSON.stringify(expected).slice(0, 400)}\n  ours:      ${typeof actual === 'string' ? JSON.stringify(actual).slice(0, 400) : actual.message}`;
+  if (expected.output !== undefined) {
+    if (actual === expected.output) return null;
+    return `${code}\n  reference: ${JSON.stringify(expected.output).slice(0, 400)}\n  ours:      ${typeof actual === 'string' ? JSON.stringify(actual).slice(0, 400) : actual.message}`;
   }
   if (actual instanceof Error) return null;
-  return `${code}\n  reference failed: ${expected.message.split('\n')[0]}\n  ours: ${JSON.stringify(actual).slice(0, 400)}`;
+  return `${code}\n  reference failed: ${expected.error}\n  ours: ${JSON.stringify(actual).slice(0, 400)}`;
 }
 
-async function run(programs: string[]): Promise<void> {
-  const failures: string[] = [];
-  for (const p of programs) {
-    const f = await compare(p);
-    if (f) failures.push(f);
-  }
-  assert.equal(failures.length, 0, `${failures.length} of ${programs.length} differ:\n\n${failures.join('\n\n')}`);
+function run(programs: string[]): void {
+  const missing = programs.filter((p) => !byCode.has(p));
+  assert.equal(missing.length, 0, `${missing.length} programs have no reference answer; run \`npm run golden:jsonnet\`:\n${missing.slice(0, 5).join('\n')}`);
+  const failures = programs.map((p) => compare(byCode.get(p)!)).filter((f) => f !== null);
+  assert.equal(failures.length, 0, `${failures.length} of ${programs.length} differ from ${golden.reference}:\n\n${failures.join('\n\n')}`);
 }
 
+test('the golden file holds exactly the current corpus', () => {
+  const corpus = new Set([...handWritten, ...generated(GOLDEN_COUNT)]);
+  assert.equal(golden.cases.length, corpus.size, 'run `npm run golden:jsonnet` after changing corpus.ts');
+  assert.ok(golden.cases.every((c) => corpus.has(c.code)), 'stale golden cases; run `npm run golden:jsonnet`');
+  assert.ok(golden.cases.filter((c) => c.output !== undefined).length > golden.cases.length / 2, 'most reference answers are outputs, not failures');
+});
 test(`Kratos-style and hand-written programs match the reference (${handWritten.length})`, () => run(handWritten));
-const corpus = generated(400);
+const corpus = generated(GOLDEN_COUNT);
 test(`generated programs match the reference (${corpus.length})`, () => run(corpus));

@@ -1,6 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 
-import type { JsonnetWorkerPool, JsonValue } from '../../../packages/jsonnet/src/index.js';
+import type { JsonnetWorkerPool, JsonValue } from '@tessera/jsonnet';
 import type { HttpAuthConfig } from '../../config/types.js';
 import type { Channel } from '../channel.js';
 import { DeliveryError } from '../message.js';

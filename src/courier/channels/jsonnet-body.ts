@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 
-import { compile, JsonnetError, RuntimeError, WorkerEvaluationError } from '../../../packages/jsonnet/src/index.js';
-import type { JsonnetWorkerPool, JsonValue, Limits, Program } from '../../../packages/jsonnet/src/index.js';
+// The interpreter is loaded with the first template, not at start: most servers never use one.
+let interpreter: Promise<typeof import('@tessera/jsonnet')> | undefined;
+const jsonnet = () => (interpreter ??= import('@tessera/jsonnet'));
+import type { JsonnetWorkerPool, JsonValue, Limits, Program } from '@tessera/jsonnet';
 import { DeliveryError } from '../message.js';
 import { OutboundRequestError, privateGuardExempt, redactUrl } from './outbound-request.js';
 import type { OutboundRequester } from './outbound-request.js';
@@ -57,6 +59,7 @@ export class JsonnetBodyTemplate {
    */
   async render(ctx: Record<string, unknown>, name = 'ctx'): Promise<JsonValue> {
     const loaded = await this.load();
+    const { JsonnetError, RuntimeError, WorkerEvaluationError } = await jsonnet();
     if (loaded.staticError !== null) {
       throw new DeliveryError(`request body template ${this.describe()}: ${loaded.staticError.message}`, { permanent: true, cause: loaded.staticError });
     }
@@ -86,8 +89,8 @@ export class JsonnetBodyTemplate {
   /** Loads and parses the template once; a failed load (file missing, server down) is retried next time. */
   load(): Promise<Loaded> {
     if (this.loading === null) {
-      this.loading = this.fetchSource().then(
-        ({ source, filename }) => {
+      this.loading = Promise.all([this.fetchSource(), jsonnet()]).then(
+        ([{ source, filename }, { compile, JsonnetError }]) => {
           try {
             return { source, filename, program: compile(source, filename), staticError: null };
           } catch (err) {

@@ -3,9 +3,13 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, createSecureContext, rootCertificates } from 'node:tls';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { domainToASCII } from 'node:url';
-import { createTransport } from 'nodemailer';
+import { createRequire } from 'node:module';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { SendMailOptions, SentMessageInfo } from 'nodemailer/lib/mailer';
+
+// nodemailer is loaded when an SMTP channel is built, not by every process that imports the courier.
+const require = createRequire(import.meta.url);
+const nodemailer = () => require('nodemailer') as typeof import('nodemailer');
 import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 import type { SmtpConfig } from '../../config/types.js';
 import type { Channel } from '../channel.js';
@@ -228,7 +232,7 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
   if (!isIP(settings.serverName)) connection.servername = settings.serverName;
   const auth: { user: string; pass: string } | undefined = settings.user ? { user: settings.user, pass: settings.password } : undefined;
 
-  const pooled = createTransport({
+  const pooled = nodemailer().createTransport({
     ...connection,
     pool: true,
     maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
@@ -238,7 +242,7 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
     auth,
   });
   const utf8Transport = createSmtpUtf8Transport({ connection, auth });
-  const utf8 = createTransport(utf8Transport);
+  const utf8 = nodemailer().createTransport(utf8Transport);
   for (const mailer of [pooled, utf8]) {
     mailer.on('error', (err: Error) => logger?.warn({ error: scrub(err.message, secrets) }, 'courier: smtp transport error'));
   }
@@ -304,7 +308,7 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
 
     async verify(): Promise<void> {
       // A connection of its own (never one from the pool): connect, EHLO, STARTTLS, AUTH, QUIT.
-      const probe = createTransport({ ...connection, auth });
+      const probe = nodemailer().createTransport({ ...connection, auth });
       try {
         await probe.verify();
       } catch (err) {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { newHTMLTemplate, newTemplate, sprigHermeticFuncMap, type FuncMap, type Template } from '../../../packages/gotemplate/src/index.js';
+import { newHTMLTemplate, newTemplate, sprigHermeticFuncMap, type FuncMap, type Template } from '@tessera/gotemplate';
 import type { CourierConfig } from '../../config/types.js';
 import type { TemplateData, TemplateType } from '../message.js';
 import { TEMPLATE_TYPES } from '../message.js';

@@ -1,9 +1,13 @@
-import { createPool } from 'mysql2';
+import { createRequire } from 'node:module';
 import { MysqlDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
 import { jsonChildrenWith, type SqlDialect } from './sql-dialect.js';
 
+// Loaded when a MySQL DSN is opened, not at every start (a SQLite server never needs it).
+const require = createRequire(import.meta.url);
+
 export function createMysqlDialect(dsn: ParsedDsn, onConnectionError: (err: Error) => void = () => {}): SqlDialect {
+  const { createPool } = require('mysql2') as typeof import('mysql2');
   const pool = createPool({
     uri: dsn.url,
     connectionLimit: dsn.pool.maxConnections,

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import { createRequire } from 'node:module';
 import { PostgresDialect, sql } from 'kysely';
 import type { ParsedDsn } from '../dsn.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { jsonChildrenWith } from './sql-dialect.js';
 
+// Loaded when a PostgreSQL DSN is opened, not at every start (a SQLite server never needs it).
+const require = createRequire(import.meta.url);
+
 export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: Error) => void = () => {}): SqlDialect {
+  const pg = require('pg') as typeof import('pg');
   const pool = new pg.Pool({
     connectionString: dsn.url,
     max: dsn.pool.maxConnections,

@@ -1,16 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../testkit/server.js';
+import { notRun } from '../../testkit/outside.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const ARTIFACTS = join(root, 'artifacts', 'browser');
 
 /** Debian's Chromium, as the machine's packages install it; never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** `false` when Chromium is there; otherwise the recorded reason the browser suites did not run. */
+export function skipWithoutChromium(): string | false {
+  if (existsSync(CHROMIUM)) return false;
+  return notRun('Chromium', `${CHROMIUM} not found; install Debian's chromium or set CHROMIUM_PATH`);
+}
 
 export interface DevServer {
   publicUrl: string;

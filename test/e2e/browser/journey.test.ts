@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
+import { launchBrowser, shot, skipWithoutChromium, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
 
 const EMAIL = 'ada@example.com';
 const FIRST_PASSWORD = 'correct horse battery staple 1815';
@@ -16,7 +16,7 @@ const RECOVERED_PASSWORD = 'notes on the sketch of the engine';
  * password, recover with an emailed code, revoke a session; plus inline errors, a CSRF failure and
  * an expired flow. Screenshots of every page land in artifacts/browser/.
  */
-describe('the built-in UI in a real browser', () => {
+describe('the built-in UI in a real browser', { skip: skipWithoutChromium() }, () => {
   let server: DevServer;
   let browser: Browser;
   let context: BrowserContext;

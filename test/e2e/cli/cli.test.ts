@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
+import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
 import { fixture, freePort, waitForUrl } from '../../testkit/server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,7 +25,7 @@ describe('tessera CLI', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
-    db = await testDatabases()[0]!.create();
+    db = await sqliteDatabase().create();
     ports = { public: await freePort(), admin: await freePort() };
     configFile = join(dir, 'tessera.yml');
     writeFileSync(

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
+import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
 import { assertFetchMatchesApi } from '../../testkit/openapi.js';
 import { fixture, freePort } from '../../testkit/server.js';
 
@@ -113,7 +113,7 @@ describe('Kratos-style start-up', () => {
   describe('migrate sql -e', () => {
     let db: TestDatabase;
     before(async () => {
-      db = await testDatabases()[0]!.create();
+      db = await sqliteDatabase().create();
     });
     after(async () => {
       await db?.drop();

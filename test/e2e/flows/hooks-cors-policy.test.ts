@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
+import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { messageIds } from '../../testkit/browser.js';
 
@@ -24,7 +24,7 @@ describe('login hooks, CORS and the breached-password check', () => {
     });
     await new Promise<void>((r) => pwned.listen(0, '127.0.0.1', r));
     const port = (pwned.address() as { port: number }).port;
-    db = await testDatabases()[0]!.create();
+    db = await sqliteDatabase().create();
     s = await startTestServer({
       dsn: db.dsn,
       config: {

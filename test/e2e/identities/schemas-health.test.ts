@@ -1,10 +1,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
+import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 
 // Schemas and operations endpoints do not depend on the database flavour beyond readiness; SQLite suffices.
-const factory = testDatabases()[0]!;
+const factory = sqliteDatabase();
 
 describe('schemas, health and version endpoints', () => {
   let db: TestDatabase;

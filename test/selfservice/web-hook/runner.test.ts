@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
+import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
 import { assertMatchesSchema } from '../../testkit/openapi.js';
 import { Database } from '../../../src/persistence/database.js';
 import { SqlWebHookDeliveryPersister } from '../../../src/persistence/web-hook-delivery-persister.js';
@@ -35,7 +35,7 @@ describe('web hook runner (blocking calls)', () => {
   const peer = new Peer();
 
   before(async () => {
-    tdb = await testDatabases()[0]!.create();
+    tdb = await sqliteDatabase().create();
     db = new Database(tdb.dsn);
     await db.migrate();
     queue = new SqlWebHookDeliveryPersister(db.db, db.dialect);

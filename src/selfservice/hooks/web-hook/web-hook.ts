@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
-import { RuntimeError } from '../../../../packages/jsonnet/src/index.js';
-import type { JsonValue } from '../../../../packages/jsonnet/src/index.js';
+import type { JsonValue } from '@tessera/jsonnet';
 import { JsonnetBodyTemplate } from '../../../courier/channels/jsonnet-body.js';
 import type { JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
 import { OutboundRequestError } from '../../../courier/channels/outbound-request.js';
@@ -114,7 +113,8 @@ class CancelRequested extends Error {}
 /** Whether a template failure is `error "cancel"`. */
 function isCancel(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof RuntimeError && e.rawMessage === 'cancel') return true;
+    // By name: the interpreter is loaded lazily with the first template (jsonnet-body.ts).
+    if (e.name === 'RuntimeError' && (e as Error & { rawMessage?: unknown }).rawMessage === 'cancel') return true;
   }
   return false;
 }
