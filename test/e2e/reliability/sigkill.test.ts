@@ -20,7 +20,7 @@ const bin = join(root, 'bin/tessera.js');
 const PASSWORD = 'a sufficiently long passphrase 42';
 
 for (const factory of testDatabases()) {
-  describe(`SIGKILL mid-write (${factory.name})`, () => {
+  describe(`server ends, SIGTERM and SIGKILL (${factory.name})`, () => {
     let dir: string;
     let tdb: TestDatabase;
     let db: Database;
