@@ -1,6 +1,8 @@
 /**
  * Runs `round` over and over: at once again while it finds work, after `waitMs` when it finds none
- * (or `wake()` is called). A failing round is reported and retried after the pause. Queue workers
+ * (or `wake()` is called). A failing round (the database is away) is reported once and retried
+ * after pauses that grow to 30 s while it keeps failing, so an outage neither floods the log nor
+ * hammers the database; the loop resumes by itself. Queue workers
  * (web hook deliveries; the courier's worker has the same shape) are built on it.
  */
 export class PollLoop {
@@ -34,16 +36,20 @@ export class PollLoop {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       let handled = 0;
       try {
         handled = await this.round();
+        failures = 0;
       } catch (err) {
-        this.onError(err);
+        if (failures === 0) this.onError(err);
+        failures += 1;
       }
       if (handled === 0 && this.running) {
+        const waitMs = failures === 0 ? this.waitMs : Math.min(30_000, Math.max(this.waitMs, 250 * 2 ** Math.min(failures, 7)));
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.waitMs);
+          const t = setTimeout(resolve, waitMs);
           this.wakeUp = () => {
             clearTimeout(t);
             resolve();
