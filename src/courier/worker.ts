@@ -80,9 +80,7 @@ export class CourierWorker {
     this.loop = new PollLoop(
       () => this.drainOnce(),
       this.opts.pullWaitMs,
-      (err, failedRounds) => {
-        if (failedRounds === 1) this.deps.logger.error({ err }, 'courier: could not claim messages; pausing until the database answers');
-      },
+      (err) => this.deps.logger.error({ err }, 'courier: could not claim messages; pausing until the database answers'),
       (failedRounds) => this.deps.logger.info({ failed_rounds: failedRounds }, 'courier: the queue is reachable again, resuming'),
     );
   }

@@ -1,22 +1,20 @@
 /**
  * Runs `round` over and over: at once again while it finds work, after `waitMs` when it finds none
- * (or `wake()` is called). A failing round is reported and retried after the pause. Queue workers
- * (web hook deliveries, the courier) are built on it.
+ * (or `wake()` is called). A failing round (the database is away) is reported once and retried
+ * after pauses that grow to 30 s while it keeps failing, so an outage neither floods the log nor
+ * hammers the database; the loop resumes by itself. Queue workers
+ * (web hook deliveries; the courier's worker has the same shape) are built on it.
  */
 export class PollLoop {
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
 
-  /**
-   * `onError` hears of each failed round with how many failed in a row (so a caller can say it once);
-   * `onRecover` of the first good round after failures. While rounds fail (the database is away)
-   * the pause grows, up to 30 s, so an outage is not met with a round every `waitMs`.
-   */
+  /** `onError` hears of the first failed round of an outage; `onRecover` of the first good round after it. */
   constructor(
     private readonly round: () => Promise<number>,
     private readonly waitMs: number,
-    private readonly onError: (err: unknown, failedRounds: number) => void,
+    private readonly onError: (err: unknown) => void,
     private readonly onRecover: (failedRounds: number) => void = () => {},
   ) {}
 
@@ -49,7 +47,7 @@ export class PollLoop {
         failedRounds = 0;
       } catch (err) {
         failedRounds += 1;
-        this.onError(err, failedRounds);
+        if (failedRounds === 1) this.onError(err);
       }
       if (handled === 0 && this.running) {
         const waitMs = failedRounds === 0 ? this.waitMs : Math.min(30_000, Math.max(this.waitMs, 250 * 2 ** Math.min(failedRounds, 7)));

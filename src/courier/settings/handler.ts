@@ -4,6 +4,7 @@ import { readAdminSend } from '../admin-send.js';
 import type { Courier } from '../courier.js';
 import { messageToJson } from '../handler.js';
 import type { QueuedMessage } from '../queue.js';
+import { addUtf8JsonParser } from '../../http/kit/storable-input.js';
 import { redactedView, type EmailSettingsService, type EmailSettingsView } from './email-settings.js';
 
 // Admin API for the outbound email service (admin port only):
@@ -34,7 +35,7 @@ export function registerEmailAdminRoutes(parent: FastifyInstance, deps: EmailAdm
 function routes(app: FastifyInstance, deps: EmailAdminDeps): void {
   const s = deps.settings;
   // PATCH bodies are JSON Patch documents, sent as such.
-  app.addContentTypeParser('application/json-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  addUtf8JsonParser(app, 'application/json-patch+json');
 
   const get = async () => answer(await s.view());
   const put = async (req: FastifyRequest) => {

@@ -68,13 +68,8 @@ function refuse(what: string, reason: string): KratosError {
  * a lone surrogate. Register before the routes and after @fastify/formbody.
  */
 export function installStorableInputCheck(app: FastifyInstance): void {
-  const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const buf = body as Buffer;
-    if (!isUtf8(buf)) return done(refuse('body', 'is not valid UTF-8'), undefined);
-    json(req, buf.toString('utf8'), done);
-  });
+  addUtf8JsonParser(app, 'application/json');
   if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
     app.removeContentTypeParser('application/x-www-form-urlencoded');
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
@@ -90,6 +85,16 @@ export function installStorableInputCheck(app: FastifyInstance): void {
     const found = findUnstorable(req.query, 'query') ?? findUnstorable(req.params, 'path') ?? findUnstorable(req.body, 'body');
     if (found) return done(refuse(`field ${found.where}`, found.reason));
     done();
+  });
+}
+
+/** Parses a JSON media type (`application/json-patch+json`, ...) as Fastify does, after checking its bytes are UTF-8. */
+export function addUtf8JsonParser(app: FastifyInstance, contentType: string): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(contentType, { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    if (!isUtf8(buf)) return done(refuse('body', 'is not valid UTF-8'), undefined);
+    json(req, buf.toString('utf8'), done);
   });
 }
 

@@ -20,7 +20,7 @@ const bin = join(root, 'bin/tessera.js');
 const PASSWORD = 'a sufficiently long passphrase 42';
 
 for (const factory of testDatabases()) {
-  describe(`SIGKILL mid-write (${factory.name})`, () => {
+  describe(`server ends, SIGTERM and SIGKILL (${factory.name})`, () => {
     let dir: string;
     let tdb: TestDatabase;
     let db: Database;
@@ -73,7 +73,7 @@ for (const factory of testDatabases()) {
 
     test('SIGTERM lets the requests in flight finish, then exits 0', { timeout: 120_000 }, async () => {
       // Hashing slow enough that the sign-ups are still being worked on when the signal comes.
-      const server = await serve('memory: 32MB, iterations: 4, parallelism: 1');
+      const server = await serve('memory: 48MB, iterations: 10, parallelism: 1');
       const actions: string[] = [];
       for (let i = 0; i < 8; i++) {
         const flow = (await (await fetch(`${server.publicUrl}self-service/registration/api`, { headers: { accept: 'application/json' } })).json()) as { ui: { action: string } };
@@ -98,6 +98,8 @@ for (const factory of testDatabases()) {
           }),
       );
       await allSent;
+      // Long enough for the server to read the requests, short of the hashing they start.
+      await new Promise((r) => setTimeout(r, 150));
       const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
       server.child.kill('SIGTERM');
       const statuses = await Promise.all(answers);
