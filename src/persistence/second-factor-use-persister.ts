@@ -33,6 +33,10 @@ export class SqlSecondFactorUsePersister implements SecondFactorUses {
     return this.insert(identityId, 'lookup_secret', digest, now);
   }
 
+  spendWebAuthnChallenge(identityId: string, challenge: string, now: Date): Promise<boolean> {
+    return this.insert(identityId, 'webauthn', challenge, now);
+  }
+
   /** The primary key decides between concurrent spenders: only one insert succeeds. */
   private async insert(identityId: string, type: string, key: string, now: Date): Promise<boolean> {
     try {
