@@ -240,5 +240,17 @@ for (const factory of testDatabases()) {
       const token = await passwordLogin(u.addr);
       assert.equal((await s.publicApi.get('/sessions/whoami', auth(token))).status, 200);
     });
+
+    test('admin API: DELETE /admin/identities/{id}/credentials/webauthn removes the second-factor keys', async () => {
+      const u = await apiUser('admin-delete');
+      assert.equal((await register(u.token, new SoftAuthenticator('ES256', RP_ID, ORIGIN))).res.status, 200);
+      const token = await passwordLogin(u.addr);
+      assert.equal((await s.publicApi.get('/sessions/whoami', auth(token))).status, 403);
+      const del = await s.adminApi.delete(`/admin/identities/${u.id}/credentials/webauthn`);
+      assert.equal(del.status, 204);
+      assert.equal((await s.adminApi.get(`/admin/identities/${u.id}?include_credential=webauthn`)).body.credentials.webauthn, undefined);
+      assert.equal((await s.publicApi.get('/sessions/whoami', auth(token))).status, 200, 'no second factor left to require');
+      assert.equal((await s.adminApi.delete(`/admin/identities/${u.id}/credentials/webauthn`)).status, 404);
+    });
   });
 }
