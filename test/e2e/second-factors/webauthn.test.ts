@@ -252,5 +252,18 @@ for (const factory of testDatabases()) {
       assert.equal((await s.publicApi.get('/sessions/whoami', auth(token))).status, 200, 'no second factor left to require');
       assert.equal((await s.adminApi.delete(`/admin/identities/${u.id}/credentials/webauthn`)).status, 404);
     });
+
+    test('answered challenges are remembered 30 days, then pruned', async () => {
+      const u = await apiUser('prune');
+      const uses = s.registry.persister.secondFactorUses;
+      const now = Date.now();
+      const day = 24 * 3600_000;
+      assert.equal(await uses.spendWebAuthnChallenge(u.id, 'old', new Date(now - 31 * day)), true);
+      assert.equal(await uses.spendWebAuthnChallenge(u.id, 'recent', new Date(now - 29 * day)), true);
+      assert.equal(await uses.spendWebAuthnChallenge(u.id, 'recent', new Date(now - 29 * day)), false, 'a replay');
+      assert.equal(await uses.spendWebAuthnChallenge(u.id, 'new', new Date(now)), true);
+      assert.equal(await uses.spendWebAuthnChallenge(u.id, 'recent', new Date(now)), false, 'still remembered');
+      assert.equal(await uses.spendWebAuthnChallenge(u.id, 'old', new Date(now)), true, 'pruned');
+    });
   });
 }
