@@ -13,6 +13,8 @@ export interface Tamper {
   /** Overrides the signature counter the authenticator reports (and keeps). */
   counter?: number;
   userVerified?: boolean;
+  /** The user handle the authenticator returns with an assertion (none unless given). */
+  userHandle?: Buffer;
 }
 
 /**
@@ -73,7 +75,7 @@ export class SoftAuthenticator {
       id: b64url(this.credentialId),
       rawId: b64url(this.credentialId),
       type: 'public-key',
-      response: { authenticatorData: b64url(authData), clientDataJSON: b64url(clientDataJSON), signature: b64url(signature), userHandle: '' },
+      response: { authenticatorData: b64url(authData), clientDataJSON: b64url(clientDataJSON), signature: b64url(signature), userHandle: t.userHandle ? b64url(t.userHandle) : '' },
     };
   }
 

@@ -29,6 +29,8 @@ for (const factory of testDatabases()) {
       s = await startTestServer({
         dsn: db.dsn,
         config: {
+          // The refusal test makes many wrong guesses on one account: no delay or lockout gets in its way.
+          tessera: { brute_force: { login: { delay_after: 100, lockout_after: 100 } } },
           selfservice: {
             methods: {
               password: { config: { haveibeenpwned_enabled: false } },
@@ -198,11 +200,17 @@ for (const factory of testDatabases()) {
       assert.equal(unknownKey.status, 400);
       const garbage = await post(flow1, { webauthn_login: '{"not":"a credential"}' });
       assert.equal(garbage.status, 400);
+      const notString = await post(flow1, { webauthn_login: { id: 'x' } });
+      assert.equal(notString.status, 400);
+      const otherUser = await post(flow1, { webauthn_login: JSON.stringify(key.assert(options(flow1, 'webauthn_login_trigger'), { userHandle: Buffer.alloc(16, 7) })) });
+      assert.equal(otherUser.status, 400, 'a user handle of another account');
+      assert.deepEqual(messageIds(otherUser.body), [WRONG_VERIFIER]);
+      const ownHandle = Buffer.from(u.id.replace(/-/g, ''), 'hex');
       assert.equal((await s.publicApi.get('/sessions/whoami', auth(token))).status, 403, 'nothing above stepped the session up');
 
       // The same valid assertion sent twice at once: exactly one is accepted.
       const flow3 = await aal2Flow(token);
-      const assertion = JSON.stringify(key.assert(options(flow3, 'webauthn_login_trigger'), { counter: 10 }));
+      const assertion = JSON.stringify(key.assert(options(flow3, 'webauthn_login_trigger'), { counter: 10, userHandle: ownHandle }));
       const both = await Promise.all([post(flow3, { webauthn_login: assertion }), post(flow3, { webauthn_login: assertion })]);
       assert.deepEqual(both.map((r) => r.status).sort(), [200, 400], JSON.stringify(both.map((r) => r.body)));
       assert.equal((await storedKeys(u.id)).config.credentials[0]!.authenticator.sign_count, 10);

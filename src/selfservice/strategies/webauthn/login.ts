@@ -70,6 +70,10 @@ export class WebAuthnLoginStrategy implements LoginMethod {
     if (!attempt.admitted) throw wrong();
     const key = keys.find((k) => k.id === base64urlToStd(response.rawId));
     if (!key) throw wrong();
+    // An authenticator that names a user must name this one (a key made for another account is refused).
+    const handle = response.response.userHandle;
+    const stored = identity.credentials.webauthn?.config.user_handle;
+    if (handle && typeof stored === 'string' && base64urlToStd(handle) !== stored) throw wrong();
     const info = await verifyAuthentication(this.deps.relyingParty(), response, challenge, key, false);
     if (!info) throw wrong();
     const now = this.now();
