@@ -26,8 +26,20 @@ export interface RelyingParty {
 
 export function relyingParty(rp: WebAuthnRpConfig, publicBaseUrl: URL): RelyingParty {
   const configured = rp.origins && rp.origins.length > 0 ? rp.origins : rp.origin ? [rp.origin] : [publicBaseUrl.origin];
-  // A configured origin may carry a path or trailing slash; browsers report the bare origin.
-  return { id: rp.id, name: rp.display_name, origins: configured.map((o) => new URL(o).origin) };
+  return { id: rp.id, name: rp.display_name, origins: configured.map(asOrigin) };
+}
+
+/**
+ * A configured web origin may carry a path or trailing slash, but browsers report the bare origin.
+ * Other schemes (an Android app's `android:apk-key-hash:...`) have no web origin and are compared as written.
+ */
+function asOrigin(configured: string): string {
+  try {
+    const origin = new URL(configured).origin;
+    return origin === 'null' ? configured : origin;
+  } catch {
+    return configured;
+  }
 }
 
 /**
