@@ -207,6 +207,14 @@ for (const factory of testDatabases()) {
       assert.deepEqual(messageIds(otherUser.body), [WRONG_VERIFIER]);
       const ownHandle = Buffer.from(u.id.replace(/-/g, ''), 'hex');
       assert.equal((await s.publicApi.get('/sessions/whoami', auth(token))).status, 403, 'nothing above stepped the session up');
+      // Wrong answers count on the account's second-factor counter (under the identity id), which the lockout admin API shows and clears.
+      const lock = await s.adminApi.get(`/admin/identities/${u.id}/lockout`, { unchecked: true });
+      assert.equal(lock.status, 200);
+      const counter = (lock.body.identifiers as Array<{ identifier: string; failures: number }>).find((i) => i.identifier === u.id);
+      assert.ok(counter && counter.failures >= 5, JSON.stringify(lock.body));
+      assert.equal((await s.adminApi.delete(`/admin/identities/${u.id}/lockout`, { unchecked: true })).status, 204);
+      const cleared = await s.adminApi.get(`/admin/identities/${u.id}/lockout`, { unchecked: true });
+      assert.equal((cleared.body.identifiers as Array<{ identifier: string; failures: number }>).find((i) => i.identifier === u.id)?.failures, 0);
 
       // The same valid assertion sent twice at once: exactly one is accepted.
       const flow3 = await aal2Flow(token);
