@@ -16,6 +16,7 @@ import { registerCors } from './cors.js';
 import { configuredHosts, registerHostCheck } from './host-check.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebUi } from '../webui/routes.js';
+import { registerWebAuthnScriptRoute } from '../selfservice/strategies/webauthn/script.js';
 import { devMailboxWanted } from '../courier/channels/dev-mailbox.js';
 import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 
@@ -49,6 +50,8 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
   });
 
   await registerSelfService(app, r);
+  // Served whatever the configuration, as Kratos does: UIs may load it before knowing which methods are on.
+  registerWebAuthnScriptRoute(app);
   if (r.config.values.ui.enabled) {
     const mailbox = devMailboxWanted(r.config) ? new DevMailboxPersister(r.database.db, r.database.dialect) : undefined;
     await registerWebUi(app, { config: r.config, mailbox });

@@ -341,6 +341,14 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
       case 'totp':
         delete identity.credentials[type];
         break;
+      case 'webauthn': {
+        // As Kratos: the second-factor keys go; passwordless keys (a first factor) stay.
+        const keys = Array.isArray(cred.config.credentials) ? (cred.config.credentials as Array<{ is_passwordless?: unknown }>) : [];
+        const kept = keys.filter((k) => typeof k === 'object' && k !== null && k.is_passwordless === true);
+        if (kept.length === 0) delete identity.credentials.webauthn;
+        else cred.config = { ...cred.config, credentials: kept };
+        break;
+      }
       case 'password':
         if (countFirstFactors(identity) < 2) throw badRequest('You cannot remove the last first factor credential.');
         // The identifiers stay reserved: the schema extension keeps a config-less password credential.

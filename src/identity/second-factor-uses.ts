@@ -1,6 +1,6 @@
 /**
  * Second-factor secrets that were spent, so each is accepted once: TOTP time steps (a code is
- * refused for its step and any earlier one once a step was used) and backup codes (by digest).
+ * refused for its step and any earlier one once a step was used) backup codes (by digest) and WebAuthn challenges.
  */
 export interface SecondFactorUses {
   /**
@@ -10,4 +10,6 @@ export interface SecondFactorUses {
   spendTotpStep(identityId: string, step: number, now: Date): Promise<boolean>;
   /** Records that the backup code with this digest was used; false when it already was. */
   spendLookupCode(identityId: string, digest: string, now: Date): Promise<boolean>;
+  /** Records that a WebAuthn challenge was answered; false when it already was (a replay). */
+  spendWebAuthnChallenge(identityId: string, challenge: string, now: Date): Promise<boolean>;
 }

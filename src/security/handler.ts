@@ -13,7 +13,17 @@ export interface LockoutAdminDeps {
 type Params = { Params: { id: string } };
 
 /** The identifiers an identity signs in with; each has its own failure counter. */
-const signInIdentifiers = (identity: Identity): string[] => [...new Set(Object.values(identity.credentials).flatMap((c) => c?.identifiers ?? []))].sort();
+/**
+ * The identifiers an identity's failure counters are kept under: its credentials' identifiers,
+ * and its id when it has a second factor (all second factors share one counter under the identity
+ * id, whatever identifiers their credentials carry: a security key's follow the schema).
+ */
+const SECOND_FACTORS = ['totp', 'lookup_secret', 'webauthn'] as const;
+const signInIdentifiers = (identity: Identity): string[] => {
+  const ids = Object.values(identity.credentials).flatMap((c) => c?.identifiers ?? []);
+  if (SECOND_FACTORS.some((t) => identity.credentials[t])) ids.push(identity.id);
+  return [...new Set(ids)].sort();
+};
 
 function stateJson(identifier: string, s: AccountLockState): Record<string, unknown> {
   return {

@@ -63,6 +63,9 @@ function safeHref(href: string, origin: string): string | null {
   }
 }
 
+/** The `window` functions of `/.well-known/ory/webauthn.js` a trigger may name. */
+const KNOWN_TRIGGERS = new Set(['oryWebAuthnRegistration', 'oryWebAuthnLogin', 'oryPasskeyLogin', 'oryPasskeyRegistration', 'oryPasskeySettingsRegistration']);
+
 function inputNode(node: UiNode<UiNodeInputAttributes>, formId: string, ctx: RenderContext): SafeHtml {
   const a = node.attributes;
   const id = `${formId}-${idPart(a.name)}`;
@@ -76,8 +79,12 @@ function inputNode(node: UiNode<UiNodeInputAttributes>, formId: string, ctx: Ren
 
   if (a.type === 'hidden') return html`<input type="hidden" name="${a.name}"${attr('value', value)}>`;
   if (a.type === 'submit' || a.type === 'button') {
-    // Buttons that only work with a script (WebAuthn triggers) cannot work in this UI.
-    if (a.type === 'button' && (a.onclick || a.onclickTrigger)) return html``;
+    if (a.type === 'button' && (a.onclick || a.onclickTrigger)) {
+      // A WebAuthn trigger: the flow's own script binds it by name (this UI's CSP allows no inline
+      // handlers). Raw `onclick` code is never rendered.
+      if (!a.onclickTrigger || !KNOWN_TRIGGERS.has(a.onclickTrigger)) return html``;
+      return html`<div class="field field-button">${messages}<button type="button" class="button" id="${id}" name="${a.name}"${attr('value', value)} data-ory-trigger="${a.onclickTrigger}"${attr('disabled', a.disabled)}${attr('aria-describedby', describedBy)}>${label}</button></div>`;
+    }
     // Only a `method` button answers the form; others (resend a code, back, a provider) must not be
     // held up by its empty required inputs.
     const skipValidation = a.type === 'submit' && a.name !== 'method' ? true : undefined;

@@ -731,7 +731,7 @@ courier:
         'selfservice.methods.oidc.config.providers[0].provider',
         'selfservice.methods.oidc.config.providers[1].provider',
         'selfservice.methods.passkey.enabled',
-        'selfservice.methods.webauthn.enabled',
+        'selfservice.methods.webauthn.config.passwordless',
       ],
     );
     for (const i of refused) assert.match(i.message, /not supported by Tessera yet/);
@@ -746,6 +746,16 @@ selfservice:
     oidc: {enabled: false}
 `);
     const c = await loadConfig({ files: [kratos, off], env: {} });
+    // WebAuthn as a second factor is supported; only its passwordless mode is refused.
+    const mfa = file('mfa.yml', `
+selfservice:
+  methods:
+    code: {passwordless_enabled: false}
+    passkey: {enabled: false}
+    oidc: {enabled: false}
+    webauthn: {config: {passwordless: false}}
+`);
+    assert.equal((await loadConfig({ files: [kratos, mfa], env: {} })).values.selfservice.methods.webauthn.enabled, true);
     assert.equal(c.flowLifespanMs('login'), 600_000);
     assert.equal(c.privilegedSessionMaxAgeMs(), 900_000);
     assert.equal(c.hashers().bcrypt.cost, 12, 'raised outside dev mode');

@@ -60,6 +60,16 @@ describe('node rendering', () => {
     assert.equal(c.usedScript, true);
   });
 
+  test('WebAuthn triggers become script-bound buttons; raw onclick code is never rendered', () => {
+    const options = '{"publicKey":{"challenge":"<x>"}}';
+    const trigger = inputNode('webauthn', 'webauthn_register_trigger', options, 'button', { onclick: `window.oryWebAuthnRegistration(${options})`, onclickTrigger: 'oryWebAuthnRegistration', label: uiText(1050012, 'info', 'Add security key') });
+    const out = renderNode(trigger, 'f', ctx()).value;
+    assert.match(out, /<button type="button" class="button" id="f-webauthn_register_trigger" name="webauthn_register_trigger" value="\{&quot;publicKey&quot;:\{&quot;challenge&quot;:&quot;&lt;x&gt;&quot;\}\}" data-ory-trigger="oryWebAuthnRegistration">Add security key<\/button>/);
+    assert.doesNotMatch(out, /onclick/);
+    const unknown = inputNode('webauthn', 'x', '', 'button', { onclick: 'alert(1)', onclickTrigger: 'alert' });
+    assert.equal(renderNode(unknown, 'f', ctx()).value, '');
+  });
+
   test('text nodes show lookup secrets as a list', () => {
     const t = textNode('lookup_secret', 'codes', uiText(1050015, 'info', 'abc, def', { secrets: [uiText(1050009, 'info', 'abc'), uiText(1050009, 'info', '<x>')] }));
     assert.match(renderNode(t, 'f', ctx()).value, /<ul class="secrets"><li><code>abc<\/code><\/li><li><code>&lt;x&gt;<\/code><\/li><\/ul>/);

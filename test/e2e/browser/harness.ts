@@ -30,10 +30,13 @@ export interface DevServer {
  * `tessera serve --dev` exactly as `npm start` runs it, in a fresh working directory (its own
  * `.tessera/` SQLite file and secrets), on free ports.
  */
-export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
+export async function startDevServer(env: Record<string, string> = {}, opts: { host?: string } = {}): Promise<DevServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-dev-'));
   // A test may fix the public port (a provider must know the callback URL before the server starts).
   const [pub, admin] = [env.SERVE_PUBLIC_PORT ? Number(env.SERVE_PUBLIC_PORT) : await freePort(), await freePort()];
+  // Another loopback name for the public URL (WebAuthn needs `localhost`: an IP address is no RP id).
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.host) env = { SERVE_PUBLIC_BASE_URL: `http://${host}:${pub}/`, ...env };
   const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/tessera.js'), 'serve', '--dev'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', SERVE_PUBLIC_PORT: String(pub), SERVE_ADMIN_PORT: String(admin), LOG_LEVEL: 'error', ...env },
@@ -42,7 +45,7 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const publicUrl = `http://127.0.0.1:${pub}/`;
+  const publicUrl = `http://${host}:${pub}/`;
   const until = Date.now() + 30_000;
   for (;;) {
     try {
