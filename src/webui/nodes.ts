@@ -174,9 +174,17 @@ export function methodGroups(nodes: UiNode[]): string[] {
   return out;
 }
 
-/** A group of buttons only (social sign-in's providers): its form needs no visible default inputs. */
+/**
+ * A group of buttons only, none of which submits the method with the flow's shared inputs (social
+ * sign-in's providers): its form needs no visible default inputs. A method button alone (the code
+ * method's "Send code") submits the identifier or traits of the default group, so it keeps them.
+ */
 function onlyButtons(nodes: UiNode[], group: string): boolean {
-  return nodes.every((n) => n.group !== group || (n.attributes.node_type === 'input' && (n.attributes as UiNodeInputAttributes).type === 'submit'));
+  return nodes.every((n) => {
+    if (n.group !== group) return true;
+    const a = n.attributes as UiNodeInputAttributes;
+    return n.attributes.node_type === 'input' && a.type === 'submit' && a.name !== 'method';
+  });
 }
 
 const hidden = (n: UiNode) => n.attributes.node_type === 'input' && (n.attributes as UiNodeInputAttributes).type === 'hidden';

@@ -40,6 +40,8 @@ for (const factory of testDatabases()) {
           'ciphers: { algorithm: aes }',
           'log: { level: error }',
           `courier: ${JSON.stringify(courier)}`,
+          // A message caught by the password change retries within seconds (the default spreads retries over an hour).
+          'tessera: { courier: { retry_window: 3s } }',
         ].join('\n'),
       );
       for (let i = 0; i < 2; i++) {
