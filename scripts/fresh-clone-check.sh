@@ -66,7 +66,6 @@ server_pid=""
   packages/gotemplate/test/kratos.test.ts test/e2e/identities/schemas-health.test.ts \
   test/e2e/cli/cli.test.ts test/e2e/flows/native.test.ts packages/jsonnet/test/differential.test.ts \
   test/packaging/readme-examples.test.ts \
-  test/packaging/readme-examples.test.ts \
   | tee "$work/test.log"
 grep -q "Did not run, because something outside the repository is missing" "$work/test.log" || {
   echo "fresh-clone check: npm test did not name the suites it could not run" >&2

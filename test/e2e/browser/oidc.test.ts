@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, shot, startDevServer, type DevServer } from './harness.js';
+import { launchBrowser, skipWithoutChromium, shot, startDevServer, type DevServer } from './harness.js';
 import { freePort } from '../../testkit/server.js';
 import { startOidcProvider, type TestOidcProvider } from '../../testkit/oidc-provider.js';
 
@@ -13,7 +13,7 @@ const MAPPER = `local claims = std.extVar('claims');
  * Social sign-in through the built-in UI in Debian's Chromium against `tessera serve --dev`, with
  * a real OpenID provider on loopback: sign up with the provider, sign out, sign in again with it.
  */
-describe('social sign-in in the built-in UI', () => {
+describe('social sign-in in the built-in UI', { skip: skipWithoutChromium() }, () => {
   let server: DevServer;
   let op: TestOidcProvider;
   let browser: Browser;

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
+import { launchBrowser, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
 
 const EMAIL = 'grace@example.com';
 
@@ -10,7 +10,7 @@ const EMAIL = 'grace@example.com';
  * `tessera serve --dev` with `passwordless_enabled` turned on by its environment variable, codes
  * read from the dev mailbox. Screenshots land in artifacts/browser/.
  */
-describe('passwordless codes in the built-in UI in a real browser', () => {
+describe('passwordless codes in the built-in UI in a real browser', { skip: skipWithoutChromium() }, () => {
   let server: DevServer;
   let browser: Browser;
   let page: Page;

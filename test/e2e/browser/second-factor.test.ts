@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
+import { launchBrowser, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
 
 const EMAIL = 'grace@example.com';
 const PASSWORD = 'compiling cobol since 1959 ok';
@@ -15,7 +15,7 @@ const code = (secret: string, offsetSteps = 0) =>
  * enabled: link an authenticator app on the settings page (the QR code must render under the UI's
  * CSP), sign out, sign in with the password and be asked for the code, step up to aal2.
  */
-describe('second factor in a real browser', () => {
+describe('second factor in a real browser', { skip: skipWithoutChromium() }, () => {
   let server: DevServer;
   let browser: Browser;
   let page: Page;

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { launchBrowser, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
+import { launchBrowser, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
 
 const EMAIL = 'katherine@example.com';
 const PASSWORD = 'orbital mechanics by hand 1962';
@@ -13,7 +13,7 @@ const PASSWORD = 'orbital mechanics by hand 1962';
  * `navigator.credentials.create`), sign out, sign in with the password and be asked for the key,
  * which signs in at aal2.
  */
-describe('WebAuthn security key in a real browser', () => {
+describe('WebAuthn security key in a real browser', { skip: skipWithoutChromium() }, () => {
   let server: DevServer;
   let browser: Browser;
   let page: Page;
