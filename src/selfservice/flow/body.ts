@@ -94,3 +94,8 @@ export function transientPayload(fields: Record<string, unknown>): Record<string
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('The field "transient_payload" must be a JSON object.');
   return v as Record<string, unknown>;
 }
+
+/** What a message's template sees of a submission's `transient_payload` (as Kratos: `.TransientPayload`). */
+export function transientTemplateData(payload: unknown): { TransientPayload?: unknown } {
+  return payload === undefined ? {} : { TransientPayload: payload };
+}

@@ -32,6 +32,8 @@ export interface VerificationHookContext {
   returnTo?: string | null;
   /** The browser's raw anti-CSRF token when the caller just replaced the cookie (else the request's is used). */
   csrfToken?: string;
+  /** The triggering submission's `transient_payload`, for the messages' templates. */
+  transientPayload?: unknown;
 }
 
 /** `continue_with` entry telling the client to show the verification UI (api.json `continueWithVerificationUi`). */
@@ -65,7 +67,7 @@ export async function sendVerificationForAddresses(identity: Identity, addresses
       strategy.markSent(flow, address.value);
       flow.active = strategy.id;
       await repos.flows.createFlow(flow);
-      await strategy.sendTo(repos, flow, stored, address);
+      await strategy.sendTo(repos, flow, stored, address, ctx.transientPayload);
       out.push({
         action: 'show_verification_ui',
         flow: { id: flow.id, verifiable_address: address.value, ...(ctx.type === 'browser' ? { url: s.flows.uiUrl('verification', flow.id) } : {}) },

@@ -28,6 +28,7 @@ export class VerifierHook implements Hook {
       returnTo: ctx.flow.return_to,
       csrfToken: ctx.csrfToken ?? undefined,
       services: this.services,
+      transientPayload: ctx.transientPayload,
     });
     ctx.continueWith.push(...entries);
     return CONTINUE;

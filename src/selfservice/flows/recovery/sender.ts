@@ -6,6 +6,7 @@ import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import { storeCappedSecret, type OneTimeSecretKind, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
+import { transientTemplateData } from '../../flow/body.js';
 import { normaliseRecoveryAddress } from './strategy.js';
 
 /** Repositories bound to one transaction, as the persister hands them out. */
@@ -38,6 +39,8 @@ export interface RecoveryMail {
   fields(secret: string): Record<string, unknown>;
   newSecret(): string;
   digest(secret: string): string;
+  /** The submission's `transient_payload`, for the templates; never stored with the secret. */
+  transientPayload?: unknown;
 }
 
 /** An id no identity has: an unknown address is looked up the way a known one is. */
@@ -71,10 +74,11 @@ export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, r
         Identity: deps.renderIdentity(identity, false),
         RequestURL: flow.request_url,
         ExpiresInMinutes: Math.round(mail.lifespanMs / 60_000),
+        ...transientTemplateData(mail.transientPayload),
       });
       queued = message.status !== 'abandoned';
     } else if (deps.notifyUnknownRecipients()) {
-      await courier.queueEmail(to, mail.invalidTemplate, { RequestURL: flow.request_url });
+      await courier.queueEmail(to, mail.invalidTemplate, { RequestURL: flow.request_url, ...transientTemplateData(mail.transientPayload) });
     }
     // Tries made against the code being replaced carry over, so re-sending does not buy more guesses.
     const previous = await tx.secrets.activeSecretForFlow(flow.id, mail.kind);

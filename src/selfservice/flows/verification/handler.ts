@@ -150,7 +150,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
     return answer(req, reply, flow);
   }
 
-  async function requestMessage(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, typed: string) {
+  async function requestMessage(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, typed: string, payload: unknown) {
     const address = normalizeAddress(typed);
     const via = address.includes('@') ? 'email' : 'sms';
     const identityId = await deps.identityIdForAddress(via, address);
@@ -158,8 +158,8 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
       await strategy.invalidate(repos, flow);
       const identity = identityId ? await repos.identities.getIdentity(identityId, { withCredentials: true }) : null;
       const known = identity?.verifiable_addresses.find((a) => a.value === address);
-      if (identity && known) await strategy.sendTo(repos, flow, identity, known);
-      else if (deps.notifyUnknownRecipients()) await strategy.sendUnknown(repos, flow, address);
+      if (identity && known) await strategy.sendTo(repos, flow, identity, known, payload);
+      else if (deps.notifyUnknownRecipients()) await strategy.sendUnknown(repos, flow, address, payload);
       // The flow looks the same whether the address is known or not.
       strategy.markSent(flow, typed.trim());
       flow.active = strategy.id;
@@ -216,7 +216,7 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
         ui.addMessage(flow.ui, validationRequired('email'), 'email');
         return flows.respondInvalid(req, reply, flow, jsonFor(req, flow));
       }
-      return await requestMessage(req, reply, flow, strategy, email);
+      return await requestMessage(req, reply, flow, strategy, email, transientPayload(body.fields));
     } catch (err) {
       return flows.respondError(req, reply, err, mode);
     }

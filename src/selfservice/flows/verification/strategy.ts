@@ -41,10 +41,13 @@ export interface VerificationStrategy {
   chooseMethodNodes(): UiNodeJson[];
   /** Voids what was sent for the flow before (a new request replaces it). */
   invalidate(repos: VerificationRepositories, flow: Flow): Promise<void>;
-  /** Issues a secret bound to `flow` for this address of `identity` and queues the message carrying it. */
-  sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress): Promise<void>;
+  /**
+   * Issues a secret bound to `flow` for this address of `identity` and queues the message carrying
+   * it. `transientPayload` is the submission's, for the template only.
+   */
+  sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress, transientPayload?: unknown): Promise<void>;
   /** Queues the message telling an unknown address that someone asked to verify it. */
-  sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void>;
+  sendUnknown(repos: VerificationRepositories, flow: Flow, address: string, transientPayload?: unknown): Promise<void>;
   /** Puts the flow in `sent_email` with this method's nodes and message. */
   markSent(flow: Flow, address: string): void;
   /**

@@ -13,7 +13,7 @@ import {
   validationRequired,
 } from '../../../text/index.js';
 import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
-import { stringField } from '../../flow/body.js';
+import { stringField, transientPayload } from '../../flow/body.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
@@ -101,6 +101,7 @@ export class CodeRecoveryStrategy implements RecoveryStrategy {
       newSecret: newCode,
       digest: (c) => this.digest(c),
       fields: (code) => ({ RecoveryCode: code }),
+      transientPayload: transientPayload(fields),
     });
     return { kind: 'flow', status: 200 };
   }

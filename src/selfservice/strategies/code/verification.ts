@@ -9,6 +9,7 @@ import { keptNodes } from '../../flows/verification/handler.js';
 import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
+import { transientTemplateData } from '../../flow/body.js';
 import { newCode, secretDigest, storeCappedSecret, type CodeCheckLimiter, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a code admits; after that many wrong ones it is void and a new code must be requested. */
@@ -48,7 +49,7 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     await repos.secrets.invalidateForFlow(flow.id, 'verification_code', this.now());
   }
 
-  async sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress): Promise<void> {
+  async sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress, transientPayload?: unknown): Promise<void> {
     const now = this.now();
     const code = newCode();
     const lifespan = this.deps.config.codeLifespanMs();
@@ -56,7 +57,7 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     url.searchParams.set('flow', flow.id);
     url.searchParams.set('code', code);
     const courier = this.deps.courier.withQueue(repos.courier);
-    const data = { VerificationCode: code, VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) };
+    const data = { VerificationCode: code, VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan), ...transientTemplateData(transientPayload) };
     const queued = address.via === 'sms' ? await courier.queueSms(address.value, 'verification_code_valid', data) : await courier.queueEmail(address.value, 'verification_code_valid', data);
     await markAddressSent(repos, identity, address, now);
     // A message the per-recipient limit suppressed issues no code: requesting codes over and over
@@ -77,10 +78,11 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     }, this.deps.limiter.maxActiveSecrets);
   }
 
-  async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {
+  async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string, transientPayload?: unknown): Promise<void> {
     const courier = this.deps.courier.withQueue(repos.courier);
-    if (address.includes('@')) await courier.queueEmail(address, 'verification_code_invalid', { RequestURL: flow.request_url });
-    else await courier.queueSms(address, 'verification_code_invalid', { RequestURL: flow.request_url });
+    const data = { RequestURL: flow.request_url, ...transientTemplateData(transientPayload) };
+    if (address.includes('@')) await courier.queueEmail(address, 'verification_code_invalid', data);
+    else await courier.queueSms(address, 'verification_code_invalid', data);
   }
 
   markSent(flow: Flow, address: string): void {

@@ -9,7 +9,7 @@ import {
   validationRequired,
 } from '../../../text/index.js';
 import { inputNode, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
-import { stringField } from '../../flow/body.js';
+import { stringField, transientPayload } from '../../flow/body.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
@@ -83,6 +83,7 @@ export class LinkRecoveryStrategy implements RecoveryStrategy {
       newSecret: newLinkToken,
       digest: (t) => this.digest(t),
       fields: (token) => ({ RecoveryURL: recoveryLinkUrl(base, flow.id, token) }),
+      transientPayload: transientPayload(fields),
     });
     return { kind: 'flow', status: 200 };
   }

@@ -8,6 +8,7 @@ import { keptNodes } from '../../flows/verification/handler.js';
 import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
+import { transientTemplateData } from '../../flow/body.js';
 import { newLinkToken, secretDigest, storeCappedSecret, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 export interface LinkVerificationDeps {
@@ -48,7 +49,7 @@ export class LinkVerificationStrategy implements VerificationStrategy {
     await repos.secrets.invalidateForFlow(flow.id, 'verification_link', this.now());
   }
 
-  async sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress): Promise<void> {
+  async sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress, transientPayload?: unknown): Promise<void> {
     const now = this.now();
     const token = newLinkToken();
     const lifespan = this.deps.config.linkLifespanMs();
@@ -57,7 +58,7 @@ export class LinkVerificationStrategy implements VerificationStrategy {
     url.searchParams.set('token', token);
     const queued = await this.deps.courier
       .withQueue(repos.courier)
-      .queueEmail(address.value, 'verification_valid', { VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan) });
+      .queueEmail(address.value, 'verification_valid', { VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan), ...transientTemplateData(transientPayload) });
     await markAddressSent(repos, identity, address, now);
     // A suppressed message (per-recipient limit) carries no usable token.
     if (queued.status === 'abandoned') return;
@@ -76,9 +77,9 @@ export class LinkVerificationStrategy implements VerificationStrategy {
     }, this.deps.limiter.maxActiveSecrets);
   }
 
-  async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string): Promise<void> {
+  async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string, transientPayload?: unknown): Promise<void> {
     if (!address.includes('@')) return;
-    await this.deps.courier.withQueue(repos.courier).queueEmail(address, 'verification_invalid', { RequestURL: flow.request_url });
+    await this.deps.courier.withQueue(repos.courier).queueEmail(address, 'verification_invalid', { RequestURL: flow.request_url, ...transientTemplateData(transientPayload) });
   }
 
   markSent(flow: Flow, address: string): void {
