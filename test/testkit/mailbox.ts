@@ -1,7 +1,9 @@
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { after, before } from 'node:test';
 import pino from 'pino';
-import type { TestServer } from './server.js';
+import type { DatabaseFactory, TestDatabase } from './databases.js';
+import { startTestServer, type TestServer } from './server.js';
 import { createCourierWorker } from '../../src/courier/setup.js';
 
 export interface ReceivedMail {
@@ -106,3 +108,37 @@ export const linkIn = (m: ReceivedMail, prefix: string): string => {
   if (!l) throw new Error(`no link starting with ${prefix} in mail "${m.subject}"`);
   return l[0];
 };
+
+/** What a mail suite provides to its tests once its `before` hook ran. */
+export interface MailSuite {
+  db: TestDatabase;
+  s: TestServer;
+  mailbox: TestMailbox;
+}
+
+/**
+ * The set-up most flow suites share: for the enclosing `describe`, a fresh database from `factory`,
+ * a real SMTP sink, a test server configured by `config` (given the sink) and a courier worker
+ * delivering into it; all torn down after the suite. `ready` receives them once they exist.
+ */
+export function mailSuite(factory: DatabaseFactory, config: (mailbox: TestMailbox) => Record<string, unknown>, ready: (suite: MailSuite) => void): void {
+  let suite: Partial<MailSuite> = {};
+  let stopCourier: (() => Promise<void>) | undefined;
+  before(async () => {
+    const db = await factory.create();
+    suite.db = db;
+    const mailbox = await new TestMailbox().start();
+    suite.mailbox = mailbox;
+    const s = await startTestServer({ dsn: db.dsn, config: config(mailbox) });
+    suite.s = s;
+    stopCourier = runCourier(s);
+    ready({ db, s, mailbox });
+  });
+  after(async () => {
+    await stopCourier?.();
+    await suite.s?.close();
+    await suite.mailbox?.stop();
+    await suite.db?.drop();
+    suite = {};
+  });
+}

@@ -1,10 +1,10 @@
 // The `notify_previous_addresses` settings hook: once a profile change replaces an email address,
 // the address that was removed hears of it, through the courier and a real SMTP server.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
-import { startTestServer, type TestServer } from '../../testkit/server.js';
-import { TestMailbox, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
+import type { TestServer } from '../../testkit/server.js';
+import { mailSuite, TestMailbox, mailboxConfig } from '../../testkit/mailbox.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { addressChangeTargets } from '../../../src/selfservice/hooks/notify-previous-addresses.js';
 import type { VerifiableAddress } from '../../../src/identity/identity.js';
@@ -43,28 +43,13 @@ for (const factory of testDatabases()) {
     let db: TestDatabase;
     let s: TestServer;
     let mailbox: TestMailbox;
-    let stopCourier: () => Promise<void>;
-    before(async () => {
-      db = await factory.create();
-      mailbox = await new TestMailbox().start();
-      s = await startTestServer({
-        dsn: db.dsn,
-        config: {
-          ...mailboxConfig(mailbox),
-          selfservice: {
-            methods: { password: { config: { haveibeenpwned_enabled: false } } },
-            flows: { settings: { after: { profile: { hooks: [{ hook: 'notify_previous_addresses' }] } } } },
-          },
-        },
-      });
-      stopCourier = runCourier(s);
-    });
-    after(async () => {
-      await stopCourier?.();
-      await s?.close();
-      await mailbox?.stop();
-      await db?.drop();
-    });
+    mailSuite(factory, (mailbox) => ({
+      ...mailboxConfig(mailbox),
+      selfservice: {
+        methods: { password: { config: { haveibeenpwned_enabled: false } } },
+        flows: { settings: { after: { profile: { hooks: [{ hook: 'notify_previous_addresses' }] } } } },
+      },
+    }), (ready) => ({ db, s, mailbox } = ready));
 
     async function signedIn(addr: string): Promise<string> {
       const created = await s.adminApi.post('/admin/identities', { schema_id: 'default', traits: { email: addr, name: { first: 'Ada' } }, credentials: { password: { config: { password: PASSWORD } } } });

@@ -1,9 +1,9 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
-import { startTestServer, type TestServer } from '../../testkit/server.js';
+import type { TestServer } from '../../testkit/server.js';
 import { TestBrowser, messageIds } from '../../testkit/browser.js';
-import { TestMailbox, codeIn, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
+import { mailSuite, TestMailbox, codeIn, mailboxConfig } from '../../testkit/mailbox.js';
 
 const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 const PASSWORD = 'a sufficiently long passphrase 42';
@@ -15,31 +15,16 @@ for (const factory of testDatabases()) {
     let db: TestDatabase;
     let s: TestServer;
     let mailbox: TestMailbox;
-    let stopCourier: () => Promise<void>;
-    before(async () => {
-      db = await factory.create();
-      mailbox = await new TestMailbox().start();
-      s = await startTestServer({
-        dsn: db.dsn,
-        config: {
-          ...mailboxConfig(mailbox),
-          selfservice: {
-            methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
-            flows: {
-              recovery: { enabled: true, use: 'code', notify_unknown_recipients: true, after: { hooks: [{ hook: 'revoke_active_sessions' }] } },
-              settings: { ui_url: 'http://127.0.0.1:4455/settings' },
-            },
-          },
+    mailSuite(factory, (mailbox) => ({
+      ...mailboxConfig(mailbox),
+      selfservice: {
+        methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
+        flows: {
+          recovery: { enabled: true, use: 'code', notify_unknown_recipients: true, after: { hooks: [{ hook: 'revoke_active_sessions' }] } },
+          settings: { ui_url: 'http://127.0.0.1:4455/settings' },
         },
-      });
-      stopCourier = runCourier(s);
-    });
-    after(async () => {
-      await stopCourier?.();
-      await s?.close();
-      await mailbox?.stop();
-      await db?.drop();
-    });
+      },
+    }), (ready) => ({ db, s, mailbox } = ready));
 
     async function createIdentity(addr: string) {
       const res = await s.adminApi.post('/admin/identities', { schema_id: 'default', traits: { email: addr }, credentials: { password: { config: { password: PASSWORD } } } });

@@ -1,11 +1,11 @@
 // One-time codes cannot be farmed: the per-recipient courier limit is exact under concurrency,
 // suppressed messages issue no code, codes per address are capped, checks per address are limited
 // across flows, and recovery answers known and unknown addresses alike.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
-import { startTestServer, type ApiResponse, type TestServer } from '../../testkit/server.js';
-import { TestMailbox, codeIn, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
+import type { ApiResponse, TestServer } from '../../testkit/server.js';
+import { mailSuite, TestMailbox, codeIn, mailboxConfig } from '../../testkit/mailbox.js';
 import { compareTimings } from './timing.js';
 
 const PASSWORD = 'a sufficiently long passphrase 42';
@@ -20,30 +20,15 @@ for (const factory of testDatabases()) {
     let db: TestDatabase;
     let s: TestServer;
     let mailbox: TestMailbox;
-    let stopCourier: () => Promise<void>;
-    before(async () => {
-      db = await factory.create();
-      mailbox = await new TestMailbox().start();
-      s = await startTestServer({
-        dsn: db.dsn,
-        config: {
-          ...mailboxConfig(mailbox),
-          courier: { ...mailboxConfig(mailbox).courier, rate_limit: { max_messages: 4 } },
-          selfservice: {
-            methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
-            flows: { recovery: { enabled: true, use: 'code' }, verification: { enabled: true, use: 'code' }, settings: { ui_url: 'http://127.0.0.1:4455/settings' } },
-          },
-          tessera: { brute_force: { one_time_codes: { max_checks: 8, max_active: 2 } } },
-        },
-      });
-      stopCourier = runCourier(s);
-    });
-    after(async () => {
-      await stopCourier?.();
-      await s?.close();
-      await mailbox?.stop();
-      await db?.drop();
-    });
+    mailSuite(factory, (mailbox) => ({
+      ...mailboxConfig(mailbox),
+      courier: { ...mailboxConfig(mailbox).courier, rate_limit: { max_messages: 4 } },
+      selfservice: {
+        methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
+        flows: { recovery: { enabled: true, use: 'code' }, verification: { enabled: true, use: 'code' }, settings: { ui_url: 'http://127.0.0.1:4455/settings' } },
+      },
+      tessera: { brute_force: { one_time_codes: { max_checks: 8, max_active: 2 } } },
+    }), (ready) => ({ db, s, mailbox } = ready));
 
     async function createIdentity(addr: string): Promise<string> {
       const res = await s.adminApi.post('/admin/identities', { schema_id: 'default', traits: { email: addr }, credentials: { password: { config: { password: PASSWORD } } } });
