@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { transientTemplateData } from '../flow/body.js';
 import type { Courier } from '../../courier/courier.js';
 import type { Identity, VerifiableAddress } from '../../identity/identity.js';
 import { CONTINUE, type Hook, type HookContext, type HookOutcome } from './hook.js';
@@ -62,7 +63,7 @@ export class NotifyPreviousAddressesHook implements Hook {
     const data = {
       Identity: this.deps.renderIdentity(ctx.identity, false),
       ChangedAt: changedAt,
-      ...(ctx.transientPayload !== undefined ? { TransientPayload: ctx.transientPayload } : {}),
+      ...transientTemplateData(ctx.transientPayload),
     };
     for (const t of targets) {
       try {

@@ -3,7 +3,7 @@ import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { AddressVia } from '../../../schema/extension.js';
 import { errorLoginCodeInvalidOrAlreadyUsed, infoLoginCodeSent, validationRequired } from '../../../text/index.js';
-import { stringField, transientPayload } from '../../flow/body.js';
+import { stringField, transientPayload, transientTemplateData } from '../../flow/body.js';
 import { names, notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { tooManyCodeChecks } from '../../flow/one-time-secret.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
@@ -77,7 +77,7 @@ export class CodeLoginStrategy implements LoginMethod {
         LoginCode: code,
         Identity: identity ? this.deps.renderIdentity(identity, false) : {},
         RequestURL: flow.request_url,
-        ...(payload ? { TransientPayload: payload } : {}),
+        ...transientTemplateData(payload),
       }),
     });
     const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');

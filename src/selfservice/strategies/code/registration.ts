@@ -5,7 +5,7 @@ import type { IdentitySchema } from '../../../schema/identity-schema.js';
 import { errorRegistrationCodeInvalidOrAlreadyUsed, errorTraitsMismatch, errorIdentifierMissing, infoRegistrationCodeSent, validationRequired } from '../../../text/index.js';
 import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
 import { UiNodeGroup } from '../../../ui/node.js';
-import { coerceFormTraits, stringField, transientPayload } from '../../flow/body.js';
+import { coerceFormTraits, stringField, transientPayload, transientTemplateData } from '../../flow/body.js';
 import { names, notResponsible, type MethodOutcome, type RegistrationFormContext, type RegistrationMethod, type Submission } from '../../flow/method.js';
 import { tooManyCodeChecks } from '../../flow/one-time-secret.js';
 import { FlowValidationError } from '../../flow/validation.js';
@@ -77,7 +77,7 @@ export class CodeRegistrationStrategy implements RegistrationMethod {
       identityId: null,
       targets: addresses.map((address) => ({ address, deliver: true })),
       // `Traits` as Kratos's templates read them; `Identity.traits` as the built-in ones do.
-      data: (code) => ({ RegistrationCode: code, Traits: traits, Identity: { traits }, RequestURL: flow.request_url, ...(payload ? { TransientPayload: payload } : {}) }),
+      data: (code) => ({ RegistrationCode: code, Traits: traits, Identity: { traits }, RequestURL: flow.request_url, ...transientTemplateData(payload) }),
     });
     flow.data = { ...flow.data, [PENDING_TRAITS]: traits };
     const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
