@@ -124,6 +124,17 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
  * identity schemas and cheap password hashing. Extra configuration merges over the defaults.
  */
 export async function startTestServer(opts: { dsn: string; config?: Record<string, unknown>; logger?: pino.Logger }): Promise<TestServer> {
+  // A free port can be taken by a parallel test file between finding it and listening on it: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestServerOnce(opts);
+    } catch (err) {
+      if ((err as { code?: string } | null)?.code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startTestServerOnce(opts: { dsn: string; config?: Record<string, unknown>; logger?: pino.Logger }): Promise<TestServer> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const publicUrl = `http://127.0.0.1:${publicPort}/`;
   const adminUrl = `http://127.0.0.1:${adminPort}/`;
@@ -144,7 +155,13 @@ export async function startTestServer(opts: { dsn: string; config?: Record<strin
   const config = await loadConfig({ env: {}, dev: false, overrides: merge(base, opts.config ?? {}) });
   const registry = createRegistry(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await registry.database.migrate();
-  const servers = await startServers(registry);
+  let servers: Awaited<ReturnType<typeof startServers>>;
+  try {
+    servers = await startServers(registry);
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
   return {
     registry,
     servers,
