@@ -276,6 +276,16 @@ export class Config {
     return b ? withTrailingSlash(new URL(b)) : this.publicBaseUrl();
   }
 
+  /**
+   * Whether text messages can go out: a `courier.channels` entry with id `sms`, or the legacy
+   * `courier.sms` sender enabled with a request. Forms that take an address then accept phone numbers.
+   */
+  smsChannelConfigured(): boolean {
+    const c = this.values.courier;
+    if (c.channels.some((ch) => ch.id === 'sms')) return true;
+    return c.sms !== undefined && c.sms.enabled && c.sms.request_config !== undefined;
+  }
+
   /** `courier.rate_limit`: messages of one template type to one recipient per window. */
   courierAbuseLimit(): { maxPerWindow: number; windowMs: number } {
     const r = this.values.courier.rate_limit;

@@ -281,5 +281,5 @@ function createRecoveryStrategy(d: SelfServiceDeps): RecoveryStrategy {
   if (c.values.selfservice.flows.recovery.use === 'link') {
     return new LinkRecoveryStrategy({ ...base, lifespanMs: () => c.linkLifespanMs(), linkBaseUrl: () => c.linkBaseUrl() });
   }
-  return new CodeRecoveryStrategy({ ...base, lifespanMs: () => c.codeLifespanMs() });
+  return new CodeRecoveryStrategy({ ...base, lifespanMs: () => c.codeLifespanMs(), acceptsPhoneNumbers: () => c.smsChannelConfigured() });
 }

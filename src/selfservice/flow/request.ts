@@ -27,3 +27,12 @@ export function looksLikeBrowser(req: FastifyRequest): boolean {
   // Cloudflare's cookies are added by the edge, not by the client.
   return cookies.some((c) => !/^(__cf|_cf|cf_)/.test(c));
 }
+
+/** The host of the URL a flow was started at, for SMS templates (`RequestURLDomain`: the WebOTP `@domain #code` line). */
+export function requestUrlDomain(requestUrl: string): string {
+  try {
+    return new URL(requestUrl).hostname;
+  } catch {
+    return '';
+  }
+}

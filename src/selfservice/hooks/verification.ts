@@ -51,7 +51,9 @@ export interface ContinueWithVerificationUi {
 export async function sendVerificationForAddresses(identity: Identity, addresses: readonly VerifiableAddress[], ctx: VerificationHookContext): Promise<ContinueWithVerificationUi[]> {
   const s = ctx.services;
   if (!s.enabled()) return [];
-  const wanted = addresses.filter((a) => !a.verified && a.value !== '');
+  // Only addresses the configured method can reach: a link method sends nothing to phone numbers.
+  const reachable = s.strategy().channels;
+  const wanted = addresses.filter((a) => !a.verified && a.value !== '' && reachable.includes(a.via));
   if (wanted.length === 0) return [];
   const csrfToken = ctx.type === 'browser' ? (ctx.csrfToken ?? s.csrf.ensureToken(ctx.req, ctx.reply)) : '';
   const run = async (repos: VerificationRepositories): Promise<ContinueWithVerificationUi[]> => {

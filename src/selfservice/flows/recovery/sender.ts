@@ -7,7 +7,8 @@ import type { IdentityPool } from '../../../identity/pool.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import { storeCappedSecret, type OneTimeSecretKind, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 import { transientTemplateData } from '../../flow/body.js';
-import { normaliseRecoveryAddress } from './strategy.js';
+import type { TypedAddress } from '../../flow/typed-address.js';
+import { requestUrlDomain } from '../../flow/request.js';
 
 /** Repositories bound to one transaction, as the persister hands them out. */
 export interface RecoveryTransaction {
@@ -19,7 +20,7 @@ export interface RecoveryTransaction {
 export interface RecoverySenderDeps {
   transaction<T>(fn: (tx: RecoveryTransaction) => Promise<T>): Promise<T>;
   identities: IdentityPool;
-  findRecoveryAddress(via: 'email', value: string): Promise<{ identityId: string; value: string } | null>;
+  findRecoveryAddress(via: 'email' | 'sms', value: string): Promise<{ identityId: string; value: string; via: string } | null>;
   courier: Courier;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   /** secrets.default[0]: the key secrets are digested with. */
@@ -51,33 +52,37 @@ const NO_IDENTITY = '00000000-0000-0000-0000-000000000000';
  * secret of the flow is voided, a new one is stored (as a digest) and the message is queued. A
  * secret is stored only when its message was queued (one the per-recipient limit suppressed
  * issues nothing to guess at), and an address holds at most the limiter's number of unused
- * secrets. An unknown address gets the "invalid" message only when `notify_unknown_recipients` is
- * on. Either way the same lookups and writes happen (an unknown address gets a stand-in secret
- * bound to no identity, which recovers nothing), so neither the answer nor its time tells known
- * and unknown addresses apart.
+ * secrets. The message goes over the channel the stored recovery address names (`via`): email or
+ * SMS, never a default. An unknown email address gets the "invalid" message only when
+ * `notify_unknown_recipients` is on; an unknown phone number never gets one (there is no such text
+ * message, and each costs money), as in Kratos. Either way the same lookups and writes happen (an
+ * unknown address gets a stand-in secret bound to no identity, which recovers nothing), so neither
+ * the answer nor its time tells known and unknown addresses apart.
  */
-export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, rawAddress: string, mail: RecoveryMail): Promise<void> {
+export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, address: TypedAddress, mail: RecoveryMail): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
-  const address = normaliseRecoveryAddress(rawAddress);
-  const found = await deps.findRecoveryAddress('email', address);
+  const found = await deps.findRecoveryAddress(address.via, address.value);
   const identity = await deps.identities.getIdentity(found?.identityId ?? NO_IDENTITY);
-  const to = identity && found ? found.value : address;
+  const to = identity && found ? found.value : address.value;
   await deps.transaction(async (tx) => {
     // The message is queued first: the per-recipient limit's lock then orders concurrent requests for
     // one address before they touch the secrets (MySQL would otherwise deadlock on their index gaps).
     const courier = deps.courier.withQueue(tx.courier);
     const secret = mail.newSecret();
     let queued = true;
-    if (identity) {
-      const message = await courier.queueEmail(to, mail.validTemplate, {
+    if (identity && found) {
+      const data = {
         ...mail.fields(secret),
         Identity: deps.renderIdentity(identity, false),
         RequestURL: flow.request_url,
         ExpiresInMinutes: Math.round(mail.lifespanMs / 60_000),
         ...transientTemplateData(mail.transientPayload),
-      });
+      };
+      const message = found.via === 'sms'
+        ? await courier.queueSms(to, mail.validTemplate, { ...data, RequestURLDomain: requestUrlDomain(flow.request_url) })
+        : await courier.queueEmail(to, mail.validTemplate, data);
       queued = message.status !== 'abandoned';
-    } else if (deps.notifyUnknownRecipients()) {
+    } else if (address.via === 'email' && deps.notifyUnknownRecipients()) {
       await courier.queueEmail(to, mail.invalidTemplate, { RequestURL: flow.request_url, ...transientTemplateData(mail.transientPayload) });
     }
     // Tries made against the code being replaced carry over, so re-sending does not buy more guesses.
@@ -102,3 +107,4 @@ export async function sendRecoverySecret(deps: RecoverySenderDeps, flow: Flow, r
     await tx.flows.updateFlow(flow);
   });
 }
+

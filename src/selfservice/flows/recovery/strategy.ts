@@ -57,9 +57,6 @@ export interface NewSettingsFlowOptions {
 /** Creates a settings flow for a recovered identity; provided by the settings flow. */
 export type CreateSettingsFlow = (req: FastifyRequest, reply: import('fastify').FastifyReply, o: NewSettingsFlowOptions) => Promise<{ id: string; url: string }>;
 
-/** Normalises an address as recovery addresses are stored (emails trimmed and lower-cased). */
-export const normaliseRecoveryAddress = (value: string): string => value.trim().toLowerCase();
-
 const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]+$/u;
 const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
 

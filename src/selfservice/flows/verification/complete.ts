@@ -1,5 +1,5 @@
 import type { Identity } from '../../../identity/identity.js';
-import { successVerification } from '../../../text/index.js';
+import { successVerification, successVerificationPhone } from '../../../text/index.js';
 import { anchorNode, type UiNodeGroup } from '../../../ui/node.js';
 import { infoNodeLabelContinue } from '../../../text/index.js';
 import type { Flow } from '../../flow/flow.js';
@@ -35,7 +35,7 @@ export async function completeVerification(
     action: o.continueUrl,
     method: 'GET',
     nodes: [toJson({ ...anchorNode(o.group, 'continue', o.continueUrl, infoNodeLabelContinue()), meta: { label: infoNodeLabelContinue() } })],
-    messages: [successVerification()],
+    messages: [address.via === 'sms' ? successVerificationPhone() : successVerification()],
   };
   flow.updated_at = o.now;
   await repos.flows.updateFlow(flow);

@@ -17,6 +17,7 @@ import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/serv
 import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { toJson } from '../../flow/ui-json.js';
 import { completeVerification } from './complete.js';
+import { parseTypedAddress } from '../../flow/typed-address.js';
 import type { VerificationRepositories, VerificationStrategy } from './strategy.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
 
@@ -55,8 +56,6 @@ type Query = Record<string, string | undefined>;
 const MAX_LINKED_BROWSERS = 5;
 const linkedTokens = (flow: Flow): string[] => (Array.isArray(flow.data.linked_csrf_tokens) ? (flow.data.linked_csrf_tokens as string[]) : []);
 
-/** Normal form of an address a user typed: emails trimmed and lower-cased. */
-export const normalizeAddress = (v: string): string => (v.trim().includes('@') ? v.trim().toLowerCase() : v.trim());
 
 export function registerVerificationRoutes(app: FastifyInstance, deps: VerificationHandlerDeps): void {
   const { flows } = deps;
@@ -151,13 +150,15 @@ export function registerVerificationRoutes(app: FastifyInstance, deps: Verificat
   }
 
   async function requestMessage(req: FastifyRequest, reply: FastifyReply, flow: Flow, strategy: VerificationStrategy, typed: string, payload: unknown) {
-    const address = normalizeAddress(typed);
-    const via = address.includes('@') ? 'email' : 'sms';
+    // Emails trimmed and lower-cased, phone numbers in E.164: the forms addresses are stored in.
+    // Text that is neither is looked up as typed, finds nothing and gets the unknown address's answer.
+    const { via, value: address } = parseTypedAddress(typed) ?? { via: 'sms' as const, value: typed.trim() };
     const identityId = await deps.identityIdForAddress(via, address);
     await deps.transaction(async (repos) => {
       await strategy.invalidate(repos, flow);
       const identity = identityId ? await repos.identities.getIdentity(identityId, { withCredentials: true }) : null;
-      const known = identity?.verifiable_addresses.find((a) => a.value === address);
+      // The message goes over the stored address's channel, and only if this method delivers over it.
+      const known = identity?.verifiable_addresses.find((a) => a.value === address && a.via === via && strategy.channels.includes(a.via));
       if (identity && known) await strategy.sendTo(repos, flow, identity, known, payload);
       else if (deps.notifyUnknownRecipients()) await strategy.sendUnknown(repos, flow, address, payload);
       // The flow looks the same whether the address is known or not.

@@ -1,6 +1,6 @@
 import type { CourierQueue } from '../../../courier/queue.js';
 import type { IdentityPool } from '../../../identity/pool.js';
-import type { Identity, VerifiableAddress } from '../../../identity/identity.js';
+import type { AddressVia, Identity, VerifiableAddress } from '../../../identity/identity.js';
 import type { Flow, FlowPool } from '../../flow/flow.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
 import type { OneTimeSecret } from '../../flow/one-time-secret.js';
@@ -31,12 +31,15 @@ export interface AcceptedSecret {
   address: string | null;
 }
 
+
 /**
  * A way to verify an address (`code` or `link`). The verification flow asks the configured strategy
  * for its nodes, to send a message, and to recognise what the user brings back.
  */
 export interface VerificationStrategy {
   readonly id: VerificationMethod;
+  /** The channels this method delivers over (links go by email only); addresses on others are not sent anything. */
+  readonly channels: readonly AddressVia[];
   /** Nodes (besides the CSRF token) of a new flow. */
   chooseMethodNodes(): UiNodeJson[];
   /** Voids what was sent for the flow before (a new request replaces it). */

@@ -5,12 +5,16 @@ import {
   errorRecoveryFlowExpired,
   infoNodeLabelContinue,
   infoNodeLabelEmail,
+  infoNodeLabelEmailOrPhone,
   infoNodeLabelRecoveryCode,
   infoNodeLabelResendCode,
+  infoRecoveryCodeSentToMasked,
   infoRecoveryEmailWithCodeSent,
   validationGeneric,
   validationEmail,
+  validationPhone,
   validationRequired,
+  type UiText,
 } from '../../../text/index.js';
 import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
 import { stringField, transientPayload } from '../../flow/body.js';
@@ -19,6 +23,7 @@ import { ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { sendRecoverySecret, type RecoverySenderDeps } from '../../flows/recovery/sender.js';
 import { isRecoveryEmail, type RecoveryStrategy, type RecoverySubmitResult } from '../../flows/recovery/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
+import { maskAddress, parseTypedAddress, type TypedAddress } from '../../flow/typed-address.js';
 import { newCode, secretDigest, tooManyCodeChecks, type CodeCheckLimiter, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a recovery code takes (right or wrong) before the flow is spent, as Kratos's default `max_submissions`. */
@@ -30,6 +35,8 @@ export interface CodeRecoveryDeps extends RecoverySenderDeps {
   flowPool: FlowPool;
   /** selfservice.methods.code.config.lifespan */
   lifespanMs(): number;
+  /** Whether an SMS channel is configured: the form then takes phone numbers too. */
+  acceptsPhoneNumbers(): boolean;
 }
 
 /** The code input, the submit button and the hidden method, as a flow waiting for a recovery code shows them. */
@@ -49,13 +56,12 @@ export function recoveryCodeNodes(): UiNodeJson[] {
   ];
 }
 
-const emailNode = (value?: string) =>
-  toJson(inputNode(UiNodeGroup.Code, 'email', value, UiNodeInputType.Email, { required: true, label: infoNodeLabelEmail() }));
-
 /**
- * Recovery with a one-time code sent by email (Kratos's `code` method): the user asks for a code,
- * then types it into the same flow. Codes are stored as keyed digests, work once, in their own flow
- * only, for `lifespan`, and a flow takes a bounded number of tries.
+ * Recovery with a one-time code (Kratos's `code` method): the user asks for a code, then types it
+ * into the same flow. Codes are stored as keyed digests, work once, in their own flow only, for
+ * `lifespan`, and a flow takes a bounded number of tries. The address goes in the `email` field (the
+ * field `@ory/client` and Kratos's UIs send); with an SMS channel configured it also takes a phone
+ * number, and the code goes by text message to a recovery address with `via: sms`.
  */
 export class CodeRecoveryStrategy implements RecoveryStrategy {
   readonly id = 'code' as const;
@@ -68,7 +74,27 @@ export class CodeRecoveryStrategy implements RecoveryStrategy {
   }
 
   initialNodes(): UiNodeJson[] {
-    return [emailNode(), toJson(inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Submit, { label: infoNodeLabelContinue() }))];
+    return [this.addressNode(), toJson(inputNode(UiNodeGroup.Code, 'method', 'code', UiNodeInputType.Submit, { label: infoNodeLabelContinue() }))];
+  }
+
+  /** The address input: an email input, or a text input taking either kind when SMS can go out. */
+  private addressNode(value?: string): UiNodeJson {
+    const phones = this.deps.acceptsPhoneNumbers();
+    return toJson(
+      inputNode(UiNodeGroup.Code, 'email', value, phones ? UiNodeInputType.Text : UiNodeInputType.Email, {
+        required: true,
+        label: phones ? infoNodeLabelEmailOrPhone() : infoNodeLabelEmail(),
+      }),
+    );
+  }
+
+  /** The address a submission names, or the message saying why it names none. */
+  private readAddress(typed: string): TypedAddress | UiText {
+    if (typed.trim() === '') return validationRequired('email');
+    if (typed.includes('@') || !this.deps.acceptsPhoneNumbers()) {
+      return isRecoveryEmail(typed) ? { via: 'email', value: typed.trim().toLowerCase() } : validationEmail(typed);
+    }
+    return parseTypedAddress(typed) ?? validationPhone(typed);
   }
 
   private digest(code: string): string {
@@ -78,22 +104,24 @@ export class CodeRecoveryStrategy implements RecoveryStrategy {
   async submit(_req: FastifyRequest, flow: Flow, fields: Record<string, unknown>): Promise<RecoverySubmitResult> {
     const email = stringField(fields, 'email') ?? '';
     if (flow.state !== 'choose_method' && email === '') return this.useCode(flow, stringField(fields, 'code') ?? '');
-    if (email === '' || !isRecoveryEmail(email)) {
+    const address = this.readAddress(email);
+    if (!('via' in address)) {
       ui.resetMessages(flow.ui);
       const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
-      flow.ui.nodes = [...csrf, emailNode(email || undefined), ...this.initialNodes().slice(1)];
-      ui.addMessage(flow.ui, email === '' ? validationRequired('email') : validationEmail(email), 'email');
+      flow.ui.nodes = [...csrf, this.addressNode(email || undefined), ...this.initialNodes().slice(1)];
+      ui.addMessage(flow.ui, address, 'email');
       await this.deps.flowPool.updateFlow(flow);
       return { kind: 'flow', status: 400 };
     }
 
     const csrf = flow.ui.nodes.filter((n) => n.attributes.name === 'csrf_token');
     flow.ui.nodes = [...csrf, ...recoveryCodeNodes(), toJson(inputNode(UiNodeGroup.Code, 'email', email, UiNodeInputType.Submit, { label: infoNodeLabelResendCode() }))];
-    flow.ui.messages = [infoRecoveryEmailWithCodeSent()];
+    // Built from what was typed only: the answer is the same whether an account has the address.
+    flow.ui.messages = [address.via === 'email' ? infoRecoveryEmailWithCodeSent() : infoRecoveryCodeSentToMasked(maskAddress(address.value))];
     flow.state = 'sent_email';
     flow.active = 'code';
     const lifespanMs = this.deps.lifespanMs();
-    await sendRecoverySecret(this.deps, flow, email, {
+    await sendRecoverySecret(this.deps, flow, address, {
       kind: 'recovery_code',
       validTemplate: 'recovery_code_valid',
       invalidTemplate: 'recovery_code_invalid',

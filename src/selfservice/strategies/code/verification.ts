@@ -2,7 +2,7 @@ import type { Courier } from '../../../courier/courier.js';
 import type { Identity, VerifiableAddress } from '../../../identity/identity.js';
 import { newId } from '../../../lib/ids.js';
 import { safeEqual } from '../../../lib/safe-compare.js';
-import { infoNodeLabelContinue, infoNodeLabelEmail, infoNodeLabelResendCode, infoNodeLabelVerificationCode, infoVerificationCodeSent } from '../../../text/index.js';
+import { infoNodeLabelContinue, infoNodeLabelEmail, infoNodeLabelEmailOrPhone, infoNodeLabelResendCode, infoNodeLabelVerificationCode, infoVerificationCodeSent } from '../../../text/index.js';
 import { inputNode } from '../../../ui/node.js';
 import type { Flow } from '../../flow/flow.js';
 import { keptNodes } from '../../flows/verification/handler.js';
@@ -10,6 +10,7 @@ import { markAddressSent, minutes } from '../../flows/verification/address.js';
 import type { AcceptedSecret, VerificationRepositories, VerificationStrategy } from '../../flows/verification/strategy.js';
 import { toJson } from '../../flow/ui-json.js';
 import { transientTemplateData } from '../../flow/body.js';
+import { requestUrlDomain } from '../../flow/request.js';
 import { newCode, secretDigest, storeCappedSecret, type CodeCheckLimiter, type OneTimeSecretPool } from '../../flow/one-time-secret.js';
 
 /** Submissions a code admits; after that many wrong ones it is void and a new code must be requested. */
@@ -20,14 +21,19 @@ export interface CodeVerificationDeps {
   limiter: CodeCheckLimiter & { readonly maxActiveSecrets: number };
   secrets: OneTimeSecretPool;
   courier: Courier;
-  config: { codeLifespanMs(): number; secretsDefault(): string[]; publicBaseUrl(): URL };
+  config: { codeLifespanMs(): number; secretsDefault(): string[]; publicBaseUrl(): URL; smsChannelConfigured(): boolean };
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
   now?: () => Date;
 }
 
-/** Verification by a six-digit code sent to the address (`selfservice.flows.verification.use: code`). */
+/**
+ * Verification by a six-digit code sent to the address (`selfservice.flows.verification.use: code`):
+ * by email, or by text message to an address with `via: sms` (the address's channel, never a
+ * default). With an SMS channel configured the form's `email` field takes phone numbers too.
+ */
 export class CodeVerificationStrategy implements VerificationStrategy {
   readonly id = 'code' as const;
+  readonly channels = ['email', 'sms'] as const;
   private readonly now: () => Date;
 
   constructor(private readonly deps: CodeVerificationDeps) {
@@ -39,8 +45,9 @@ export class CodeVerificationStrategy implements VerificationStrategy {
   }
 
   chooseMethodNodes() {
+    const phones = this.deps.config.smsChannelConfigured();
     return [
-      toJson(inputNode('code', 'email', undefined, 'email', { required: true, label: infoNodeLabelEmail() })),
+      toJson(inputNode('code', 'email', undefined, phones ? 'text' : 'email', { required: true, label: phones ? infoNodeLabelEmailOrPhone() : infoNodeLabelEmail() })),
       toJson(inputNode('code', 'method', 'code', 'submit', { label: infoNodeLabelContinue() })),
     ];
   }
@@ -58,7 +65,10 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     url.searchParams.set('code', code);
     const courier = this.deps.courier.withQueue(repos.courier);
     const data = { VerificationCode: code, VerificationURL: url.toString(), Identity: this.deps.renderIdentity(identity, false), RequestURL: flow.request_url, ExpiresInMinutes: minutes(lifespan), ...transientTemplateData(transientPayload) };
-    const queued = address.via === 'sms' ? await courier.queueSms(address.value, 'verification_code_valid', data) : await courier.queueEmail(address.value, 'verification_code_valid', data);
+    const queued =
+      address.via === 'sms'
+        ? await courier.queueSms(address.value, 'verification_code_valid', { ...data, RequestURLDomain: requestUrlDomain(flow.request_url) })
+        : await courier.queueEmail(address.value, 'verification_code_valid', data);
     await markAddressSent(repos, identity, address, now);
     // A message the per-recipient limit suppressed issues no code: requesting codes over and over
     // cannot buy more guesses than the limit allows.
@@ -78,11 +88,11 @@ export class CodeVerificationStrategy implements VerificationStrategy {
     }, this.deps.limiter.maxActiveSecrets);
   }
 
+  /** Only email addresses are told: there is no such text message, and each one costs money (as in Kratos). */
   async sendUnknown(repos: VerificationRepositories, flow: Flow, address: string, transientPayload?: unknown): Promise<void> {
+    if (!address.includes('@')) return;
     const courier = this.deps.courier.withQueue(repos.courier);
-    const data = { RequestURL: flow.request_url, ...transientTemplateData(transientPayload) };
-    if (address.includes('@')) await courier.queueEmail(address, 'verification_code_invalid', data);
-    else await courier.queueSms(address, 'verification_code_invalid', data);
+    await courier.queueEmail(address, 'verification_code_invalid', { RequestURL: flow.request_url, ...transientTemplateData(transientPayload) });
   }
 
   markSent(flow: Flow, address: string): void {

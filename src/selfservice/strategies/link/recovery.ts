@@ -75,7 +75,7 @@ export class LinkRecoveryStrategy implements RecoveryStrategy {
     flow.state = 'sent_email';
     flow.active = 'link';
     const base = this.deps.linkBaseUrl();
-    await sendRecoverySecret(this.deps, flow, email, {
+    await sendRecoverySecret(this.deps, flow, { via: 'email', value: email.trim().toLowerCase() }, {
       kind: 'recovery_link',
       validTemplate: 'recovery_valid',
       invalidTemplate: 'recovery_invalid',

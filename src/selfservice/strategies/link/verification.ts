@@ -24,6 +24,7 @@ export interface LinkVerificationDeps {
 /** Verification by a single-use link sent to the address (`selfservice.flows.verification.use: link`). */
 export class LinkVerificationStrategy implements VerificationStrategy {
   readonly id = 'link' as const;
+  readonly channels = ['email'] as const;
   private readonly now: () => Date;
 
   constructor(private readonly deps: LinkVerificationDeps) {
@@ -50,6 +51,8 @@ export class LinkVerificationStrategy implements VerificationStrategy {
   }
 
   async sendTo(repos: VerificationRepositories, flow: Flow, identity: Identity, address: VerifiableAddress, transientPayload?: unknown): Promise<void> {
+    // A link is an email; a phone number is never sent one (the flow asks callers to skip them).
+    if (address.via !== 'email') return;
     const now = this.now();
     const token = newLinkToken();
     const lifespan = this.deps.config.linkLifespanMs();
