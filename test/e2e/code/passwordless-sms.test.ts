@@ -1,60 +1,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { fixture, startTestServer, type TestServer } from '../../testkit/server.js';
 import { messageIds } from '../../testkit/browser.js';
 import { TestMailbox, codeIn, mailboxConfig, runCourier } from '../../testkit/mailbox.js';
+import { SmsGateway, newPhone as phone, smsChannel, smsCode } from '../../testkit/sms-gateway.js';
 
 const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-/** A German mobile number, new for each test, typed as a person would and in E.164. */
-function phone(): { typed: string; e164: string } {
-  const n = String(Math.floor(1_000_000 + Math.random() * 8_999_999));
-  return { typed: `+49 170 ${n.slice(0, 3)} ${n.slice(3)}`, e164: `+49170${n}` };
-}
-
-/** A real HTTP server on loopback standing in for an SMS gateway; keeps what it was sent. */
-class SmsGateway {
-  readonly received: Array<{ to: string; body: string }> = [];
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; body: string });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/send`;
-    return this;
-  }
-
-  async waitFor(to: string, n = 1, timeoutMs = 10_000): Promise<{ to: string; body: string }> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const got = this.received.filter((m) => m.to === to);
-      if (got.length >= n) return got[n - 1]!;
-      if (Date.now() > until) throw new Error(`no SMS #${n} to ${to} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-const smsCode = (m: { body: string }): string => {
-  const c = /\b(\d{6})\b/.exec(m.body);
-  if (!c) throw new Error(`no code in SMS "${m.body}"`);
-  return c[1]!;
-};
 
 for (const factory of testDatabases()) {
   describe(`passwordless sign-up and sign-in by SMS code on ${factory.name}`, () => {
@@ -68,12 +20,11 @@ for (const factory of testDatabases()) {
       db = await factory.create();
       mailbox = await new TestMailbox().start();
       gateway = await new SmsGateway().start();
-      const body = `base64://${Buffer.from('function(ctx) { to: ctx.recipient, body: ctx.body }').toString('base64')}`;
       s = await startTestServer({
         dsn: db.dsn,
         config: {
           ...mailboxConfig(mailbox),
-          courier: { ...mailboxConfig(mailbox).courier, channels: [{ id: 'sms', type: 'http', request_config: { url: gateway.url, method: 'POST', body } }] },
+          courier: { ...mailboxConfig(mailbox).courier, channels: [smsChannel(gateway)] },
           identity: { default_schema_id: 'code', schemas: [{ id: 'code', url: `file://${fixture('code.schema.json')}` }] },
           selfservice: {
             methods: { password: { enabled: false }, code: { enabled: true, passwordless_enabled: true } },
