@@ -26,41 +26,44 @@ for (const factory of testDatabases()) {
   describe(`recovery and verification by SMS code on ${factory.name}`, () => {
     let db: TestDatabase;
     let s: TestServer;
+    let linkServer: TestServer;
     let mailbox: TestMailbox;
     let gateway: SmsGateway;
     let sdk: SdkClients;
     let stopCourier: () => Promise<void>;
 
+    /** The suite's configuration; `verificationUse` picks the verification method. */
+    const config = (verificationUse: 'code' | 'link') => ({
+      ...mailboxConfig(mailbox),
+      // Three messages of one kind per recipient and hour: the per-recipient limit is reachable in a test.
+      courier: { ...mailboxConfig(mailbox).courier, channels: [smsChannel(gateway)], rate_limit: { max_messages: 3, window: '1h' } },
+      identity: { default_schema_id: 'phone', schemas: [{ id: 'phone', url: `file://${fixture('phone.schema.json')}` }] },
+      selfservice: {
+        default_browser_return_url: `${UI}/`,
+        methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
+        flows: {
+          // Unknown addresses are notified where that is possible (by email): phone numbers still get nothing.
+          recovery: { enabled: true, use: 'code', notify_unknown_recipients: true },
+          verification: { enabled: true, use: verificationUse, notify_unknown_recipients: true, ui_url: `${UI}/verification` },
+          settings: { ui_url: `${UI}/settings` },
+          registration: { after: { password: { hooks: [{ hook: 'session' }] } } },
+        },
+      },
+    });
+
     before(async () => {
       db = await factory.create();
       mailbox = await new TestMailbox().start();
       gateway = await new SmsGateway().start();
-      s = await startTestServer({
-        dsn: db.dsn,
-        config: {
-          ...mailboxConfig(mailbox),
-          // Three messages of one kind per recipient and hour: the per-recipient limit is reachable in a test.
-          courier: { ...mailboxConfig(mailbox).courier, channels: [smsChannel(gateway)], rate_limit: { max_messages: 3, window: '1h' } },
-          identity: { default_schema_id: 'phone', schemas: [{ id: 'phone', url: `file://${fixture('phone.schema.json')}` }] },
-          selfservice: {
-            default_browser_return_url: `${UI}/`,
-            methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { enabled: true } },
-            flows: {
-              // Unknown addresses are notified where that is possible (by email): phone numbers still get nothing.
-              recovery: { enabled: true, use: 'code', notify_unknown_recipients: true },
-              verification: { enabled: true, use: 'code', notify_unknown_recipients: true, ui_url: `${UI}/verification` },
-              settings: { ui_url: `${UI}/settings` },
-              registration: { after: { password: { hooks: [{ hook: 'session' }] } } },
-            },
-          },
-        },
-      });
+      s = await startTestServer({ dsn: db.dsn, config: config('code') });
+      // The same database and courier, verification by link: links go by email only.
+      linkServer = await startTestServer({ dsn: db.dsn, config: config('link') });
       sdk = sdkClients(s);
       stopCourier = runCourier(s);
     });
     after(async () => {
       await stopCourier?.();
-      await s?.close();
+      await Promise.all([s?.close(), linkServer?.close()]);
       await gateway?.stop();
       await mailbox?.stop();
       await db?.drop();
@@ -322,6 +325,28 @@ for (const factory of testDatabases()) {
       const done = await verify(again.id, { method: 'code', code: smsCode(await gateway.waitFor(p.e164, 2)) });
       assert.equal(done.body.state, 'passed_challenge');
       assert.deepEqual(await verified(id), { email: false, sms: true });
+    });
+
+    test('verification by link: phone numbers get no flow and no message; email addresses get their link', async () => {
+      const addr = email('link');
+      const p = newPhone();
+      const flow = (await linkServer.publicApi.get('/self-service/registration/api')).body;
+      const reg = await linkServer.publicApi.post(`/self-service/registration?flow=${flow.id}`, { method: 'password', traits: { email: addr, phone: p.typed }, password: PASSWORD });
+      assert.equal(reg.status, 200, JSON.stringify(reg.body));
+      const entries = reg.body.continue_with.filter((c: { action: string }) => c.action === 'show_verification_ui');
+      assert.deepEqual(entries.map((c: { flow: { verifiable_address: string } }) => c.flow.verifiable_address), [addr]);
+      await mailbox.waitFor(addr);
+
+      // Asked for by the user, the number gets the answer an unknown address gets, and nothing is sent.
+      const vflow = (await linkServer.publicApi.get('/self-service/verification/api')).body;
+      const sent = await linkServer.publicApi.post(`/self-service/verification?flow=${vflow.id}`, { method: 'link', email: p.typed });
+      assert.equal(sent.status, 200);
+      assert.deepEqual(messageIds(sent.body), [1080001]);
+      await settle();
+      assert.deepEqual(await queued(p.e164), []);
+      assert.equal(gateway.to(p.e164).length, 0);
+      const phone = (await identity(reg.body.identity.id)).verifiable_addresses.find((a) => a.via === 'sms')!;
+      assert.deepEqual([phone.value, phone.verified, phone.status], [p.e164, false, 'pending']);
     });
 
     test('@ory/client: recovery and verification by phone number', async () => {

@@ -134,6 +134,13 @@ for (const factory of testDatabases()) {
       const bad = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code', email: 'not an address' });
       assert.equal(bad.status, 400);
       assert.deepEqual(messageIds(bad.body, 'email'), [4000040]);
+      // Without an SMS channel the input is an email input, and a phone number is not an address it takes.
+      const input = bad.body.ui.nodes.find((n: { attributes: { name?: string } }) => n.attributes.name === 'email');
+      assert.equal(input.attributes.type, 'email');
+      assert.equal(input.meta.label.id, 1070007);
+      const phone = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code', email: '+49 170 1234567' });
+      assert.equal(phone.status, 400);
+      assert.deepEqual(messageIds(phone.body, 'email'), [4000040]);
       const missing = await s.publicApi.post(`/self-service/recovery?flow=${flow.body.id}`, { method: 'code' });
       assert.equal(missing.status, 400);
       assert.deepEqual(messageIds(missing.body, 'email'), [4000002]);
