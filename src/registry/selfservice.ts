@@ -136,7 +136,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     methods.push({
       id: 'lookup_secret',
       login: new LookupSecretLoginStrategy({ ...secondFactorDeps, secretKeys: () => c.secretsDefault() }),
-      settings: new LookupSecretSettingsStrategy({ secretKey: () => c.secretsDefault()[0]! }),
+      settings: new LookupSecretSettingsStrategy({ secretKeys: () => c.secretsDefault() }),
       secondFactor: { type: 'lookup_secret', configured: hasUnusedCodeIn },
     });
   }

@@ -46,6 +46,23 @@ export interface Submission {
   fields: Record<string, unknown>;
   /** Form posts carry only strings. */
   form: boolean;
+  /**
+   * Settings only: whether the session is recent enough for a privileged action
+   * (`privileged_session_max_age`). A method that would show secrets throws
+   * `PrivilegedSessionRequired` when it is not.
+   */
+  privileged?: boolean;
+}
+
+/**
+ * Thrown by a settings method whose action shows secrets (backup codes) to a session that is not
+ * privileged: the flow sends the user to sign in again, then back to the same form.
+ */
+export class PrivilegedSessionRequired extends Error {
+  constructor() {
+    super('This action needs a recently authenticated session.');
+    this.name = 'PrivilegedSessionRequired';
+  }
 }
 
 /** A message for the user, on a node (by name) or on the whole form. */

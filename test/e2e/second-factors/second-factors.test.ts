@@ -241,7 +241,7 @@ for (const factory of testDatabases()) {
       assert.equal(unlocked.body.session.authenticator_assurance_level, 'aal2');
     });
 
-    test('backup codes: generate, confirm (stored hashed), each usable once as a second factor, disable', async () => {
+    test('backup codes: generate, confirm (stored as digests and sealed), reveal, each usable once as a second factor, disable', async () => {
       const u = await apiUser('lookup');
       const flow = await settingsFlow(u.token);
       assert.deepEqual(groupNames(flow, 'lookup_secret'), ['lookup_secret_regenerate']);
@@ -261,20 +261,45 @@ for (const factory of testDatabases()) {
       const saved = await s.publicApi.post(`/self-service/settings?flow=${flow.id}`, { method: 'lookup_secret', lookup_secret_confirm: true }, auth(u.token));
       assert.equal(saved.status, 200, JSON.stringify(saved.body));
       assert.equal(saved.body.state, 'success');
-      assert.deepEqual(groupNames(saved.body, 'lookup_secret'), ['lookup_secret_regenerate', 'lookup_secret_disable']);
-      assert.ok(!codes.some((c) => JSON.stringify(saved.body).includes(c)), 'codes are not shown again');
+      assert.deepEqual(groupNames(saved.body, 'lookup_secret'), ['lookup_secret_reveal', 'lookup_secret_disable']);
+      assert.ok(!codes.some((c) => JSON.stringify(saved.body).includes(c)), 'codes are not shown again until revealed');
 
-      // Kratos's credential shape, with digests instead of the codes.
+      // Kratos's credential shape, with digests (what sign-in checks) and sealed codes (what reveal opens).
       const full = await s.adminApi.get(`/admin/identities/${u.id}?include_credential=lookup_secret`);
-      const stored = full.body.credentials.lookup_secret.config.recovery_codes as Array<{ code: string }>;
+      const stored = full.body.credentials.lookup_secret.config.recovery_codes as Array<{ code: string; sealed: string }>;
       assert.equal(stored.length, 12);
-      for (const c of stored) assert.match(c.code, /^hmac-sha256:[0-9a-f]{64}$/);
+      for (const c of stored) {
+        assert.match(c.code, /^hmac-sha256:[0-9a-f]{64}$/);
+        assert.match(c.sealed, /^aes-256-gcm:[0-9a-f]+$/);
+      }
       const rows = await s.registry.database.db.selectFrom('identity_credentials').select('config').where('identity_id', '=', u.id).execute();
       assert.ok(!rows.some((r) => codes.some((c) => String(r.config).includes(c))), 'no code in the clear in the database');
 
-      const reveal = await s.publicApi.post(`/self-service/settings?flow=${saved.body.id}`, { method: 'lookup_secret', lookup_secret_reveal: true }, auth(u.token));
-      assert.equal(reveal.status, 400);
-      assert.deepEqual(messageIds(reveal.body), [4000001]);
+      const revealedCodes = async (token: string) => {
+        const f = await settingsFlow(token);
+        const r = await s.publicApi.post(`/self-service/settings?flow=${f.id}`, { method: 'lookup_secret', lookup_secret_reveal: true }, auth(token));
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(groupNames(r.body, 'lookup_secret'), ['lookup_secret_codes', 'lookup_secret_disable', 'lookup_secret_regenerate']);
+        const text = textNode(r.body, 'lookup_secret_codes')!.attributes.text;
+        assert.equal(text.id, 1050015);
+        return text.context.secrets as Array<{ id: number; context: { secret?: string; used_at?: string } }>;
+      };
+      assert.deepEqual((await revealedCodes(u.token)).map((c) => c.context.secret), codes, 'reveal shows the confirmed codes');
+
+      // Showing codes needs a recent sign-in, as changing them does.
+      const session = (await s.publicApi.get('/sessions/whoami', auth(u.token))).body;
+      const aged = (await s.registry.persister.sessions.getSession(session.id))!;
+      aged.authenticated_at = new Date(Date.now() - 2 * 3600_000);
+      await s.registry.persister.sessions.updateSession(aged);
+      const oldFlow = await settingsFlow(u.token);
+      const refused = await s.publicApi.post(`/self-service/settings?flow=${oldFlow.id}`, { method: 'lookup_secret', lookup_secret_reveal: true }, auth(u.token));
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.id, 'session_refresh_required');
+      assert.ok(!codes.some((c) => JSON.stringify(refused.body).includes(c)));
+      const refusedRegenerate = await s.publicApi.post(`/self-service/settings?flow=${oldFlow.id}`, { method: 'lookup_secret', lookup_secret_regenerate: true }, auth(u.token));
+      assert.equal(refusedRegenerate.status, 403);
+      const stillHidden = await s.publicApi.get(`/self-service/settings/flows?id=${oldFlow.id}`, auth(u.token));
+      assert.ok(!codes.some((c) => JSON.stringify(stillHidden.body).includes(c)), 'the refused flow holds no code');
 
       const token2 = await passwordLogin(u.addr);
       assert.equal((await s.publicApi.get('/sessions/whoami', auth(token2))).status, 403);
@@ -303,6 +328,11 @@ for (const factory of testDatabases()) {
       assert.deepEqual(race.map((r) => r.status).sort(), [200, 400]);
       const after = await s.adminApi.get(`/admin/identities/${u.id}?include_credential=lookup_secret`);
       assert.equal((after.body.credentials.lookup_secret.config.recovery_codes as Array<{ used_at?: string }>).filter((c) => c.used_at).length, 2);
+      // Used codes are revealed as used (1050014), the others as they are.
+      const revealed = await revealedCodes(token2);
+      assert.deepEqual(revealed.map((c) => c.id), codes.map((_, i) => (i < 2 ? 1050014 : 1050009)));
+      assert.deepEqual(revealed.slice(2).map((c) => c.context.secret), codes.slice(2));
+      assert.ok(revealed.slice(0, 2).every((c) => c.context.secret === undefined && typeof c.context.used_at === 'string'));
 
       const disableFlow = await settingsFlow(token2);
       const disabled = await s.publicApi.post(`/self-service/settings?flow=${disableFlow.id}`, { method: 'lookup_secret', lookup_secret_disable: true }, auth(token2));

@@ -25,7 +25,7 @@ import { FlowValidationError } from '../../flow/validation.js';
 import type { FlowMessage } from '../../flow/method.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
 import { toJson } from '../../flow/ui-json.js';
-import { firstResponsible, type FlowResumption, type MethodOutcome, type SelfServiceMethod, type SettingsChange, type SettingsMethod } from '../../flow/method.js';
+import { firstResponsible, PrivilegedSessionRequired, type FlowResumption, type MethodOutcome, type SelfServiceMethod, type SettingsChange, type SettingsMethod } from '../../flow/method.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
@@ -312,7 +312,14 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       const { session, identity } = g;
 
       ui.resetMessages(flow.ui);
-      const taken = await firstResponsible(methods, (m) => m.settings.submit({ req, reply, flow, fields: body.fields, form: body.form }, identity));
+      const privileged = isPrivileged(session);
+      let taken;
+      try {
+        taken = await firstResponsible(methods, (m) => m.settings.submit({ req, reply, flow, fields: body.fields, form: body.form, privileged }, identity));
+      } catch (err) {
+        if (err instanceof PrivilegedSessionRequired) return reauthenticate(req, reply, flow, mode);
+        throw err;
+      }
       if (!taken) throw new KratosError(400, { reason: 'Could not find a strategy to update your settings.' });
       return await proceed(req, reply, flow, mode, session, identity, taken.method.id, taken.outcome, transientPayload(body.fields));
     } catch (err) {

@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '../../../identity/identity.js';
 
 /** As Kratos: 12 codes of 8 characters from [a-z0-9] (about 41 bits each). */
@@ -8,10 +8,14 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** Marks a stored code as a digest, so it is never mistaken for a code in the clear. */
 const DIGEST_PREFIX = 'hmac-sha256:';
 
-/** One entry of the credential's `config.recovery_codes` (Kratos's shape; `code` holds a digest here). */
+/**
+ * One entry of the credential's `config.recovery_codes` (Kratos's shape; `code` holds a digest here,
+ * and `sealed` the code encrypted, so its owner can have the codes shown again).
+ */
 export interface StoredCode {
   code: string;
   used_at?: string | null;
+  sealed?: string;
 }
 
 export function newCodes(): string[] {
@@ -50,4 +54,40 @@ export function findCode(stored: readonly StoredCode[], code: string, identityId
     for (const c of candidates) if (c.length === have.length && timingSafeEqual(c, have) && found === -1) found = i;
   });
   return found;
+}
+
+/** Marks a sealed code: AES-256-GCM, hex(nonce[12] | ciphertext | tag[16]). */
+const SEALED_PREFIX = 'aes-256-gcm:';
+
+/** The sealing key a server secret gives: derived, so the digest key is never used for encryption too. */
+const sealingKey = (secret: string): Buffer => Buffer.from(hkdfSync('sha256', secret, '', 'tessera lookup_secret sealing', 32));
+
+/**
+ * A code encrypted under the server secret, bound to the identity (authenticated data), so that
+ * `reveal` can show the codes again without the database alone holding them in the clear.
+ */
+export function sealCode(code: string, identityId: string, secret: string): string {
+  const nonce = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', sealingKey(secret), nonce);
+  c.setAAD(Buffer.from(identityId));
+  const body = Buffer.concat([c.update(code, 'utf8'), c.final()]);
+  return SEALED_PREFIX + Buffer.concat([nonce, body, c.getAuthTag()]).toString('hex');
+}
+
+/** The code a sealed entry holds, tried under every server secret (old ones open older codes); null when none opens it. */
+export function openCode(sealed: string, identityId: string, secrets: readonly string[]): string | null {
+  if (!sealed.startsWith(SEALED_PREFIX)) return null;
+  const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'hex');
+  if (raw.length < 12 + 16) return null;
+  for (const secret of secrets) {
+    try {
+      const d = createDecipheriv('aes-256-gcm', sealingKey(secret), raw.subarray(0, 12));
+      d.setAAD(Buffer.from(identityId));
+      d.setAuthTag(raw.subarray(raw.length - 16));
+      return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
+    } catch {
+      // Not this secret: try the next.
+    }
+  }
+  return null;
 }

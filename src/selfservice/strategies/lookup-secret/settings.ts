@@ -1,15 +1,15 @@
 import { KratosError } from '../../../errors/kratos-error.js';
 import type { Identity } from '../../../identity/identity.js';
-import { errorNoLookup, infoSettingsDisableLookup, infoSettingsLookupConfirm, infoSettingsLookupSecretsLabel, infoSettingsRegenerateLookup, lookupSecretList, validationGeneric } from '../../../text/index.js';
+import { errorNoLookup, infoSettingsDisableLookup, infoSettingsLookupConfirm, infoSettingsLookupSecretsLabel, infoSettingsRegenerateLookup, infoSettingsRevealLookup, lookupSecretList, validationGeneric } from '../../../text/index.js';
 import { inputNode, textNode, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
-import { names, notResponsible, type MethodOutcome, type SettingsChange, type SettingsMethod, type Submission } from '../../flow/method.js';
+import { names, notResponsible, PrivilegedSessionRequired, type MethodOutcome, type SettingsChange, type SettingsMethod, type Submission } from '../../flow/method.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import { CODE_COUNT, codeDigest, newCodes, storedCodes, type StoredCode } from './codes.js';
+import { CODE_COUNT, codeDigest, newCodes, openCode, sealCode, storedCodes, type StoredCode } from './codes.js';
 
 export interface LookupSecretSettingsDeps {
-  /** The server secret new codes are digested with (`secrets.default[0]`). */
-  secretKey(): string;
+  /** The server secrets (`secrets.default`): new codes are digested and sealed with the first; older ones open older codes. */
+  secretKeys(): string[];
   now?: () => Date;
 }
 
@@ -21,10 +21,11 @@ const submitNode = (name: (typeof ACTIONS)[number], label: ReturnType<typeof inf
   toJson(inputNode(UiNodeGroup.LookupSecret, name, 'true', UiNodeInputType.Submit, { label }));
 
 /**
- * The `lookup_secret` settings method (backup codes). `regenerate` shows 12 new codes with a
- * confirm button (the codes live only in the stored flow); `confirm` stores them as digests;
- * `disable` removes them. Codes are stored hashed, so they are shown once, when generated: instead
- * of `reveal`, the form offers to generate new ones.
+ * The `lookup_secret` settings method (backup codes), as Kratos: without codes the form offers
+ * `regenerate`, with codes `reveal` and `disable`. `regenerate` shows 12 new codes with a confirm
+ * button (the codes live only in the stored flow until confirmed); `confirm` stores each as a digest
+ * (what sign-in checks) and sealed (what `reveal` opens, with used codes shown as used); `disable`
+ * removes them. Showing codes needs a privileged session, as changing them does.
  */
 export class LookupSecretSettingsStrategy implements SettingsMethod {
   private readonly now: () => Date;
@@ -35,7 +36,7 @@ export class LookupSecretSettingsStrategy implements SettingsMethod {
 
   async nodes(identity: Identity): Promise<UiNodeJson[]> {
     if (storedCodes(identity).length === 0) return [submitNode('lookup_secret_regenerate', infoSettingsRegenerateLookup())];
-    return [submitNode('lookup_secret_regenerate', infoSettingsRegenerateLookup()), submitNode('lookup_secret_disable', infoSettingsDisableLookup())];
+    return [submitNode('lookup_secret_reveal', infoSettingsRevealLookup()), submitNode('lookup_secret_disable', infoSettingsDisableLookup())];
   }
 
   async submit(s: Submission, identity: Identity): Promise<MethodOutcome> {
@@ -44,6 +45,8 @@ export class LookupSecretSettingsStrategy implements SettingsMethod {
       if (names(s, 'lookup_secret')) throw new KratosError(400, { reason: 'Choose one of lookup_secret_regenerate, lookup_secret_confirm or lookup_secret_disable.' });
       return notResponsible();
     }
+    // Codes are shown only to a session that signed in recently (checked before anything is shown).
+    if ((action === 'lookup_secret_regenerate' || action === 'lookup_secret_reveal') && s.privileged === false) throw new PrivilegedSessionRequired();
     switch (action) {
       case 'lookup_secret_regenerate': {
         const codes = newCodes();
@@ -56,15 +59,32 @@ export class LookupSecretSettingsStrategy implements SettingsMethod {
       }
       case 'lookup_secret_confirm': {
         const codes = this.shownCodes(s);
-        const key = this.deps.secretKey();
-        return { kind: 'updated', change: this.change(codes.map((c): StoredCode => ({ code: codeDigest(c, identity.id, key) })), identity.id) };
+        const key = this.deps.secretKeys()[0]!;
+        return {
+          kind: 'updated',
+          change: this.change(codes.map((c): StoredCode => ({ code: codeDigest(c, identity.id, key), sealed: sealCode(c, identity.id, key) })), identity.id),
+        };
       }
       case 'lookup_secret_disable':
         if (storedCodes(identity).length === 0) throw new FlowValidationError([{ message: errorNoLookup() }]);
         return { kind: 'updated', change: this.change(null, identity.id) };
-      case 'lookup_secret_reveal':
-        if (storedCodes(identity).length === 0) throw new FlowValidationError([{ message: errorNoLookup() }]);
-        throw new FlowValidationError([{ message: validationGeneric('Backup recovery codes are stored hashed and shown only once, when they are generated. Generate new codes instead.') }]);
+      case 'lookup_secret_reveal': {
+        const stored = storedCodes(identity);
+        if (stored.length === 0) throw new FlowValidationError([{ message: errorNoLookup() }]);
+        const keys = this.deps.secretKeys();
+        const shown = stored.map((c) => ({ code: c.sealed ? openCode(c.sealed, identity.id, keys) : null, usedAt: c.used_at ? new Date(c.used_at) : null }));
+        // Codes sealed under a secret no longer configured (or imported as digests) cannot be opened.
+        if (shown.some((c) => c.code === null && !c.usedAt)) {
+          throw new FlowValidationError([{ message: validationGeneric('These backup recovery codes cannot be shown again. Generate new codes instead.') }]);
+        }
+        s.flow.ui.nodes = s.flow.ui.nodes.filter((n) => n.group !== UiNodeGroup.LookupSecret);
+        s.flow.ui.nodes.push(
+          toJson(textNode(UiNodeGroup.LookupSecret, CODES_NODE, lookupSecretList(shown.map((c) => ({ code: c.code ?? '', usedAt: c.usedAt }))), { label: infoSettingsLookupSecretsLabel() })),
+          submitNode('lookup_secret_disable', infoSettingsDisableLookup()),
+          submitNode('lookup_secret_regenerate', infoSettingsRegenerateLookup()),
+        );
+        return { kind: 'show_again', status: 200, messages: [] };
+      }
     }
   }
 
