@@ -280,6 +280,22 @@ for (const factory of testDatabases()) {
       assert.equal(stepUp.status, 400, 'no method can give this identity aal2');
     });
 
+    test('the addresses offered follow the traits: a removed address is gone, and with none left no code is asked for', async () => {
+      const u = await signUp('change');
+      const onlyMail = await s.adminApi.put(`/admin/identities/${u.id}`, { schema_id: 'code', state: 'active', traits: { email: u.addr } });
+      assert.equal(onlyMail.status, 200, JSON.stringify(onlyMail.body));
+      assert.deepEqual(shape(await aal2Flow(u.token)), [`code:address:submit=${u.addr}`]);
+      const sms = await choose((await aal2Flow(u.token)).id, u.token, u.tel);
+      assert.deepEqual(messageIds(sms.body), [4000035], 'the removed number gets no code');
+
+      const plain = await s.adminApi.put(`/admin/identities/${u.id}`, { schema_id: 'plain', state: 'active', traits: { email: u.addr } });
+      assert.equal(plain.status, 200, JSON.stringify(plain.body));
+      const full = await s.adminApi.get(`/admin/identities/${u.id}?include_credential=code`);
+      assert.deepEqual(full.body.credentials.code?.config?.addresses ?? [], [], 'the code credential lists no address any more');
+      const me = await s.publicApi.get('/sessions/whoami', auth(u.token));
+      assert.equal(me.status, 200, 'no second factor is available, so aal1 is the highest');
+    });
+
     test('browser: password, redirected to the aal2 form, address button and code by form posts, CSRF enforced', async () => {
       const u = await signUp('browser');
       const b = new TestBrowser();
