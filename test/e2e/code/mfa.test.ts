@@ -179,6 +179,23 @@ for (const factory of testDatabases()) {
       assert.equal(done.body.session.identity.verifiable_addresses.find((a: { via: string }) => a.via === 'sms').verified, true);
     });
 
+    test('via=<trait> narrows the choice to that trait\'s address; a trait without one is a 400', async () => {
+      const u = await signUp('via');
+      const named = await s.adminApi.put(`/admin/identities/${u.id}`, { schema_id: 'code', state: 'active', traits: { email: u.addr, phone: u.tel, name: 'Ada' } });
+      assert.equal(named.status, 200, JSON.stringify(named.body));
+      const byMail = await s.publicApi.get('/self-service/login/api?aal=aal2&via=email', auth(u.token));
+      assert.equal(byMail.status, 200, JSON.stringify(byMail.body));
+      assert.deepEqual(shape(byMail.body), [`code:address:submit=${u.addr}`]);
+      const byPhone = await s.publicApi.get('/self-service/login/api?aal=aal2&via=phone', auth(u.token));
+      assert.deepEqual(shape(byPhone.body), [`code:address:submit=${u.tel}`]);
+      const missing = await s.publicApi.get('/self-service/login/api?aal=aal2&via=doesnt_exist', auth(u.token));
+      assert.equal(missing.status, 400);
+      assert.equal(missing.body.error.reason, 'No value found for trait doesnt_exist in the current identity.');
+      const notAnAddress = await s.publicApi.get('/self-service/login/api?aal=aal2&via=name', auth(u.token));
+      assert.equal(notAnAddress.status, 400);
+      assert.match(notAnAddress.body.error.reason, /You can only reference a trait that matches/);
+    });
+
     test('an address that is not the signed-in identity\'s own is refused and gets nothing', async () => {
       const u = await signUp('own');
       const other = await signUp('other');

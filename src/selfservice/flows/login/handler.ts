@@ -117,6 +117,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(returnTo));
         throw sessionAlreadyAvailable();
       }
+      // `via` names the trait whose address a second-factor code should go to (a hint to the methods).
+      if (q.via) ctx.via = q.via;
       const flow = await newLoginFlow(req, reply, type, { ctx, returnTo });
       const json = loginFlowJson(flow);
       const exchangeCode = await exchangeCodeFor(flow, req.query, deps.tokenExchange);

@@ -40,7 +40,16 @@ export class CodeMfaLoginStrategy implements LoginMethod {
   async nodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     const identity = await secondFactorIdentity(this.deps, ctx);
     if (!identity) return [];
-    return codeMfaAddressNodes(secondFactorCodeAddresses(identity));
+    const addresses = secondFactorCodeAddresses(identity);
+    if (ctx.via === undefined || ctx.via === '') return codeMfaAddressNodes(addresses);
+    // `via` narrows the choice to the address in that trait, which must be one of the code addresses.
+    const value = traitAt(identity.traits, ctx.via);
+    if (value === undefined || value === '') throw new KratosError(400, { reason: `No value found for trait ${ctx.via} in the current identity.` });
+    if (addresses.length === 0) return [];
+    const wanted = normalizeCodeIdentifier(value);
+    const address = addresses.find((a) => a.value === wanted);
+    if (!address) throw new KratosError(400, { reason: 'You can only reference a trait that matches a verification email address in the via parameter, or a registered credential.' });
+    return codeMfaAddressNodes([address]);
   }
 
   /**
@@ -111,4 +120,14 @@ export class CodeMfaLoginStrategy implements LoginMethod {
     }
     return { kind: 'authenticated', identity, method: { method: 'code', aal: 'aal2', completed_at: now } };
   }
+}
+
+/** The string at a dotted path in the traits (`email`, `emails.0`), if there is one. */
+function traitAt(traits: unknown, path: string): string | undefined {
+  let at: unknown = traits;
+  for (const part of path.split('.')) {
+    if (at === null || typeof at !== 'object' || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return typeof at === 'string' ? at : typeof at === 'number' ? String(at) : undefined;
 }
