@@ -110,6 +110,9 @@ for (const factory of testDatabases()) {
       assert.equal(before.status, 403);
       assert.equal(before.body.error.id, 'session_aal2_required');
       assert.match(before.body.redirect_browser_to, /\/self-service\/login\/browser\?aal=aal2/);
+      const settingsBefore = await s.publicApi.get('/self-service/settings/api', { ...auth(u.token), unchecked: true });
+      assert.equal(settingsBefore.status, 403, 'settings (required_aal highest_available) want the code too');
+      assert.equal(settingsBefore.body.error.id, 'session_aal2_required');
 
       const flow = await aal2Flow(u.token);
       assert.equal((flow as unknown as { requested_aal: string }).requested_aal, 'aal2');
@@ -394,6 +397,8 @@ describe('codes as a second factor: switches and send limits', () => {
       const me = await s.publicApi.get('/sessions/whoami', { headers: { 'x-session-token': u.token } });
       assert.equal(me.status, 200);
       assert.equal(me.body.authenticator_assurance_level, 'aal1');
+      const settings = await s.publicApi.get('/self-service/settings/api', { headers: { 'x-session-token': u.token } });
+      assert.equal(settings.status, 200, 'settings open at aal1 too');
       const stepUp = await s.publicApi.get('/self-service/login/api?aal=aal2', { headers: { 'x-session-token': u.token }, unchecked: true });
       assert.equal(stepUp.status, 400, 'no second factor is offered');
     });
@@ -405,6 +410,7 @@ describe('codes as a second factor: switches and send limits', () => {
       const u = await passwordUser(s);
       const me = await s.publicApi.get('/sessions/whoami', { headers: { 'x-session-token': u.token } });
       assert.equal(me.status, 200, 'a code address is no second factor when codes are a first factor');
+      assert.equal((await s.publicApi.get('/self-service/settings/api', { headers: { 'x-session-token': u.token } })).status, 200);
       const flow = await s.publicApi.get('/self-service/login/api');
       assert.ok(flow.body.ui.nodes.some((n: Node) => n.group === 'code' && n.attributes.name === 'method'), 'sign-in by code is offered');
     });
