@@ -109,6 +109,9 @@ function semanticChecks(data: Record<string, unknown>, dev: boolean, sources: So
     // As in Kratos, the method's switch wins; said out loud, since the combination looks like a typo.
     warnings.push('selfservice.methods.code.passwordless_enabled is true but selfservice.methods.code.enabled is false: sign-in and sign-up by code stay off.');
   }
+  if (code.mfa_enabled && !code.enabled) {
+    warnings.push('selfservice.methods.code.mfa_enabled is true but selfservice.methods.code.enabled is false: codes as a second factor stay off.');
+  }
 
   if (v.ciphers.algorithm !== 'noop' && (v.secrets.cipher === undefined || v.secrets.cipher.length === 0)) {
     missing(issues, ['secrets', 'cipher'], `is required when ciphers.algorithm is ${JSON.stringify(v.ciphers.algorithm)} (32-character secrets)`);

@@ -160,7 +160,11 @@ export class IdentityManager {
     const existing = identity.credentials[type];
     if (identifiers.length === 0) {
       if (existing && Object.keys(existing.config).length === 0) delete identity.credentials[type];
-      else if (existing) existing.identifiers = [];
+      else if (existing) {
+        existing.identifiers = [];
+        // The derived part of the config follows the identifiers (a code credential lists no addresses any more).
+        if (config) existing.config = { ...existing.config, ...config };
+      }
       return;
     }
     const now = this.now();

@@ -27,6 +27,8 @@ import type { VerificationServices } from '../selfservice/hooks/verification.js'
 import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
 import { CodeVerificationStrategy } from '../selfservice/strategies/code/verification.js';
 import { CodeLoginStrategy } from '../selfservice/strategies/code/login.js';
+import { hasCodeAddressIn } from '../selfservice/strategies/code/code-addresses.js';
+import { CodeMfaLoginStrategy } from '../selfservice/strategies/code/mfa-login.js';
 import type { PasswordlessCodeDeps } from '../selfservice/strategies/code/passwordless-codes.js';
 import { CodeRegistrationStrategy } from '../selfservice/strategies/code/registration.js';
 import { LinkRecoveryStrategy, recoveryLinkUrl } from '../selfservice/strategies/link/recovery.js';
@@ -107,21 +109,32 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       settings: new PasswordSettingsStrategy({ schemas: d.schemas, hasher: d.hasher, policy: d.passwordPolicy }),
     });
   }
-  if (c.methodEnabled('code') && c.values.selfservice.methods.code.passwordless_enabled) {
+  const codeMethod = c.values.selfservice.methods.code;
+  if (c.methodEnabled('code') && (codeMethod.passwordless_enabled || codeMethod.mfa_enabled)) {
     const codes: PasswordlessCodeDeps = {
       transaction: (fn) => d.persister.transaction(fn),
       secrets: d.persister.secrets,
       courier: d.courier,
       secretKeys: () => c.secretsDefault(),
       lifespanMs: () => c.codeLifespanMs(),
-      maxSubmissions: () => c.values.selfservice.methods.code.config.max_submissions,
+      maxSubmissions: () => codeMethod.config.max_submissions,
       limiter: d.bruteForce,
     };
-    methods.push({
-      id: 'code',
-      login: new CodeLoginStrategy({ ...codes, identities: d.persister.identities, defaultSchema, renderIdentity: d.renderIdentity }),
-      registration: new CodeRegistrationStrategy({ ...codes, schemas: d.schemas, identities: d.identityManager }),
-    });
+    if (codeMethod.passwordless_enabled) {
+      // A first factor (aal1): sign-up and sign-in by code.
+      methods.push({
+        id: 'code',
+        login: new CodeLoginStrategy({ ...codes, identities: d.persister.identities, defaultSchema, renderIdentity: d.renderIdentity }),
+        registration: new CodeRegistrationStrategy({ ...codes, schemas: d.schemas, identities: d.identityManager }),
+      });
+    } else {
+      // A second factor (aal2) only; the configuration refuses both switches on at once.
+      methods.push({
+        id: 'code',
+        login: new CodeMfaLoginStrategy({ ...codes, identities: d.persister.identities, limiter: d.bruteForce, renderIdentity: d.renderIdentity }),
+        secondFactor: { type: 'code', configured: hasCodeAddressIn },
+      });
+    }
   }
   const secondFactorDeps = { identities: d.persister.identities, limiter: d.bruteForce, uses: d.persister.secondFactorUses };
   if (c.methodEnabled('totp')) {

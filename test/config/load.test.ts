@@ -204,6 +204,15 @@ secrets:
     const off = await loadConfig({ files: [file('min.yml', MINIMAL)], env: { SELFSERVICE_METHODS_CODE_PASSWORDLESS_ENABLED: 'true', SELFSERVICE_METHODS_CODE_ENABLED: 'false' } });
     assert.ok(off.warnings.some((w) => /passwordless_enabled is true but selfservice.methods.code.enabled is false/.test(w)), off.warnings.join('\n'));
   });
+
+  it('starts with codes as a second factor on (no longer refused), and warns when the code method itself is off', async () => {
+    const on = await loadConfig({ files: [file('min.yml', MINIMAL), file('code.yml', 'selfservice: {methods: {code: {mfa_enabled: true}}}\n')], env: {} });
+    assert.equal(on.values.selfservice.methods.code.mfa_enabled, true);
+    assert.deepEqual(on.warnings, []);
+    const off = await loadConfig({ files: [file('min.yml', MINIMAL)], env: { SELFSERVICE_METHODS_CODE_MFA_ENABLED: 'true', SELFSERVICE_METHODS_CODE_ENABLED: 'false' } });
+    assert.equal(off.values.selfservice.methods.code.mfa_enabled, true);
+    assert.ok(off.warnings.some((w) => /mfa_enabled is true but selfservice.methods.code.enabled is false/.test(w)), off.warnings.join('\n'));
+  });
 });
 
 describe('loadConfig files', () => {

@@ -103,6 +103,11 @@ export interface LoginFormContext {
   requestedAal: RequestedAal;
   /** The session being refreshed or stepped up; null for a first sign-in. */
   session: Session | null;
+  /**
+   * `via` when the form was created: the trait (a dotted path into the traits) whose address a
+   * second-factor code should go to, as Kratos v1.3 reads it. Absent on submissions.
+   */
+  via?: string;
 }
 
 export interface LoginMethod {

@@ -4,7 +4,7 @@ import { clientInfo, type SessionManager } from '../../../session/manager.js';
 import { sessionToJson, type IssuedSession, type Session } from '../../../session/session.js';
 import type { Identity } from '../../../identity/identity.js';
 import { exchangeCodeFor, type ExchangeCodeIssuer } from '../../../session/token-exchange.js';
-import { type UiText, errorLoginLinkedCredentialsDoNotMatch, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginReAuth } from '../../../text/index.js';
+import { type UiText, errorLoginLinkedCredentialsDoNotMatch, errorLoginFlowExpired, errorLoginNoStrategyFound, errorSystemNoAuthenticationMethodsAvailable, infoLoginMfa, infoLoginReAuth } from '../../../text/index.js';
 import { csrfNode } from '../../../ui/csrf.js';
 import { sortNodes, loginSortOptions } from '../../../ui/sort.js';
 import type { UiNode } from '../../../ui/node.js';
@@ -77,7 +77,12 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       returnTo: o.returnTo,
       data: { refresh: o.ctx.refresh, requested_aal: o.ctx.requestedAal } satisfies LoginData,
       nodes: (csrf) => sortJson([toJson(csrfNode(csrf)), ...nodes]),
-      messages: [...(o.ctx.refresh ? [infoLoginReAuth()] : []), ...(o.messages ?? [])],
+      messages: [
+        ...(o.ctx.refresh ? [infoLoginReAuth()] : []),
+        // As Kratos: a form that asks a session for more than it has says so (1010004).
+        ...(o.ctx.requestedAal === 'aal2' && o.ctx.session && o.ctx.session.aal !== 'aal2' && o.ctx.session.aal !== 'aal3' ? [infoLoginMfa()] : []),
+        ...(o.messages ?? []),
+      ],
     });
     const before = await deps.hooks.before(newHookContext({ kind: 'login', req, reply, flow, session: o.ctx.session }));
     if (before.kind === 'interrupt') throw new KratosError(400, { reason: before.messages.map((m) => m.message.text).join(' ') });
@@ -112,6 +117,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         if (mode === 'browser') return flows.redirect(reply, afterLoginUrl(returnTo));
         throw sessionAlreadyAvailable();
       }
+      // `via` names the trait whose address a second-factor code should go to (a hint to the methods).
+      if (q.via) ctx.via = q.via;
       const flow = await newLoginFlow(req, reply, type, { ctx, returnTo });
       const json = loginFlowJson(flow);
       const exchangeCode = await exchangeCodeFor(flow, req.query, deps.tokenExchange);

@@ -1,13 +1,13 @@
 import { KratosError } from '../../../errors/kratos-error.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
-import type { AddressVia } from '../../../schema/extension.js';
 import { errorLoginCodeInvalidOrAlreadyUsed, infoLoginCodeSent, validationRequired } from '../../../text/index.js';
 import { stringField, transientPayload, transientTemplateData } from '../../flow/body.js';
 import { names, notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { tooManyCodeChecks } from '../../flow/one-time-secret.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
-import { checkPasswordlessCode, issuePasswordlessCodes, normalizeCodeIdentifier, type CodeAddress, type PasswordlessCodeDeps } from './passwordless-codes.js';
+import { checkPasswordlessCode, issuePasswordlessCodes, normalizeCodeIdentifier, type PasswordlessCodeDeps } from './passwordless-codes.js';
+import { codeAddresses } from './code-addresses.js';
 import { codeLoginNodes, codeLoginRefreshNodes, codeLoginSentNodes } from './passwordless-nodes.js';
 
 export interface CodeLoginDeps extends PasswordlessCodeDeps {
@@ -15,15 +15,6 @@ export interface CodeLoginDeps extends PasswordlessCodeDeps {
   /** The default identity schema, whose identifier trait labels the identifier field. */
   defaultSchema: () => Promise<unknown>;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
-}
-
-/** The addresses of an identity's code credential, as the identity schema derived them. */
-export function codeAddresses(identity: Identity): CodeAddress[] {
-  const raw = identity.credentials.code?.config.addresses;
-  if (!Array.isArray(raw)) return [];
-  return raw.flatMap((a: { address?: unknown; channel?: unknown }) =>
-    typeof a.address === 'string' && (a.channel === 'email' || a.channel === 'sms') ? [{ value: a.address, via: a.channel as AddressVia }] : [],
-  );
 }
 
 /**

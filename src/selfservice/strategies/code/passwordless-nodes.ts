@@ -1,9 +1,10 @@
 /**
- * The nodes of passwordless sign-in and sign-up by code, with Kratos v1.3's names, groups, types and
- * label ids: first the identifier (or the traits), then, once a code was sent, the code input, the
- * hidden `method=code`, "Continue" and `resend=code`.
+ * The nodes of sign-in and sign-up by code, with Kratos v1.3's names, groups, types and label ids:
+ * first the identifier (or the traits, or at aal2 the addresses to choose from), then, once a code
+ * was sent, the code input, the hidden `method=code`, "Continue" and `resend=code`.
  */
 import {
+  infoLoginAal2CodeAddress,
   infoLoginCode,
   infoNodeLabelContinue,
   infoNodeLabelLoginCode,
@@ -16,6 +17,7 @@ import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType, type UiInp
 import { loginIdentifierNode, methodNode } from '../../../ui/password-nodes.js';
 import { identifierLabelFromSchema, nodesFromIdentitySchema, type SchemaRefResolver } from '../../../ui/schema-nodes.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
+import type { CodeAddress } from './passwordless-codes.js';
 
 /** First screen of a code sign-in: `identifier` (default group) and "Send sign in code" (1010015). */
 export function codeLoginNodes(schema: unknown, resolveRef?: SchemaRefResolver): UiNodeJson[] {
@@ -53,4 +55,21 @@ export function codeLoginSentNodes(identifier: string): UiNodeJson[] {
 export function codeRegistrationSentNodes(traitNodes: UiNodeJson[]): UiNodeJson[] {
   const kept = traitNodes.map((n) => (n.type === 'input' && n.messages.length === 0 ? { ...n, attributes: { ...n.attributes, type: 'hidden' } } : n));
   return [...kept, ...codeStepNodes(infoNodeLabelRegistrationCode()).map(toJson)];
+}
+
+/**
+ * A second factor by code (aal2), first screen: one `address` submit button per address of the
+ * signed-in identity (code group, label 1010023 with the address and its channel), as Kratos v1.3.
+ * A button posts only `address`; the method is implied.
+ */
+export function codeMfaAddressNodes(addresses: readonly CodeAddress[]): UiNodeJson[] {
+  return addresses.map((a) => inputNode(UiNodeGroup.Code, 'address', a.value, UiNodeInputType.Submit, { label: infoLoginAal2CodeAddress(a.via, a.value) })).map(toJson);
+}
+
+/**
+ * A second factor by code once it was sent: the chosen address kept as a hidden `identifier` in the
+ * code group (where Kratos v1.3 turns the address button into it), then the code step.
+ */
+export function codeMfaSentNodes(address: string): UiNodeJson[] {
+  return [inputNode(UiNodeGroup.Code, 'identifier', address, UiNodeInputType.Hidden), ...codeStepNodes(infoNodeLabelLoginCode())].map(toJson);
 }
