@@ -29,7 +29,7 @@ export class IdentifierFirstLoginStrategy implements LoginMethod {
   }
 
   async identificationNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
-    if (ctx.requestedAal !== 'aal1') return [];
+    if (ctx.requestedAal !== 'aal1' || ctx.refresh) return [];
     return [
       inputNode(UiNodeGroup.IdentifierFirst, 'identifier', '', UiNodeInputType.Text, { required: true, label: identifierLabelFromSchema(await this.deps.defaultSchema()) }),
       methodNode(UiNodeGroup.IdentifierFirst, 'identifier_first', infoNodeLabelContinue()),
@@ -37,7 +37,8 @@ export class IdentifierFirstLoginStrategy implements LoginMethod {
   }
 
   async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {
-    if (!names(s, 'identifier_first') || ctx.requestedAal !== 'aal1') return notResponsible();
+    // Only a first sign-in has the identifier screen (a refresh already knows who signs in).
+    if (!names(s, 'identifier_first') || ctx.requestedAal !== 'aal1' || ctx.refresh) return notResponsible();
     const identifier = stringField(s.fields, 'identifier') ?? '';
     const label = identifierLabelFromSchema(await this.deps.defaultSchema());
     if (identifier.trim() === '') {

@@ -1,5 +1,5 @@
 import type { SchemaRegistry } from '../../../schema/registry.js';
-import { infoRegistrationChooseCredentials, validationRequired } from '../../../text/index.js';
+import { infoRegistrationChooseCredentials, validationGeneric, validationRequired } from '../../../text/index.js';
 import { profileRegistrationNodes, registrationBackNode } from '../../../ui/password-nodes.js';
 import { coerceFormTraits, stringField } from '../../flow/body.js';
 import { FlowValidationError } from '../../flow/validation.js';
@@ -12,7 +12,7 @@ export interface ProfileRegistrationDeps {
 
 /**
  * The first step of two-step registration (Kratos v1.3's default): the traits, checked against the
- * identity schema, then the credential screen. As in Kratos v1.3: `method=profile` (or
+ * identity schema, then the credential screen. As in Kratos: `method=profile` (or
  * `screen=credential-selection`) goes on, `screen=previous` (or the older `method=profile:back`)
  * goes back; neither stores anything. The credential methods then take the traits with their own
  * submission, as in one-step registration.
@@ -30,9 +30,12 @@ export class ProfileRegistrationStrategy implements RegistrationMethod {
   async submit(s: Submission, ctx: RegistrationFormContext): Promise<MethodOutcome> {
     const method = s.fields.method;
     const screen = stringField(s.fields, 'screen');
-    const forward = method === 'profile' || screen === 'credential-selection';
-    const back = method === 'profile:back' || screen === 'previous';
-    if (!forward && !back) return notResponsible();
+    if (method !== 'profile' && method !== 'profile:back' && screen === undefined) return notResponsible();
+    // A screen named decides (so `method=profile&screen=previous`, which @ory/client sends, goes back).
+    if (screen !== undefined && screen !== 'credential-selection' && screen !== 'previous') {
+      throw new FlowValidationError([{ node: 'screen', message: validationGeneric('screen must be one of "credential-selection", "previous"') }]);
+    }
+    const forward = screen === 'credential-selection' || (screen === undefined && method === 'profile');
     const traits = await this.traits(s, ctx);
     if (!forward) return { kind: 'screen', screen: 'previous', values: { traits } };
 
