@@ -207,10 +207,9 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         ? screenNodes(csrf, screens.first, outcome.nodes ?? [])
         : screenNodes(csrf, carriedFields(screens.first), screens.second, outcome.nodes ?? []);
     flow.ui.nodes = sortNodes(nodes as unknown as UiNode[], order) as unknown as UiNodeJson[];
-    if (outcome.screen === 'credential_selection') {
-      flow.active = null;
-      flow.state = 'choose_method';
-    }
+    // Nothing was chosen yet on either screen.
+    flow.active = null;
+    flow.state = 'choose_method';
     return flows.respondShowAgain(req, reply, flow, { status: 400, messages: outcome.messages ?? [], values: outcome.values }, registrationFlowJson);
   }
 
