@@ -43,7 +43,12 @@ for (const factory of testDatabases()) {
         config: {
           selfservice: {
             default_browser_return_url: `${UI}/welcome`,
-            methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { passwordless_enabled: true } },
+            methods: {
+              password: { config: { haveibeenpwned_enabled: false } },
+              code: { passwordless_enabled: true },
+              // Never contacted: only its button is looked at.
+              oidc: { enabled: true, config: { providers: [{ id: 'corp', provider: 'generic', label: 'Corp', client_id: 'c', client_secret: 's', issuer_url: 'http://127.0.0.1:9/', mapper_url: `base64://${Buffer.from('local claims = std.extVar("claims"); { identity: { traits: { email: claims.email } } }').toString('base64')}` }] } },
+            },
             flows: { login: { style: 'identifier_first', ui_url: `${UI}/login` }, error: { ui_url: `${UI}/error` } },
           },
         },
@@ -67,9 +72,11 @@ for (const factory of testDatabases()) {
     test('the first screen asks for the identifier alone', async () => {
       const flow = await newFlow();
       // Kratos's login order: groups it does not list (identifier_first) come first.
+      // Social sign-in buttons are on the first screen too.
       assert.deepEqual(rows(flow), [
         'identifier_first identifier text "" required 1070002 -',
         'identifier_first method submit "identifier_first" - 1070009 -',
+        'oidc provider submit "corp" - 1010002 -',
         'default csrf_token hidden "" required - -',
       ]);
       assert.equal((flow.ui.nodes[0]!.meta.label as { text?: string }).text, 'E-Mail');
@@ -84,6 +91,7 @@ for (const factory of testDatabases()) {
       assert.deepEqual(observable(knownRes.body), observable(unknownRes.body));
       assert.deepEqual(rows(knownRes.body), [
         `identifier_first identifier hidden "${known}" required 1070002 -`,
+        'oidc provider submit "corp" - 1010002 -',
         'default csrf_token hidden "" required - -',
         'code method submit "code" - 1010015 -',
         'password password password - required 1070001 -',

@@ -18,7 +18,9 @@ const row = (n: Node) =>
   [n.group, n.attributes.name, n.attributes.type, n.attributes.value === undefined ? '-' : JSON.stringify(n.attributes.value), n.attributes.required ? 'required' : '-', n.meta.label?.id ?? '-', n.messages.map((m) => m.id).join(',') || '-'].join(' ');
 const rows = (flow: FlowBody) => flow.ui.nodes.map(row);
 
+/** As Kratos v1.3: the social sign-up buttons stay with the traits. */
 const FIRST_SCREEN = [
+  'oidc provider submit "corp" - 1040002 -',
   'default csrf_token hidden "" required - -',
   'default traits.email email - required 1070002 -',
   'default traits.name.first text - - 1070002 -',
@@ -40,7 +42,12 @@ for (const factory of testDatabases()) {
         config: {
           selfservice: {
             default_browser_return_url: `${UI}/welcome`,
-            methods: { password: { config: { haveibeenpwned_enabled: false } }, code: { passwordless_enabled: true } },
+            methods: {
+              password: { config: { haveibeenpwned_enabled: false } },
+              code: { passwordless_enabled: true },
+              // Never contacted: only its button is looked at.
+              oidc: { enabled: true, config: { providers: [{ id: 'corp', provider: 'generic', label: 'Corp', client_id: 'c', client_secret: 's', issuer_url: 'http://127.0.0.1:9/', mapper_url: `base64://${Buffer.from('local claims = std.extVar("claims"); { identity: { traits: { email: claims.email } } }').toString('base64')}` }] } },
+            },
             flows: {
               registration: { enable_legacy_one_step: false, ui_url: `${UI}/registration`, after: { password: { hooks: [{ hook: 'session' }] } } },
               error: { ui_url: `${UI}/error` },
