@@ -23,7 +23,6 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   if (m.code.config.missing_credential_fallback_enabled) refuse(['selfservice', 'methods', 'code', 'config', 'missing_credential_fallback_enabled'], 'the code fallback for identities without a code credential');
   if (m.password.config.migrate_hook.enabled) refuse(['selfservice', 'methods', 'password', 'config', 'migrate_hook', 'enabled'], 'the password migration hook');
   const f = v.selfservice.flows;
-  if (f.login.style !== 'unified') refuse(['selfservice', 'flows', 'login', 'style'], `login style ${JSON.stringify(f.login.style)}`);
   if (f.registration.login_hints) refuse(['selfservice', 'flows', 'registration', 'login_hints'], 'login hints on duplicate registrations');
   return out;
 }
@@ -53,8 +52,5 @@ function refuseOidcParts(v: TesseraConfig, refuse: (segments: Array<string | num
 /** Settings Kratos treats as hints, where Tessera behaves as documented instead: each gives a warning. */
 export function notYetSupportedWarnings(v: TesseraConfig, explicitlySet: (segments: string[]) => boolean): string[] {
   const out: string[] = [];
-  if (explicitlySet(['selfservice', 'flows', 'registration', 'enable_legacy_one_step']) && !v.selfservice.flows.registration.enable_legacy_one_step) {
-    out.push('selfservice.flows.registration.enable_legacy_one_step is false, but Tessera registers in one step (traits and credentials in one form) until profile-first registration is supported');
-  }
   return out;
 }

@@ -79,6 +79,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     tokenExchange: r.tokenExchange,
     assurance: ss.assurance,
     whoamiRequiredAal: () => c.values.session.whoami.required_aal,
+    identifierFirst: () => c.values.selfservice.flows.login.style === 'identifier_first',
   });
   const registration = registerRegistrationRoutes(app, {
     ...common,
@@ -88,6 +89,7 @@ async function registerSelfService(app: FastifyInstance, r: Registry): Promise<v
     enabled: () => c.flowEnabled('registration'),
     defaultSchemaId: () => c.defaultIdentitySchemaId(),
     tokenExchange: r.tokenExchange,
+    twoStep: () => ss.twoStepRegistration,
   });
   registerLogoutRoutes(app, { flows: r.flows, sessions: r.sessions, events: r.events });
   registerVerificationRoutes(app, {

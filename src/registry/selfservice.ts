@@ -38,6 +38,8 @@ import type { PasswordPolicy } from '../selfservice/strategies/password/policy.j
 import { PasswordRegistrationStrategy } from '../selfservice/strategies/password/registration.js';
 import { PasswordSettingsStrategy } from '../selfservice/strategies/password/settings.js';
 import { ProfileSettingsStrategy } from '../selfservice/strategies/profile/settings.js';
+import { ProfileRegistrationStrategy } from '../selfservice/strategies/profile/registration.js';
+import { IdentifierFirstLoginStrategy } from '../selfservice/strategies/identifier-first/login.js';
 import { TotpLoginStrategy } from '../selfservice/strategies/totp/login.js';
 import { TotpSettingsStrategy, totpUrlIn } from '../selfservice/strategies/totp/settings.js';
 import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secret/login.js';
@@ -90,6 +92,8 @@ export interface SelfService {
   verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
   /** The provider callback of social sign-in, when the `oidc` method is on. */
   oidcCallback: OidcCallback | null;
+  /** Registration in two steps (profile first), Kratos v1.3's default. */
+  twoStepRegistration: boolean;
 }
 
 /**
@@ -172,7 +176,18 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     oidcCallback = oidc.callback;
     methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, settings: oidc.settings, linkCredential: oidc.linkCredential });
   }
-  if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
+  // Two-step registration is the profile method's first step: without that method, one step.
+  const twoStepRegistration = c.methodEnabled('profile') && !c.values.selfservice.flows.registration.enable_legacy_one_step;
+  if (c.methodEnabled('profile')) {
+    methods.unshift({
+      id: 'profile',
+      settings: new ProfileSettingsStrategy({ schemas: d.schemas }),
+      ...(twoStepRegistration ? { registration: new ProfileRegistrationStrategy({ schemas: d.schemas }) } : {}),
+    });
+  }
+  if (c.values.selfservice.flows.login.style === 'identifier_first') {
+    methods.push({ id: 'identifier_first', login: new IdentifierFirstLoginStrategy({ defaultSchema }) });
+  }
 
   const secretKey = () => c.secretsDefault()[0]!;
   const verificationStrategies = createVerificationStrategies(d);
@@ -210,6 +225,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   });
   return {
     methods,
+    twoStepRegistration,
     oidcCallback,
     hooks,
     assurance,

@@ -193,10 +193,14 @@ const hidden = (n: UiNode) => n.attributes.node_type === 'input' && (n.attribute
  * The flow's forms. With one method group (or none) everything is one form; with several, each
  * group gets its own form carrying the default-group nodes too (the CSRF token, the identifier).
  * A group of buttons only (the "Sign in with …" providers) carries just the hidden ones, so a
- * provider button does not ask for the identifier the password form needs.
+ * provider button does not ask for the identifier the password form needs. A group of hidden
+ * inputs only (the identifier an identifier-first sign-in was given) is no form of its own: every
+ * form carries it, as the default group's hidden inputs.
  */
 export function renderForms(ui: FlowUi, ctx: RenderContext, prefix: string): SafeHtml {
-  const groups = methodGroups(ui.nodes);
+  const all = methodGroups(ui.nodes);
+  const carried = new Set(all.filter((g) => ui.nodes.every((n) => n.group !== g || hidden(n))));
+  const groups = all.filter((g) => !carried.has(g));
   const form = (group: string, nodes: UiNode[], titled: boolean) => {
     const formId = `${prefix}-${idPart(group)}`;
     const title = titled ? (GROUP_TITLES[group] ?? group) : undefined;
@@ -206,7 +210,7 @@ export function renderForms(ui: FlowUi, ctx: RenderContext, prefix: string): Saf
   return html`${groups.map((g, i) =>
     html`${i > 0 ? html`<hr class="divider">` : ''}${form(
       g,
-      ui.nodes.filter((n) => n.group === g || (n.group === 'default' && (!onlyButtons(ui.nodes, g) || hidden(n)))),
+      ui.nodes.filter((n) => n.group === g || carried.has(n.group) || (n.group === 'default' && (!onlyButtons(ui.nodes, g) || hidden(n)))),
       true,
     )}`,
   )}`;

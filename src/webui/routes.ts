@@ -174,6 +174,10 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
     const forms = renderForms(flow.ui, ctx, `${kind}`);
     const rt = flow.return_to ? `?return_to=${encodeURIComponent(flow.return_to)}` : '';
     const links: SafeHtml[] = [];
+    // A form past its first screen (identifier-first) names who signs in, and offers to start over.
+    const given = kind === 'login' && !flow.refresh ? givenIdentifier(flow.ui) : undefined;
+    const intro = given === undefined ? html`` : html`<p class="given-identifier" data-testid="given-identifier">Signing in as <strong>${given}</strong></p>`;
+    if (given !== undefined) links.push(html`<li><a href="${uiPath('/login') + rt}">Use another account</a></li>`);
     if (kind === 'login') {
       if (config.flowEnabled('registration')) links.push(html`<li><a href="${uiPath('/registration') + rt}">Create an account</a></li>`);
       if (config.flowEnabled('recovery')) links.push(html`<li><a href="${uiPath('/recovery') + rt}">Forgot your password?</a></li>`);
@@ -184,7 +188,7 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
     } else {
       links.push(html`<li><a href="${uiPath('/')}">Back to your account</a></li>`);
     }
-    const content = html`<div data-flow="${kind}" data-flow-id="${flow.id}"${flow.state ? html` data-state="${flow.state}"` : ''}>${containerMessages(flow.ui.messages, ctx)}${forms}</div><ul class="links">${links}</ul>`;
+    const content = html`<div data-flow="${kind}" data-flow-id="${flow.id}"${flow.state ? html` data-state="${flow.state}"` : ''}>${intro}${containerMessages(flow.ui.messages, ctx)}${forms}</div><ul class="links">${links}</ul>`;
     return send(reply, title, content, ctx);
   }
 
@@ -298,3 +302,10 @@ function flatten(v: unknown, prefix = ''): Array<[string, string]> {
 }
 
 export { FLOWS as UI_FLOWS };
+
+/** The identifier a login form carries hidden once it was given (identifier-first's next screen). */
+function givenIdentifier(ui: FlowUi): string | undefined {
+  const n = ui.nodes.find((x) => x.attributes.node_type === 'input' && (x.attributes as { name?: string }).name === 'identifier');
+  const a = n?.attributes as { type?: string; value?: unknown } | undefined;
+  return a?.type === 'hidden' && typeof a.value === 'string' && a.value !== '' ? a.value : undefined;
+}

@@ -99,6 +99,21 @@ describe('node rendering', () => {
     assert.match(out.slice(0, out.indexOf('data-group="oidc"')), /name="identifier"/);
   });
 
+  test('a group of hidden inputs only (the identifier given to identifier-first) is carried by every form, not a form itself', () => {
+    const nodes = [
+      inputNode('identifier_first', 'identifier', 'ada@example.com', 'hidden'),
+      inputNode('default', 'csrf_token', 'tok', 'hidden'),
+      inputNode('code', 'method', 'code', 'submit'),
+      inputNode('password', 'password', undefined, 'password'),
+      inputNode('password', 'method', 'password', 'submit'),
+    ];
+    const out = renderForms({ action: 'http://127.0.0.1:4433/self-service/login?flow=1', method: 'POST', nodes }, ctx(), 'login').value;
+    assert.equal(out.match(/<form /g)?.length, 2);
+    assert.doesNotMatch(out, /data-group="identifier_first"/);
+    assert.equal(out.match(/<input type="hidden" name="identifier" value="ada@example.com">/g)?.length, 2);
+    assert.equal(out.match(/name="csrf_token" value="tok"/g)?.length, 2);
+  });
+
   test('the translation hook replaces texts by id and fills in context values', () => {
     const m = uiText(4000003, 'error', 'length must be >= 8, but got 3', { min_length: 8, actual_length: 3 });
     assert.equal(messageText(m), 'length must be >= 8, but got 3');

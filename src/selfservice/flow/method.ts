@@ -80,14 +80,20 @@ export interface FlowMessage {
  * - `updated`: settings only: a change to the signed-in identity, which the flow stores;
  * - `show_again`: the flow (possibly changed by the method) is shown again, with messages; `step`
  *   marks a form that moved on to its next step (a one-time code was sent), which is no failure;
- * - `completed`: the method answered the submission itself (a redirect to a provider, a new step).
+ * - `completed`: the method answered the submission itself (a redirect to a provider, a new step);
+ * - `screen`: the user moved between the screens of a form in several screens, and nothing was
+ *   proven: `credential_selection` leaves the first screen (the identifier of identifier-first
+ *   sign-in, the profile of two-step sign-up) for the screen where every method offers its way to
+ *   go on; `previous` goes back. The flow builds the screen from the methods' nodes, adds the
+ *   method's own `nodes` and `messages`, and fills `values` in.
  */
 export type MethodOutcome =
   | { kind: 'not_responsible' }
   | { kind: 'authenticated'; identity: Identity; method: AuthenticationMethod }
   | { kind: 'updated'; change: SettingsChange }
   | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown>; step?: boolean }
-  | { kind: 'completed'; redirectTo: string };
+  | { kind: 'completed'; redirectTo: string }
+  | { kind: 'screen'; screen: 'credential_selection' | 'previous'; values?: Record<string, unknown>; nodes?: UiNodeJson[]; messages?: FlowMessage[] };
 
 export const notResponsible = (): MethodOutcome => ({ kind: 'not_responsible' });
 
@@ -113,6 +119,18 @@ export interface LoginFormContext {
 export interface LoginMethod {
   /** Nodes for a new login form; none when the method cannot serve this form (e.g. a first factor at aal2). */
   nodes(ctx: LoginFormContext): Promise<UiNodeJson[]>;
+  /**
+   * Identifier-first sign-in (`selfservice.flows.login.style: identifier_first`), first screen: the
+   * nodes the method shows before anyone is named (the identifier field, social sign-in buttons).
+   * A method without it shows nothing there.
+   */
+  identificationNodes?(ctx: LoginFormContext): Promise<UiNodeJson[]>;
+  /**
+   * Identifier-first sign-in, once an identifier was given: the nodes the method offers to go on
+   * (a password field, "send a code"). They must not depend on whether the identifier belongs to
+   * anyone, so that the screen tells nothing about it; the identifier itself is already on the form.
+   */
+  identifiedNodes?(ctx: LoginFormContext): Promise<UiNodeJson[]>;
   submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome>;
 }
 
@@ -122,6 +140,11 @@ export interface RegistrationFormContext {
 
 export interface RegistrationMethod {
   nodes(ctx: RegistrationFormContext): Promise<UiNodeJson[]>;
+  /**
+   * Two-step registration: the method's nodes stay on the first (profile) screen with the traits,
+   * instead of moving to the credential screen (the profile step itself, social sign-up buttons).
+   */
+  readonly profileScreen?: boolean;
   /** `authenticated` carries the identity to create (built, validated, not stored). */
   submit(s: Submission, ctx: RegistrationFormContext): Promise<MethodOutcome>;
 }

@@ -39,7 +39,8 @@ export async function startDevServer(env: Record<string, string> = {}, opts: { h
   if (opts.host) env = { SERVE_PUBLIC_BASE_URL: `http://${host}:${pub}/`, ...env };
   const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/tessera.js'), 'serve', '--dev'], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', SERVE_PUBLIC_PORT: String(pub), SERVE_ADMIN_PORT: String(admin), LOG_LEVEL: 'error', ...env },
+    // The suites written for one-step sign-up keep it; two-step ones pass `..._ENABLE_LEGACY_ONE_STEP: 'false'`.
+    env: { PATH: process.env.PATH ?? '', SERVE_PUBLIC_PORT: String(pub), SERVE_ADMIN_PORT: String(admin), LOG_LEVEL: 'error', SELFSERVICE_FLOWS_REGISTRATION_ENABLE_LEGACY_ONE_STEP: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -17,6 +17,7 @@ import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/serv
 import { toJson, ui, upsertNodes, type UiNodeJson } from '../../flow/ui-json.js';
 import type { ContinueWith } from '../../flow/continue-with.js';
 import { pendingLink } from '../../flow/pending-link.js';
+import { csrfNodes, screenNodes, storedScreen } from '../../flow/screens.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
@@ -36,11 +37,15 @@ export interface LoginHandlerDeps {
   /** After a sign-in, browsers whose session would not pass whoami go on to the step-up login. */
   assurance: AssuranceCheck;
   whoamiRequiredAal(): RequiredAal;
+  /** `selfservice.flows.login.style: identifier_first`: a first sign-in asks for the identifier alone first. */
+  identifierFirst(): boolean;
 }
 
 interface LoginData extends Record<string, unknown> {
   refresh: boolean;
   requested_aal: RequestedAal;
+  /** Identifier-first: the first screen's nodes while the credential screen is on show. */
+  previous_screen?: UiNodeJson[];
 }
 
 export function loginFlowJson(flow: Flow): Record<string, unknown> {
@@ -66,9 +71,14 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
 
   const sortJson = (nodes: UiNodeJson[]): UiNodeJson[] => sortNodes(nodes as unknown as UiNode[], loginSortOptions()) as unknown as UiNodeJson[];
 
-  /** A new login flow with every method's nodes for this kind of form; none available is a 400. */
-  async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { ctx: LoginFormContext; returnTo: string | null; messages?: UiText[] }): Promise<Flow> {
-    const nodes = upsertNodes((await Promise.all(methods.map((m) => m.login.nodes(o.ctx)))).flat());
+  /**
+   * A new login flow with every method's nodes for this kind of form; none available is a 400.
+   * With the identifier-first style a first sign-in shows its first screen (as in Kratos, not a
+   * refresh, a second factor, or the sign-in that links an account: `unified`).
+   */
+  async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { ctx: LoginFormContext; returnTo: string | null; messages?: UiText[]; unified?: boolean }): Promise<Flow> {
+    const identification = deps.identifierFirst() && !o.unified && o.ctx.requestedAal === 'aal1' && !o.ctx.refresh;
+    const nodes = upsertNodes((await Promise.all(methods.map((m) => (identification ? (m.login.identificationNodes?.(o.ctx) ?? []) : m.login.nodes(o.ctx))))).flat());
     if (nodes.length === 0) throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
     const flow = await flows.create(req, reply, {
       kind: 'login',
@@ -191,7 +201,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       }
     },
     async takeOver(req, reply, from) {
-      return newLoginFlow(req, reply, from.type, { ctx: { refresh: false, requestedAal: 'aal1', session: null }, returnTo: from.return_to });
+      return newLoginFlow(req, reply, from.type, { ctx: { refresh: false, requestedAal: 'aal1', session: null }, returnTo: from.return_to, unified: true });
     },
     fail: (req, reply, flow, err) => flows.respondError(req, reply, err, flow ? flows.clientMode(req, flow.type) : browserResponseMode(req)),
   };
@@ -205,9 +215,32 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         return flows.redirect(reply, outcome.redirectTo);
       case 'updated':
         throw new KratosError(500, { reason: 'A login method answered with a settings change.' });
+      case 'screen':
+        return showScreen(req, reply, flow, ctx, outcome);
       case 'authenticated':
         return signIn(req, reply, flow, mode, ctx, outcome, payload);
     }
+  }
+
+  /**
+   * Identifier-first sign-in moving between its screens. `credential_selection`: the first screen
+   * (less the nodes of the method that answered, which gives its own) with what every method offers
+   * once an identifier is named; what they offer does not depend on the identifier, so known and
+   * unknown ones get the same screen. As Kratos, a 400 with the flow (browsers go to the UI).
+   */
+  async function showScreen(req: FastifyRequest, reply: FastifyReply, flow: Flow, ctx: LoginFormContext, outcome: Extract<MethodOutcome, { kind: 'screen' }>) {
+    const data = flow.data as LoginData;
+    const csrf = csrfNodes(flow.ui.nodes);
+    const first = data.previous_screen ?? storedScreen(flow.ui.nodes);
+    if (outcome.screen === 'previous') {
+      flow.ui.nodes = sortJson(screenNodes(csrf, first, outcome.nodes ?? []));
+      delete data.previous_screen;
+    } else {
+      const offered = (await Promise.all(methods.map((m) => m.login.identifiedNodes?.(ctx) ?? []))).flat();
+      data.previous_screen = first;
+      flow.ui.nodes = sortJson(screenNodes(csrf, first.filter((n) => n.group !== flow.active), outcome.nodes ?? [], offered));
+    }
+    return flows.respondShowAgain(req, reply, flow, { status: 400, messages: outcome.messages ?? [], values: outcome.values }, loginFlowJson);
   }
 
   /** The user proved who they are: hooks, then the session (new, refreshed or stepped up), then the answer. */

@@ -20,6 +20,7 @@ import { baseFlowJson, type ClientMode, type FlowService } from '../../flow/serv
 import { toJson, ui, upsertNodes, type UiNodeJson } from '../../flow/ui-json.js';
 import type { HookExecutor } from '../../hooks/executor.js';
 import { newHookContext } from '../../hooks/hook.js';
+import { carriedFields, csrfNodes, screenNodes, splitScreens, storedScreen } from '../../flow/screens.js';
 import type { SecurityEvents } from '../../../telemetry/events.js';
 
 export interface RegistrationHandlerDeps {
@@ -36,6 +37,17 @@ export interface RegistrationHandlerDeps {
   /** Issues `session_token_exchange_code` for API flows that ask for one. */
   tokenExchange?: ExchangeCodeIssuer;
   events: Pick<SecurityEvents, 'registrationSucceeded' | 'registrationFailed'>;
+  /**
+   * Two-step registration (`enable_legacy_one_step: false`, Kratos v1.3's default): the traits on a
+   * first screen, the credential methods on a second.
+   */
+  twoStep(): boolean;
+}
+
+interface RegistrationData extends Record<string, unknown> {
+  identity_schema: string;
+  /** Two-step registration: both screens as first built (without the CSRF node). */
+  screens?: { first: UiNodeJson[]; second: UiNodeJson[] };
 }
 
 export function registrationFlowJson(flow: Flow): Record<string, unknown> {
@@ -52,15 +64,27 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
   async function newRegistrationFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: ReturnType<typeof errorRegistrationFlowExpired>[] = []): Promise<Flow> {
     const schemaId = deps.defaultSchemaId();
     const schema = await deps.schemas.get(schemaId);
-    const methodNodes = upsertNodes((await Promise.all(methods.map((m) => m.registration.nodes({ schemaId })))).flat());
+    const twoStep = deps.twoStep();
+    // Two steps: the fields of the profile screen win over the same fields of credential methods.
+    const ordered = twoStep ? [...methods.filter((m) => !m.registration.profileScreen), ...methods.filter((m) => m.registration.profileScreen)] : methods;
+    const methodNodes = upsertNodes((await Promise.all(ordered.map((m) => m.registration.nodes({ schemaId })))).flat());
     const order = registrationSortOptions(schemaKeysInOrder(schema.raw()));
+    const sort = (nodes: UiNodeJson[]) => sortNodes(nodes as unknown as UiNode[], order) as unknown as UiNodeJson[];
+    const data: RegistrationData = { identity_schema: schemaId };
+    let shown = methodNodes;
+    if (twoStep) {
+      const firstGroups = new Set(['default', ...methods.filter((m) => m.registration.profileScreen).map((m) => m.id)]);
+      const { first, second } = splitScreens(sort(methodNodes), firstGroups);
+      data.screens = { first: storedScreen(first), second: storedScreen(second) };
+      shown = first;
+    }
     const flow = await flows.create(req, reply, {
       kind: 'registration',
       type,
       state: 'choose_method',
       returnTo,
-      data: { identity_schema: schemaId },
-      nodes: (csrf) => sortNodes([toJson(csrfNode(csrf)), ...methodNodes] as unknown as UiNode[], order) as unknown as UiNodeJson[],
+      data,
+      nodes: (csrf) => sort([toJson(csrfNode(csrf)), ...shown]),
       messages,
     });
     const before = await deps.hooks.before(newHookContext({ kind: 'registration', req, reply, flow }));
@@ -159,9 +183,34 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         return flows.redirect(reply, outcome.redirectTo);
       case 'updated':
         throw new KratosError(500, { reason: 'A registration method answered with a settings change.' });
+      case 'screen':
+        return showScreen(req, reply, flow, outcome);
       case 'authenticated':
         return register(req, reply, flow, mode, outcome, payload);
     }
+  }
+
+  /**
+   * Two-step registration moving between its screens. `credential_selection`: the credential
+   * methods' nodes, with the first screen's fields (the traits) carried as hidden inputs holding
+   * the values given; `previous`: the first screen again with those values. As Kratos, a 400 with
+   * the flow (browsers go to the UI).
+   */
+  async function showScreen(req: FastifyRequest, reply: FastifyReply, flow: Flow, outcome: Extract<MethodOutcome, { kind: 'screen' }>) {
+    const screens = (flow.data as RegistrationData).screens;
+    if (!screens) throw new KratosError(500, { reason: 'A registration method moved a one-step form to another screen.' });
+    const schema = await deps.schemas.get(String(flow.data.identity_schema));
+    const order = registrationSortOptions(schemaKeysInOrder(schema.raw()));
+    const csrf = csrfNodes(flow.ui.nodes);
+    const nodes =
+      outcome.screen === 'previous'
+        ? screenNodes(csrf, screens.first, outcome.nodes ?? [])
+        : screenNodes(csrf, carriedFields(screens.first), screens.second, outcome.nodes ?? []);
+    flow.ui.nodes = sortNodes(nodes as unknown as UiNode[], order) as unknown as UiNodeJson[];
+    // Nothing was chosen yet on either screen.
+    flow.active = null;
+    flow.state = 'choose_method';
+    return flows.respondShowAgain(req, reply, flow, { status: 400, messages: outcome.messages ?? [], values: outcome.values }, registrationFlowJson);
   }
 
   /**

@@ -336,6 +336,8 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
         return flows.redirect(reply, outcome.redirectTo);
       case 'authenticated':
         throw new KratosError(500, { reason: 'A settings method answered with a sign-in.' });
+      case 'screen':
+        throw new KratosError(500, { reason: 'A settings method moved the form to another screen.' });
       case 'updated':
         break;
     }

@@ -6,9 +6,9 @@ import { stringField, transientPayload, transientTemplateData } from '../../flow
 import { names, notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { tooManyCodeChecks } from '../../flow/one-time-secret.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
-import { checkPasswordlessCode, issuePasswordlessCodes, normalizeCodeIdentifier, type PasswordlessCodeDeps } from './passwordless-codes.js';
+import { checkPasswordlessCode, issuePasswordlessCodes, normalizeCodeIdentifier, type CodeAddress, type PasswordlessCodeDeps } from './passwordless-codes.js';
 import { codeAddresses } from './code-addresses.js';
-import { codeLoginNodes, codeLoginRefreshNodes, codeLoginSentNodes } from './passwordless-nodes.js';
+import { codeLoginIdentifiedNodes, codeLoginNodes, codeLoginRefreshNodes, codeLoginSentNodes } from './passwordless-nodes.js';
 
 export interface CodeLoginDeps extends PasswordlessCodeDeps {
   identities: IdentityPool;
@@ -39,6 +39,12 @@ export class CodeLoginStrategy implements LoginMethod {
       return identifier === undefined ? [] : codeLoginRefreshNodes(identifier);
     }
     return codeLoginNodes(await this.deps.defaultSchema());
+  }
+
+  /** Identifier-first, once an identifier is named: "Send sign in code", whoever it names. */
+  async identifiedNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
+    if (ctx.requestedAal !== 'aal1' || ctx.refresh) return [];
+    return codeLoginIdentifiedNodes();
   }
 
   async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {

@@ -24,6 +24,11 @@ export function codeLoginNodes(schema: unknown, resolveRef?: SchemaRefResolver):
   return [loginIdentifierNode(identifierLabelFromSchema(schema, resolveRef)), methodNode(UiNodeGroup.Code, 'code', infoLoginCode())].map(toJson);
 }
 
+/** Identifier-first sign-in, after the identifier: only the "Send sign in code" button (the identifier is on the form). */
+export function codeLoginIdentifiedNodes(): UiNodeJson[] {
+  return [methodNode(UiNodeGroup.Code, 'code', infoLoginCode())].map(toJson);
+}
+
 /** A refresh of the signed-in user: the identifier is fixed (hidden); only the code is asked. */
 export function codeLoginRefreshNodes(identifier: string): UiNodeJson[] {
   return [inputNode(UiNodeGroup.Default, 'identifier', identifier, UiNodeInputType.Hidden), methodNode(UiNodeGroup.Code, 'code', infoLoginCode())].map(toJson);

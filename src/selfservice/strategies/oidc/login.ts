@@ -18,6 +18,11 @@ export class OidcLoginStrategy implements LoginMethod {
     return this.providersFor(ctx).map((p) => toJson(loginProviderNode(p.client.id, p.client.label)));
   }
 
+  /** Identifier-first: the providers are on the first screen, and stay on the next one as they are. */
+  identificationNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
+    return this.nodes(ctx);
+  }
+
   async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {
     const provider = oidcProviderOf(s);
     if (provider === undefined || ctx.requestedAal !== 'aal1') return notResponsible();

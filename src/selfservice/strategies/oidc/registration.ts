@@ -12,6 +12,9 @@ import type { OidcProviders } from './providers.js';
  * the browser there, keeping any traits the user typed (a form sent back for missing traits).
  */
 export class OidcRegistrationStrategy implements RegistrationMethod {
+  /** Two-step registration: the "Sign up with …" buttons are on the first screen, as in Kratos v1.3. */
+  readonly profileScreen = true;
+
   constructor(private readonly deps: { providers: OidcProviders; authorization: OidcAuthorization; schemas: SchemaRegistry }) {}
 
   async nodes(): Promise<UiNodeJson[]> {

@@ -7,7 +7,9 @@ import type { Identity } from '../../../identity/identity.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
 import { errorInvalidCredentials, validationRequired } from '../../../text/index.js';
-import { passwordLoginNodes, passwordLoginRefreshNodes } from '../../../ui/password-nodes.js';
+import { infoLoginPassword } from '../../../text/index.js';
+import { UiNodeAutocomplete, UiNodeGroup } from '../../../ui/node.js';
+import { methodNode, passwordLoginNodes, passwordLoginRefreshNodes, passwordNode } from '../../../ui/password-nodes.js';
 import { stringField } from '../../flow/body.js';
 import type { Flow } from '../../flow/flow.js';
 import { FlowValidationError } from '../../flow/validation.js';
@@ -40,6 +42,12 @@ export class PasswordLoginStrategy implements LoginMethod {
     const own = ctx.refresh && ctx.session ? await this.deps.identities.getIdentity(ctx.session.identity_id, { withCredentials: true }) : null;
     const identifier = own?.credentials.password?.identifiers[0];
     return (identifier !== undefined ? passwordLoginRefreshNodes(identifier) : passwordLoginNodes(await this.deps.defaultSchema())).map(toJson);
+  }
+
+  /** Identifier-first, once an identifier is named: the password and its button, whoever it names. */
+  async identifiedNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
+    if (ctx.requestedAal !== 'aal1' || ctx.refresh) return [];
+    return [passwordNode(UiNodeAutocomplete.CurrentPassword), methodNode(UiNodeGroup.Password, 'password', infoLoginPassword())].map(toJson);
   }
 
   async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {
