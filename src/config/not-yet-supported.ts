@@ -20,7 +20,6 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
     refuse(['selfservice', 'methods', 'webauthn', 'config', 'passwordless'], 'WebAuthn as a first factor (passwordless; security keys work as a second factor)');
   }
   refuseOidcParts(v, (segments, what) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or disable the oidc method` }));
-  if (m.code.config.missing_credential_fallback_enabled) refuse(['selfservice', 'methods', 'code', 'config', 'missing_credential_fallback_enabled'], 'the code fallback for identities without a code credential');
   if (m.password.config.migrate_hook.enabled) refuse(['selfservice', 'methods', 'password', 'config', 'migrate_hook', 'enabled'], 'the password migration hook');
   const f = v.selfservice.flows;
   if (f.registration.login_hints) refuse(['selfservice', 'flows', 'registration', 'login_hints'], 'login hints on duplicate registrations');

@@ -32,6 +32,13 @@ export interface IdentityPool {
   getIdentityByExternalId(externalId: string, opts?: { withCredentials?: boolean }): Promise<Identity | null>;
   /** The identity owning a credential identifier of the given type, with its credentials. */
   findByCredentialsIdentifier(type: CredentialsType, identifier: string): Promise<Identity | null>;
+  /**
+   * The identity owning `identifier` under any credential type (a password identifier, say): the
+   * code method's fallback for identities without a code credential.
+   */
+  findByAnyCredentialsIdentifier(identifier: string): Promise<Identity | null>;
+  /** Whether the identity has at least one verified address: one cheap query. */
+  hasVerifiedAddress(identityId: string): Promise<boolean>;
   /** The identity's credentials of the given types (config only, no identifiers): one cheap query. */
   getCredentialConfigs(identityId: string, types: readonly CredentialsType[]): Promise<Partial<Record<CredentialsType, Record<string, unknown>>>>;
   listIdentities(params: ListIdentitiesParams): Promise<ListIdentitiesResult>;

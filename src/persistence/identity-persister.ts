@@ -140,6 +140,21 @@ export class SqlIdentityPersister implements IdentityPool {
     return hit ? this.getIdentity(hit.identity_id, { withCredentials: true }) : null;
   }
 
+  async findByAnyCredentialsIdentifier(identifier: string): Promise<Identity | null> {
+    const hit = await this.db.selectFrom('identity_credential_identifiers').select('identity_id').where('identifier', '=', identifier).executeTakeFirst();
+    return hit ? this.getIdentity(hit.identity_id, { withCredentials: true }) : null;
+  }
+
+  async hasVerifiedAddress(identityId: string): Promise<boolean> {
+    const hit = await this.db
+      .selectFrom('identity_verifiable_addresses')
+      .select('id')
+      .where('identity_id', '=', identityId)
+      .where('verified', '=', this.dialect.toBool(true) as never)
+      .executeTakeFirst();
+    return hit !== undefined;
+  }
+
   async listIdentities(p: ListIdentitiesParams): Promise<ListIdentitiesResult> {
     let q = this.db.selectFrom('identities').selectAll('identities');
     if (p.ids) q = q.where('identities.id', 'in', p.ids.length > 0 ? p.ids : ['00000000-0000-0000-0000-000000000000']);

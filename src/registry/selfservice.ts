@@ -124,19 +124,24 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       maxSubmissions: () => codeMethod.config.max_submissions,
       limiter: d.bruteForce,
     };
+    const missingCredentialFallback = () => c.values.selfservice.methods.code.config.missing_credential_fallback_enabled;
     if (codeMethod.passwordless_enabled) {
       // A first factor (aal1): sign-up and sign-in by code.
       methods.push({
         id: 'code',
-        login: new CodeLoginStrategy({ ...codes, identities: d.persister.identities, defaultSchema, renderIdentity: d.renderIdentity }),
+        login: new CodeLoginStrategy({ ...codes, identities: d.persister.identities, defaultSchema, renderIdentity: d.renderIdentity, missingCredentialFallback }),
         registration: new CodeRegistrationStrategy({ ...codes, schemas: d.schemas, identities: d.identityManager }),
       });
     } else {
       // A second factor (aal2) only; the configuration refuses both switches on at once.
       methods.push({
         id: 'code',
-        login: new CodeMfaLoginStrategy({ ...codes, identities: d.persister.identities, limiter: d.bruteForce, renderIdentity: d.renderIdentity }),
-        secondFactor: { type: 'code', configured: hasCodeAddressIn },
+        login: new CodeMfaLoginStrategy({ ...codes, identities: d.persister.identities, limiter: d.bruteForce, renderIdentity: d.renderIdentity, missingCredentialFallback }),
+        secondFactor: {
+          type: 'code',
+          configured: hasCodeAddressIn,
+          configuredWithout: (identityId) => (missingCredentialFallback() ? d.persister.identities.hasVerifiedAddress(identityId) : Promise.resolve(false)),
+        },
       });
     }
   }

@@ -29,10 +29,18 @@ export function aal2Required(redirectBrowserTo: string): KratosError {
   });
 }
 
+/** How to tell that an identity has a second factor set up. */
+export interface SecondFactorCheck {
+  type: CredentialsType;
+  configured(config: Record<string, unknown>): boolean;
+  /** For a factor that can stand in without its credential (codes to verified addresses): asked when the credential is missing or unusable. */
+  configuredWithout?(identityId: string): Promise<boolean>;
+}
+
 export interface AssuranceCheckDeps {
   identities: Pick<IdentityPool, 'getCredentialConfigs'>;
   /** The enabled second factors: the credential type each is stored as, and when it is usable. */
-  secondFactors: ReadonlyArray<{ type: CredentialsType; configured(config: Record<string, unknown>): boolean }>;
+  secondFactors: ReadonlyArray<SecondFactorCheck>;
   publicBaseUrl(): URL;
 }
 
@@ -60,7 +68,9 @@ export class AssuranceCheck {
     if (required === 'aal1' || factors.length === 0) return true;
     // Read at every check, never cached on the identity: a stale level cannot skip the factor.
     const configs = await this.deps.identities.getCredentialConfigs(session.identity_id, factors.map((f) => f.type));
-    return !factors.some((f) => configs[f.type] !== undefined && f.configured(configs[f.type]!));
+    if (factors.some((f) => configs[f.type] !== undefined && f.configured(configs[f.type]!))) return false;
+    for (const f of factors) if (f.configuredWithout && (await f.configuredWithout(session.identity_id))) return false;
+    return true;
   }
 
   /** Throws `session_aal2_required` unless the session satisfies `required`. */

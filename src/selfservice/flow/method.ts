@@ -28,6 +28,8 @@ export interface SelfServiceMethod {
     type: CredentialsType;
     /** Whether a stored credential config of that type is usable (a linked app, an unused code). */
     configured(config: Record<string, unknown>): boolean;
+    /** Whether the identity has the factor without a usable credential of that type (codes to verified addresses). */
+    configuredWithout?(identityId: string): Promise<boolean>;
   };
   /**
    * Adds a credential the method set aside when a sign-up met an existing account (see

@@ -26,12 +26,21 @@ export const hasCodeAddressIn = (config: Record<string, unknown>): boolean => co
 
 /**
  * The addresses a second-factor code may go to, in the order the address buttons show them: the
- * code credential's addresses (Kratos v1.3 without `missing_credential_fallback_enabled`), each once,
- * sorted by address (phone numbers, starting with `+`, before email addresses).
+ * code credential's addresses, each once, sorted by address (phone numbers, starting with `+`,
+ * before email addresses). With `missing_credential_fallback_enabled` (`fallback`), an identity whose
+ * code credential names no address gets its verified addresses instead. Kratos offers every
+ * verifiable address there, verified or not; a code sent to an address nobody proved is no factor.
  */
-export function secondFactorCodeAddresses(identity: Identity): CodeAddress[] {
+export function secondFactorCodeAddresses(identity: Identity, fallback = false): CodeAddress[] {
   const seen = new Set<string>();
-  return codeAddresses(identity)
+  const own = codeAddresses(identity);
+  const candidates = own.length > 0 || !fallback ? own : verifiedAddresses(identity);
+  return candidates
     .filter((a) => !seen.has(a.value) && (seen.add(a.value), true))
     .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+}
+
+/** The identity's verified addresses a code can go to. */
+export function verifiedAddresses(identity: Identity): CodeAddress[] {
+  return identity.verifiable_addresses.filter((a) => a.verified && a.value !== '' && (a.via === 'email' || a.via === 'sms')).map((a) => ({ value: a.value, via: a.via as CodeAddress['via'] }));
 }

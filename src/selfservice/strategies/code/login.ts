@@ -15,6 +15,8 @@ export interface CodeLoginDeps extends PasswordlessCodeDeps {
   /** The default identity schema, whose identifier trait labels the identifier field. */
   defaultSchema: () => Promise<unknown>;
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  /** `selfservice.methods.code.config.missing_credential_fallback_enabled` */
+  missingCredentialFallback?(): boolean;
 }
 
 /**
@@ -60,8 +62,7 @@ export class CodeLoginStrategy implements LoginMethod {
     const typed = stringField(s.fields, 'identifier') ?? '';
     if (typed.trim() === '') return { kind: 'show_again', status: 400, messages: [{ node: 'identifier', message: validationRequired('identifier') }], values: { identifier: typed } };
     const identifier = normalizeCodeIdentifier(typed);
-    const identity = await this.deps.identities.findByCredentialsIdentifier('code', identifier);
-    const address = identity ? codeAddresses(identity).find((a) => a.value === identifier) : undefined;
+    const { identity, address } = await this.recipient(identifier);
     const payload = transientPayload(s.fields);
     await issuePasswordlessCodes(this.deps, flow, {
       kind: 'login_code',
@@ -83,6 +84,25 @@ export class CodeLoginStrategy implements LoginMethod {
     flow.state = 'sent_email';
     // Kratos answers the sent step like a form to fill in again: 400 with the flow (browsers: 303).
     return { kind: 'show_again', status: 400, messages: [], step: true };
+  }
+
+  /**
+   * Who a code for `identifier` goes to: the identity whose code credential names it. With
+   * `missing_credential_fallback_enabled`, an identity that has no such credential (created before
+   * its schema marked the trait as a code identifier, or imported) is found by any of its credential
+   * identifiers, and the code goes to its verifiable address with that value, over that address's
+   * channel. Kratos emails the identifier itself, even a username; an identifier that is none of the
+   * identity's addresses gets nothing here.
+   */
+  private async recipient(identifier: string): Promise<{ identity: Identity | null; address: CodeAddress | undefined }> {
+    const identity = await this.deps.identities.findByCredentialsIdentifier('code', identifier);
+    if (identity || !this.deps.missingCredentialFallback?.()) {
+      return { identity, address: identity ? codeAddresses(identity).find((a) => a.value === identifier) : undefined };
+    }
+    const other = await this.deps.identities.findByAnyCredentialsIdentifier(identifier);
+    if (!other || codeAddresses(other).length > 0) return { identity: null, address: undefined };
+    const known = other.verifiable_addresses.find((a) => a.value === identifier && (a.via === 'email' || a.via === 'sms'));
+    return known ? { identity: other, address: { value: known.value, via: known.via as CodeAddress['via'] } } : { identity: null, address: undefined };
   }
 
   /** Step two: the code; it signs in the identity it was sent to and proves that address. */

@@ -15,6 +15,8 @@ export interface CodeMfaLoginDeps extends PasswordlessCodeDeps, SecondFactorLogi
   identities: Pick<IdentityPool, 'getIdentity' | 'updateIdentity'>;
   limiter: PasswordlessCodeDeps['limiter'] & SecondFactorLoginDeps['limiter'];
   renderIdentity(identity: Identity, admin: boolean): Record<string, unknown>;
+  /** `selfservice.methods.code.config.missing_credential_fallback_enabled` */
+  missingCredentialFallback(): boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export class CodeMfaLoginStrategy implements LoginMethod {
   async nodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     const identity = await secondFactorIdentity(this.deps, ctx);
     if (!identity) return [];
-    const addresses = secondFactorCodeAddresses(identity);
+    const addresses = secondFactorCodeAddresses(identity, this.deps.missingCredentialFallback());
     if (ctx.via === undefined || ctx.via === '') return codeMfaAddressNodes(addresses);
     // `via` narrows the choice to the address in that trait, which must be one of the code addresses.
     const value = traitAt(identity.traits, ctx.via);
@@ -74,7 +76,7 @@ export class CodeMfaLoginStrategy implements LoginMethod {
     const typed = (stringField(s.fields, 'identifier') ?? '').trim() || (stringField(s.fields, 'address') ?? '').trim();
     if (typed === '') return { kind: 'show_again', status: 400, messages: [{ node: 'address', message: validationRequired('address') }] };
     const wanted = normalizeCodeIdentifier(typed);
-    const address = secondFactorCodeAddresses(identity).find((a) => a.value === wanted);
+    const address = secondFactorCodeAddresses(identity, this.deps.missingCredentialFallback()).find((a) => a.value === wanted);
     if (!address) return { kind: 'show_again', status: 400, messages: [{ message: errorNoCodeUser() }] };
     const payload = transientPayload(s.fields);
     await issuePasswordlessCodes(this.deps, flow, {
