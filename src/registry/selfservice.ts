@@ -41,8 +41,8 @@ import { TotpSettingsStrategy, totpUrlIn } from '../selfservice/strategies/totp/
 import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secret/login.js';
 import { LookupSecretSettingsStrategy } from '../selfservice/strategies/lookup-secret/settings.js';
 import { hasUnusedCodeIn } from '../selfservice/strategies/lookup-secret/codes.js';
-import { relyingParty } from '../selfservice/strategies/webauthn/ceremony.js';
-import { keysIn } from '../selfservice/strategies/webauthn/credentials.js';
+import { relyingParty } from '../selfservice/flow/webauthn/ceremony.js';
+import { keysIn } from '../selfservice/flow/webauthn/credentials.js';
 import { WebAuthnLoginStrategy } from '../selfservice/strategies/webauthn/login.js';
 import { WebAuthnSettingsStrategy } from '../selfservice/strategies/webauthn/settings.js';
 import { AssuranceCheck } from '../session/aal.js';

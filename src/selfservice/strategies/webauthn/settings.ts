@@ -10,9 +10,9 @@ import { stringField } from '../../flow/body.js';
 import { notResponsible, type MethodOutcome, type SettingsChange, type SettingsMethod, type Submission } from '../../flow/method.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import { challengeInFlow, parseResponse, registrationOptions, verifyRegistration, type RelyingParty } from './ceremony.js';
-import { bytesToStd, keysOf, removalId, storedCredentialsIn, userHandleOf, type StoredWebAuthnCredential, type WebAuthnCredentialsConfig } from './credentials.js';
-import { webAuthnScriptNode } from './script.js';
+import { challengeInFlow, parseResponse, registrationOptions, verifyRegistration, type RelyingParty } from '../../flow/webauthn/ceremony.js';
+import { bytesToStd, keysOf, removalId, storedCredentialsIn, userHandleOf, type StoredWebAuthnCredential, type WebAuthnCredentialsConfig } from '../../flow/webauthn/credentials.js';
+import { webAuthnScriptNode } from '../../flow/webauthn/script.js';
 
 export interface WebAuthnSettingsDeps {
   schemas: SchemaRegistry;

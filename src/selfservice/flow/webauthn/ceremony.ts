@@ -9,7 +9,7 @@ import {
   type VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { WebAuthnRpConfig } from '../../../config/types.js';
-import type { Flow } from '../../flow/flow.js';
+import type { Flow } from '../flow.js';
 import { stdToBase64url, stdToBytes, transportsOf, userHandleOf, type StoredWebAuthnCredential } from './credentials.js';
 
 /** EdDSA, ES256, RS256 (COSE ids), the algorithms a key may be registered with. */
