@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { countFirstFactors } from './first-factors.js';
 import jsonPatch from 'fast-json-patch';
 import { badRequest, KratosError, notFound } from '../errors/kratos-error.js';
 import { bodyValidator } from '../http/kit/validate-body.js';
@@ -132,19 +133,6 @@ function parseDeclassify(q: Record<string, string | string[] | undefined>): Cred
     if (!isCredentialsType(v)) throw badRequest(`Invalid value \`${v}\` for parameter \`include_credential\`.`);
     return v;
   });
-}
-
-/** A first factor is a credential that can sign the identity in on its own. */
-function countFirstFactors(i: Identity): number {
-  let n = 0;
-  const pw = i.credentials.password?.config;
-  if (pw && (typeof pw.hashed_password === 'string' || pw.use_password_migration_hook === true)) n++;
-  for (const t of ['oidc', 'saml'] as const) {
-    const providers = i.credentials[t]?.config.providers;
-    if (Array.isArray(providers)) n += providers.length;
-  }
-  if (i.credentials.passkey && Array.isArray(i.credentials.passkey.config.credentials)) n += (i.credentials.passkey.config.credentials as unknown[]).length;
-  return n;
 }
 
 export function registerIdentityAdminRoutes(app: FastifyInstance, deps: IdentityHandlerDeps): void {

@@ -45,6 +45,9 @@ import { relyingParty } from '../selfservice/flow/webauthn/ceremony.js';
 import { keysIn } from '../selfservice/flow/webauthn/credentials.js';
 import { WebAuthnLoginStrategy } from '../selfservice/strategies/webauthn/login.js';
 import { WebAuthnSettingsStrategy } from '../selfservice/strategies/webauthn/settings.js';
+import { PasskeyLoginStrategy } from '../selfservice/strategies/passkey/login.js';
+import { PasskeyRegistrationStrategy } from '../selfservice/strategies/passkey/registration.js';
+import { PasskeySettingsStrategy } from '../selfservice/strategies/passkey/settings.js';
 import { AssuranceCheck } from '../session/aal.js';
 import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
 import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
@@ -151,6 +154,30 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
       login: new WebAuthnLoginStrategy({ ...secondFactorDeps, identityWriter: d.persister.identities, relyingParty: rp, publicBaseUrl }),
       settings: new WebAuthnSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, relyingParty: rp, publicBaseUrl }),
       secondFactor: { type: 'webauthn', configured: (config) => keysIn(config, false).length > 0 },
+    });
+  }
+  const passkey = c.values.selfservice.methods.passkey;
+  if (c.methodEnabled('passkey') && passkey.config) {
+    const rpConfig = passkey.config.rp;
+    // Kratos's default origin for passkeys: the public URL's scheme with the RP id as host.
+    const rp = () => relyingParty({ ...rpConfig, origins: rpConfig.origins?.length ? rpConfig.origins : [`${c.publicBaseUrl().protocol}//${rpConfig.id}`] }, c.publicBaseUrl());
+    const publicBaseUrl = () => c.publicBaseUrl();
+    const common = { relyingParty: rp, publicBaseUrl };
+    methods.push({
+      id: 'passkey',
+      login: new PasskeyLoginStrategy({
+        ...common,
+        identities: d.persister.identities,
+        uses: d.persister.secondFactorUses,
+        defaultSchema,
+        loginUiUrl: (flowId) => {
+          const u = c.flowUiUrl('login');
+          u.searchParams.set('flow', flowId);
+          return u.toString();
+        },
+      }),
+      registration: new PasskeyRegistrationStrategy({ ...common, schemas: d.schemas, identities: d.identityManager }),
+      settings: new PasskeySettingsStrategy({ ...common, schemas: d.schemas, uses: d.persister.secondFactorUses }),
     });
   }
   let oidcCallback: OidcCallback | null = null;

@@ -730,7 +730,6 @@ courier:
       [
         'selfservice.methods.oidc.config.providers[0].provider',
         'selfservice.methods.oidc.config.providers[1].provider',
-        'selfservice.methods.passkey.enabled',
         'selfservice.methods.webauthn.config.passwordless',
       ],
     );

@@ -3,7 +3,7 @@ import type { Credentials, CredentialsType, Identity } from '../../identity/iden
 import type { ImportCredentials } from '../../identity/manager.js';
 import type { AuthenticationMethod, Session } from '../../session/session.js';
 import type { UiText } from '../../text/index.js';
-import type { Flow } from './flow.js';
+import type { Flow, FlowType } from './flow.js';
 import type { UiNodeJson } from './ui-json.js';
 import { FlowValidationError } from './validation.js';
 
@@ -86,6 +86,8 @@ export interface LoginFormContext {
   requestedAal: RequestedAal;
   /** The session being refreshed or stepped up; null for a first sign-in. */
   session: Session | null;
+  /** The kind of flow the form is for (some methods, like passkeys, serve browsers only); set when nodes are asked for. */
+  flowType?: FlowType;
 }
 
 export interface LoginMethod {
@@ -96,6 +98,8 @@ export interface LoginMethod {
 
 export interface RegistrationFormContext {
   schemaId: string;
+  /** The kind of flow the form is for (some methods, like passkeys, serve browsers only). */
+  flowType?: FlowType;
 }
 
 export interface RegistrationMethod {
@@ -134,8 +138,8 @@ export interface SettingsChange {
 }
 
 export interface SettingsMethod {
-  /** The method's nodes for a settings form of `identity` (values filled from it). */
-  nodes(identity: Identity): Promise<UiNodeJson[]>;
+  /** The method's nodes for a settings form of `identity` (values filled from it), for a flow of type `flowType`. */
+  nodes(identity: Identity, flowType: FlowType): Promise<UiNodeJson[]>;
   /** `updated` with the change to apply, or messages. */
   submit(s: Submission, identity: Identity): Promise<MethodOutcome>;
   /** Rebuilds a change from `pending` (as `submit` returned it) after the user re-authenticated. */

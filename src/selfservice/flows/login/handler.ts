@@ -68,7 +68,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
 
   /** A new login flow with every method's nodes for this kind of form; none available is a 400. */
   async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { ctx: LoginFormContext; returnTo: string | null; messages?: UiText[] }): Promise<Flow> {
-    const nodes = upsertNodes((await Promise.all(methods.map((m) => m.login.nodes(o.ctx)))).flat());
+    const nodes = upsertNodes((await Promise.all(methods.map((m) => m.login.nodes({ ...o.ctx, flowType: type })))).flat());
     if (nodes.length === 0) throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
     const flow = await flows.create(req, reply, {
       kind: 'login',

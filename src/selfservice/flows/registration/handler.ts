@@ -52,7 +52,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
   async function newRegistrationFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, returnTo: string | null, messages: ReturnType<typeof errorRegistrationFlowExpired>[] = []): Promise<Flow> {
     const schemaId = deps.defaultSchemaId();
     const schema = await deps.schemas.get(schemaId);
-    const methodNodes = upsertNodes((await Promise.all(methods.map((m) => m.registration.nodes({ schemaId })))).flat());
+    const methodNodes = upsertNodes((await Promise.all(methods.map((m) => m.registration.nodes({ schemaId, flowType: type })))).flat());
     const order = registrationSortOptions(schemaKeysInOrder(schema.raw()));
     const flow = await flows.create(req, reply, {
       kind: 'registration',
