@@ -77,7 +77,7 @@ export class PasskeySettingsStrategy implements SettingsMethod {
       if (countFirstFactors(identity) < 2) {
         throw new FlowValidationError([{ node: 'passkey_remove', message: validationGeneric('unable to remove this passkey because it would lock you out of your account') }]);
       }
-      return { kind: 'updated', change: this.change(kept.length === 0 ? null : { ...config, credentials: kept }, [], false) };
+      return { kind: 'updated', change: this.change(kept.length === 0 ? null : { ...config, credentials: kept }, identity.credentials.passkey?.identifiers ?? [], false) };
     }
 
     const offered = optionsInFlow(s.flow, PASSKEY_CREATE_DATA) as { publicKey?: { user?: { id?: unknown } } } | null;
