@@ -147,6 +147,7 @@ export async function applyDevDefaults(data: Record<string, unknown>, sources: S
   // Signing up signs you in, as in Kratos's quickstart: the first thing a new user tries.
   fill(data, ['selfservice', 'flows', 'registration', 'after', 'password', 'hooks'], [{ hook: 'session' }], sources);
   fill(data, ['selfservice', 'flows', 'registration', 'after', 'code', 'hooks'], [{ hook: 'session' }], sources);
+  fill(data, ['selfservice', 'flows', 'registration', 'after', 'passkey', 'hooks'], [{ hook: 'session' }], sources);
   fill(data, ['selfservice', 'flows', 'recovery', 'enabled'], true, sources);
   fill(data, ['selfservice', 'flows', 'verification', 'enabled'], true, sources);
 
