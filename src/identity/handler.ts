@@ -52,8 +52,35 @@ const credentialsSchema = {
         },
       },
     },
+    totp: { type: 'object', properties: { config: { type: 'object', properties: { totp_url: { type: 'string' } }, required: ['totp_url'] } }, required: ['config'] },
+    lookup_secret: {
+      type: 'object',
+      properties: { config: { type: 'object', properties: { codes: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] } } }, required: ['codes'] } },
+      required: ['config'],
+    },
+    webauthn: webAuthnImportSchema(),
+    passkey: webAuthnImportSchema(),
   },
 };
+
+/** `identityWithCredentialsWebAuthn` / `identityWithCredentialsPasskey`: keys (each with id and public key) and the user handle. */
+function webAuthnImportSchema() {
+  const bytes = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 } }] };
+  return {
+    type: 'object',
+    properties: {
+      config: {
+        type: 'object',
+        properties: {
+          credentials: { type: 'array', items: { type: 'object', properties: { id: bytes, public_key: bytes }, required: ['id', 'public_key'] } },
+          user_handle: bytes,
+        },
+        required: ['credentials'],
+      },
+    },
+    required: ['config'],
+  };
+}
 
 const identityFields = {
   schema_id: { type: 'string', minLength: 1 },
@@ -335,6 +362,13 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
         const kept = keys.filter((k) => typeof k === 'object' && k !== null && k.is_passwordless === true);
         if (kept.length === 0) delete identity.credentials.webauthn;
         else cred.config = { ...cred.config, credentials: kept };
+        break;
+      }
+      case 'passkey': {
+        // Every passkey goes; refused when nothing else could sign the identity in.
+        const keys = Array.isArray(cred.config.credentials) ? cred.config.credentials.length : 0;
+        if (countFirstFactors(identity) - keys < 1) throw badRequest('You cannot remove the last first factor credential.');
+        delete identity.credentials.passkey;
         break;
       }
       case 'password':
