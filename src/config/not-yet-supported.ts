@@ -15,9 +15,6 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   const out: NotYetSupported[] = [];
   const m = v.selfservice.methods;
   const refuse = (segments: Array<string | number>, what: string) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or set it to its default` });
-  if (m.webauthn.enabled && m.webauthn.config?.passwordless) {
-    refuse(['selfservice', 'methods', 'webauthn', 'config', 'passwordless'], 'WebAuthn as a first factor (passwordless; security keys work as a second factor)');
-  }
   refuseOidcParts(v, (segments, what) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or disable the oidc method` }));
   if (m.code.mfa_enabled) refuse(['selfservice', 'methods', 'code', 'mfa_enabled'], 'a one-time code as a second factor');
   if (m.code.config.missing_credential_fallback_enabled) refuse(['selfservice', 'methods', 'code', 'config', 'missing_credential_fallback_enabled'], 'the code fallback for identities without a code credential');

@@ -45,6 +45,8 @@ import { relyingParty } from '../selfservice/flow/webauthn/ceremony.js';
 import { keysIn } from '../selfservice/flow/webauthn/credentials.js';
 import { WebAuthnLoginStrategy } from '../selfservice/strategies/webauthn/login.js';
 import { WebAuthnSettingsStrategy } from '../selfservice/strategies/webauthn/settings.js';
+import { WebAuthnPasswordlessLoginStrategy } from '../selfservice/strategies/webauthn/passwordless-login.js';
+import { WebAuthnRegistrationStrategy } from '../selfservice/strategies/webauthn/registration.js';
 import { PasskeyLoginStrategy } from '../selfservice/strategies/passkey/login.js';
 import { PasskeyRegistrationStrategy } from '../selfservice/strategies/passkey/registration.js';
 import { PasskeySettingsStrategy } from '../selfservice/strategies/passkey/settings.js';
@@ -144,17 +146,36 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     });
   }
   const webauthn = c.values.selfservice.methods.webauthn;
-  // Passwordless WebAuthn is refused at start (not-yet-supported.ts): an enabled method is a second factor here.
   if (c.methodEnabled('webauthn') && webauthn.config) {
     const rpConfig = webauthn.config.rp;
     const rp = () => relyingParty(rpConfig, c.publicBaseUrl());
     const publicBaseUrl = () => c.publicBaseUrl();
-    methods.push({
-      id: 'webauthn',
-      login: new WebAuthnLoginStrategy({ ...secondFactorDeps, identityWriter: d.persister.identities, relyingParty: rp, publicBaseUrl }),
-      settings: new WebAuthnSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, relyingParty: rp, publicBaseUrl }),
-      secondFactor: { type: 'webauthn', configured: (config) => keysIn(config, false).length > 0 },
-    });
+    const passwordless = webauthn.config.passwordless === true;
+    const settings = new WebAuthnSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, relyingParty: rp, publicBaseUrl, passwordless });
+    if (passwordless) {
+      // As Kratos: with passwordless on, security keys are a first factor (aal1) and no second factor.
+      methods.push({
+        id: 'webauthn',
+        login: new WebAuthnPasswordlessLoginStrategy({
+          identities: d.persister.identities,
+          uses: d.persister.secondFactorUses,
+          limiter: d.bruteForce,
+          relyingParty: rp,
+          publicBaseUrl,
+          defaultSchema,
+          loginUiUrl: (flowId) => loginUiUrl(c, flowId),
+        }),
+        registration: new WebAuthnRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, relyingParty: rp, publicBaseUrl }),
+        settings,
+      });
+    } else {
+      methods.push({
+        id: 'webauthn',
+        login: new WebAuthnLoginStrategy({ ...secondFactorDeps, identityWriter: d.persister.identities, relyingParty: rp, publicBaseUrl }),
+        settings,
+        secondFactor: { type: 'webauthn', configured: (config) => keysIn(config, false).length > 0 },
+      });
+    }
   }
   const passkey = c.values.selfservice.methods.passkey;
   if (c.methodEnabled('passkey') && passkey.config) {
@@ -170,11 +191,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
         identities: d.persister.identities,
         uses: d.persister.secondFactorUses,
         defaultSchema,
-        loginUiUrl: (flowId) => {
-          const u = c.flowUiUrl('login');
-          u.searchParams.set('flow', flowId);
-          return u.toString();
-        },
+        loginUiUrl: (flowId) => loginUiUrl(c, flowId),
       }),
       registration: new PasskeyRegistrationStrategy({ ...common, schemas: d.schemas, identities: d.identityManager }),
       settings: new PasskeySettingsStrategy({ ...common, schemas: d.schemas, uses: d.persister.secondFactorUses }),
@@ -276,6 +293,13 @@ function createOidc(d: SelfServiceDeps) {
       logger: d.logger.child({ component: 'oidc' }),
     }),
   };
+}
+
+/** The login UI's URL for one flow. */
+function loginUiUrl(c: Config, flowId: string): string {
+  const u = c.flowUiUrl('login');
+  u.searchParams.set('flow', flowId);
+  return u.toString();
 }
 
 /** The default identity schema's JSON (the password login form names its identifier). */

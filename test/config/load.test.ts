@@ -730,7 +730,6 @@ courier:
       [
         'selfservice.methods.oidc.config.providers[0].provider',
         'selfservice.methods.oidc.config.providers[1].provider',
-        'selfservice.methods.webauthn.config.passwordless',
       ],
     );
     for (const i of refused) assert.match(i.message, /not supported by Tessera yet/);
@@ -745,7 +744,7 @@ selfservice:
     oidc: {enabled: false}
 `);
     const c = await loadConfig({ files: [kratos, off], env: {} });
-    // WebAuthn as a second factor is supported; only its passwordless mode is refused.
+    // WebAuthn as a second factor loads too (passwordless off).
     const mfa = file('mfa.yml', `
 selfservice:
   methods:
