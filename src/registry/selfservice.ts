@@ -164,6 +164,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
           publicBaseUrl,
           defaultSchema,
           loginUiUrl: (flowId) => loginUiUrl(c, flowId),
+          saveFlow: (flow) => d.flows.save(flow),
         }),
         registration: new WebAuthnRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, relyingParty: rp, publicBaseUrl }),
         settings,

@@ -8,6 +8,8 @@ import { infoLoginPasskey } from '../../../text/login.js';
 import { identifierLabelFromSchema } from '../../../ui/schema-nodes.js';
 import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
 import { stringField } from '../../flow/body.js';
+import { browserLocationChangeRequired } from '../../flow/errors.js';
+import { browserResponseMode } from '../../flow/request.js';
 import { notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
@@ -88,7 +90,11 @@ export class PasskeyLoginStrategy implements LoginMethod {
     if (raw === '' && s.fields.method !== 'passkey') return notResponsible();
     if (ctx.requestedAal === 'aal2') return notResponsible();
     // Kratos sends a browser that chose the method without an assertion to the form, which runs the ceremony.
-    if (raw === '') return { kind: 'completed', redirectTo: this.deps.loginUiUrl(s.flow.id) };
+    if (raw === '') {
+      const to = this.deps.loginUiUrl(s.flow.id);
+      if (browserResponseMode(s.req) !== 'browser') throw browserLocationChangeRequired(to);
+      return { kind: 'completed', redirectTo: to };
+    }
 
     const challenge = challengeInFlow(s.flow, PASSKEY_CHALLENGE);
     if (!challenge) throw new KratosError(400, { reason: 'This login flow holds no passkey challenge. Start a new login flow.' });

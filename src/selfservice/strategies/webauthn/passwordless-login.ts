@@ -9,6 +9,9 @@ import { infoLoginContinue, infoLoginWebAuthn, infoLoginWebAuthnPasswordless } f
 import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
 import { identifierLabelFromSchema } from '../../../ui/schema-nodes.js';
 import { stringField } from '../../flow/body.js';
+import { browserLocationChangeRequired } from '../../flow/errors.js';
+import type { Flow } from '../../flow/flow.js';
+import { browserResponseMode } from '../../flow/request.js';
 import { notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { toJson, ui, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
@@ -26,6 +29,7 @@ export interface WebAuthnPasswordlessLoginDeps {
   defaultSchema(): Promise<unknown>;
   /** The login UI URL of a flow (where a browser goes on to run the ceremony). */
   loginUiUrl(flowId: string): string;
+  saveFlow(flow: Flow): Promise<void>;
   now?: () => Date;
 }
 
@@ -83,9 +87,14 @@ export class WebAuthnPasswordlessLoginStrategy implements LoginMethod {
     if (!identity || keys.length === 0) throw new FlowValidationError([{ message: errorNoSuchWebAuthnUser() }]);
 
     if (raw === '') {
-      // The first step: the form now asks for this account's key; the browser goes back to it.
+      // The first step: the form now asks for this account's key, and the browser goes back to it
+      // (a client asking for JSON is told to send it there, as Kratos does).
       s.flow.ui.nodes = [...s.flow.ui.nodes.filter((n) => n.group === UiNodeGroup.Default && ui.nodeName(n) === 'csrf_token'), ...(await this.assertionNodes(identity, infoLoginContinue()))];
-      return { kind: 'show_again', status: 200, messages: [{ message: infoLoginWebAuthnPasswordless() }], step: true };
+      ui.addMessage(s.flow.ui, infoLoginWebAuthnPasswordless());
+      await this.deps.saveFlow(s.flow);
+      const to = this.deps.loginUiUrl(s.flow.id);
+      if (browserResponseMode(s.req) !== 'browser') throw browserLocationChangeRequired(to);
+      return { kind: 'completed', redirectTo: to };
     }
 
     const challenge = challengeInFlow(s.flow, LOGIN_TRIGGER);
