@@ -546,7 +546,7 @@ describe('loadConfig dev mode', () => {
     assert.equal(email.format, 'email');
     assert.equal(email.title, 'E-Mail');
     assert.deepEqual(email['ory.sh/kratos'], {
-      credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' } },
+      credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' }, webauthn: { identifier: true }, passkey: { display_name: true } },
       verification: { via: 'email' },
       recovery: { via: 'email' },
     });
