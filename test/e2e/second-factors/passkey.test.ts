@@ -6,7 +6,6 @@ import { messageIds, nodeValue, TestBrowser } from '../../testkit/browser.js';
 import { SoftAuthenticator, type SoftAlgorithm, type Tamper } from '../../testkit/webauthn-authenticator.js';
 
 const email = (n: string) => `${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-const PASSWORD = 'a sufficiently long passphrase 42';
 const RP_ID = 'localhost';
 const ORIGIN = 'http://localhost:4455';
 const WRONG_VERIFIER = 4000043;
