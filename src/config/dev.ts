@@ -29,7 +29,7 @@ export const DEV_IDENTITY_SCHEMA = {
           minLength: 3,
           maxLength: 320,
           'ory.sh/kratos': {
-            credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' } },
+            credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' }, webauthn: { identifier: true }, passkey: { display_name: true } },
             verification: { via: 'email' },
             recovery: { via: 'email' },
           },
@@ -147,6 +147,8 @@ export async function applyDevDefaults(data: Record<string, unknown>, sources: S
   // Signing up signs you in, as in Kratos's quickstart: the first thing a new user tries.
   fill(data, ['selfservice', 'flows', 'registration', 'after', 'password', 'hooks'], [{ hook: 'session' }], sources);
   fill(data, ['selfservice', 'flows', 'registration', 'after', 'code', 'hooks'], [{ hook: 'session' }], sources);
+  fill(data, ['selfservice', 'flows', 'registration', 'after', 'passkey', 'hooks'], [{ hook: 'session' }], sources);
+  fill(data, ['selfservice', 'flows', 'registration', 'after', 'webauthn', 'hooks'], [{ hook: 'session' }], sources);
   fill(data, ['selfservice', 'flows', 'recovery', 'enabled'], true, sources);
   fill(data, ['selfservice', 'flows', 'verification', 'enabled'], true, sources);
 

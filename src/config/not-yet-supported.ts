@@ -15,10 +15,6 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   const out: NotYetSupported[] = [];
   const m = v.selfservice.methods;
   const refuse = (segments: Array<string | number>, what: string) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or set it to its default` });
-  if (m.passkey.enabled) refuse(['selfservice', 'methods', 'passkey', 'enabled'], 'the passkey method');
-  if (m.webauthn.enabled && m.webauthn.config?.passwordless) {
-    refuse(['selfservice', 'methods', 'webauthn', 'config', 'passwordless'], 'WebAuthn as a first factor (passwordless; security keys work as a second factor)');
-  }
   refuseOidcParts(v, (segments, what) => out.push({ segments, message: `${what} ${NOT_YET}; remove it or disable the oidc method` }));
   if (m.password.config.migrate_hook.enabled) refuse(['selfservice', 'methods', 'password', 'config', 'migrate_hook', 'enabled'], 'the password migration hook');
   const f = v.selfservice.flows;

@@ -16,7 +16,7 @@ import { registerCors } from './cors.js';
 import { configuredHosts, registerHostCheck } from './host-check.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebUi } from '../webui/routes.js';
-import { registerWebAuthnScriptRoute } from '../selfservice/strategies/webauthn/script.js';
+import { registerWebAuthnScriptRoute } from '../selfservice/flow/webauthn/script.js';
 import { devMailboxWanted } from '../courier/channels/dev-mailbox.js';
 import { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
 

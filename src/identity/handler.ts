@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { countFirstFactors } from './first-factors.js';
 import jsonPatch from 'fast-json-patch';
 import { badRequest, KratosError, notFound } from '../errors/kratos-error.js';
 import { bodyValidator } from '../http/kit/validate-body.js';
@@ -51,8 +52,35 @@ const credentialsSchema = {
         },
       },
     },
+    totp: { type: 'object', properties: { config: { type: 'object', properties: { totp_url: { type: 'string' } }, required: ['totp_url'] } }, required: ['config'] },
+    lookup_secret: {
+      type: 'object',
+      properties: { config: { type: 'object', properties: { codes: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] } } }, required: ['codes'] } },
+      required: ['config'],
+    },
+    webauthn: webAuthnImportSchema(),
+    passkey: webAuthnImportSchema(),
   },
 };
+
+/** `identityWithCredentialsWebAuthn` / `identityWithCredentialsPasskey`: keys (each with id and public key) and the user handle. */
+function webAuthnImportSchema() {
+  const bytes = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 } }] };
+  return {
+    type: 'object',
+    properties: {
+      config: {
+        type: 'object',
+        properties: {
+          credentials: { type: 'array', items: { type: 'object', properties: { id: bytes, public_key: bytes }, required: ['id', 'public_key'] } },
+          user_handle: bytes,
+        },
+        required: ['credentials'],
+      },
+    },
+    required: ['config'],
+  };
+}
 
 const identityFields = {
   schema_id: { type: 'string', minLength: 1 },
@@ -132,19 +160,6 @@ function parseDeclassify(q: Record<string, string | string[] | undefined>): Cred
     if (!isCredentialsType(v)) throw badRequest(`Invalid value \`${v}\` for parameter \`include_credential\`.`);
     return v;
   });
-}
-
-/** A first factor is a credential that can sign the identity in on its own. */
-function countFirstFactors(i: Identity): number {
-  let n = 0;
-  const pw = i.credentials.password?.config;
-  if (pw && (typeof pw.hashed_password === 'string' || pw.use_password_migration_hook === true)) n++;
-  for (const t of ['oidc', 'saml'] as const) {
-    const providers = i.credentials[t]?.config.providers;
-    if (Array.isArray(providers)) n += providers.length;
-  }
-  if (i.credentials.passkey && Array.isArray(i.credentials.passkey.config.credentials)) n += (i.credentials.passkey.config.credentials as unknown[]).length;
-  return n;
 }
 
 export function registerIdentityAdminRoutes(app: FastifyInstance, deps: IdentityHandlerDeps): void {
@@ -347,6 +362,13 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, deps: Identity
         const kept = keys.filter((k) => typeof k === 'object' && k !== null && k.is_passwordless === true);
         if (kept.length === 0) delete identity.credentials.webauthn;
         else cred.config = { ...cred.config, credentials: kept };
+        break;
+      }
+      case 'passkey': {
+        // Every passkey goes; refused when nothing else could sign the identity in.
+        const keys = Array.isArray(cred.config.credentials) ? cred.config.credentials.length : 0;
+        if (countFirstFactors(identity) - keys < 1) throw badRequest('You cannot remove the last first factor credential.');
+        delete identity.credentials.passkey;
         break;
       }
       case 'password':

@@ -8,9 +8,11 @@ import { UnknownSchemaError } from '../schema/errors.js';
 import { mergeAddresses, mergeRecoveryAddresses } from '../schema/addresses.js';
 import type { Credentials, CredentialsType, Identity, IdentityState, RecoveryAddress, VerifiableAddress } from './identity.js';
 import type { IdentityPool } from './pool.js';
+import { importedBytes, importedLookupCodes, importedTotpUrl, importedWebAuthnKeys, type ImportFactorCredentials } from './import-credentials.js';
+import { passkeyIdentifierOf } from './passkey-identifier.js';
 
 /** Credentials as an admin may import them (the `identityWithCredentials` shape). */
-export interface ImportCredentials {
+export interface ImportCredentials extends ImportFactorCredentials {
   password?: { config?: { password?: string; hashed_password?: string; use_password_migration_hook?: boolean } };
 }
 
@@ -33,6 +35,8 @@ export interface IdentityManagerDeps {
   pool: IdentityPool;
   schemas: SchemaRegistry;
   hasher: Hasher;
+  /** How imported backup codes are stored (a keyed digest bound to the identity, as the lookup_secret method stores them). */
+  lookupCodeDigest?: (code: string, identityId: string) => string;
   now?: () => Date;
 }
 
@@ -176,6 +180,7 @@ export class IdentityManager {
   }
 
   private async importCredentials(identity: Identity, creds: ImportCredentials | undefined): Promise<void> {
+    this.importFactors(identity, creds);
     const pw = creds?.password?.config;
     if (!pw) return;
     let config: Record<string, unknown>;
@@ -201,5 +206,47 @@ export class IdentityManager {
       created_at: existing?.created_at ?? now,
       updated_at: now,
     };
+  }
+
+  /** Imported TOTP, backup codes, security keys and passkeys (Kratos's shapes), set as their methods store them. */
+  private importFactors(identity: Identity, creds: ImportFactorCredentials | undefined): void {
+    if (!creds) return;
+    const now = this.now();
+    const set = (type: CredentialsType, identifiers: string[], config: Record<string, unknown>) => {
+      const existing = identity.credentials[type];
+      identity.credentials[type] = { id: existing?.id ?? newId(), type, identifiers, config, version: 0, created_at: existing?.created_at ?? now, updated_at: now };
+    };
+    if (creds.totp) set('totp', [identity.id], { totp_url: importedTotpUrl(creds.totp.config?.totp_url) });
+    if (creds.lookup_secret) {
+      const digest = this.deps.lookupCodeDigest;
+      if (!digest) throw badRequest('Backup codes cannot be imported: the lookup_secret method is not configured.');
+      const codes = importedLookupCodes(creds.lookup_secret.config?.codes).map((c) => ({ code: digest(c.code, identity.id), used_at: c.used_at }));
+      set('lookup_secret', [identity.id], { recovery_codes: codes });
+    }
+    if (creds.webauthn) {
+      const keys = importedWebAuthnKeys(creds.webauthn.config, undefined, 'webauthn', now);
+      const handle = importedBytes(creds.webauthn.config?.user_handle);
+      const existing = identity.credentials.webauthn;
+      const previous = Array.isArray(existing?.config.credentials) ? (existing.config.credentials as Array<Record<string, unknown>>) : [];
+      const ids = new Set(keys.map((k) => k.id));
+      set('webauthn', existing?.identifiers ?? [], {
+        credentials: [...previous.filter((k) => !ids.has(k.id)), ...keys],
+        // As Kratos makes it for security keys when none is given: the identity id's 16 bytes.
+        user_handle: (handle && handle.length > 0 ? handle : Buffer.from(identity.id.replace(/-/g, ''), 'hex')).toString('base64'),
+      });
+    }
+    if (creds.passkey) {
+      const handle = importedBytes(creds.passkey.config?.user_handle);
+      // The authenticator returns this handle with every assertion: without it no sign-in could find the passkey.
+      if (!handle || handle.length === 0) throw badRequest('Passkey credential import requires a non-empty user_handle. It must match the WebAuthn user handle stored on the authenticator.');
+      const keys = importedWebAuthnKeys(creds.passkey.config, true, 'passkey', now);
+      const existing = identity.credentials.passkey;
+      const previous = Array.isArray(existing?.config.credentials) ? (existing.config.credentials as Array<Record<string, unknown>>) : [];
+      const ids = new Set(keys.map((k) => k.id));
+      set('passkey', [...new Set([...(existing?.identifiers ?? []), passkeyIdentifierOf(handle)])], {
+        credentials: [...previous.filter((k) => !ids.has(k.id)), ...keys],
+        user_handle: handle.toString('base64'),
+      });
+    }
   }
 }

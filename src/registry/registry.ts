@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { codeDigest } from '../selfservice/strategies/lookup-secret/codes.js';
 import { createLogger as createConfiguredLogger, type LoggerOptions } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
 import { Database } from '../persistence/database.js';
@@ -118,7 +119,12 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     argon2: { memory: h.argon2.memoryBytes, iterations: h.argon2.iterations, parallelism: h.argon2.parallelism, salt_length: h.argon2.saltLength, key_length: h.argon2.keyLength },
     bcrypt: { cost: h.bcrypt.cost },
   }), metrics);
-  const identityManager = new IdentityManager({ pool: persister.identities, schemas, hasher });
+  const identityManager = new IdentityManager({
+    pool: persister.identities,
+    schemas,
+    hasher,
+    lookupCodeDigest: config.methodEnabled('lookup_secret') ? (code, identityId) => codeDigest(code, identityId, config.secretsDefault()[0]!) : undefined,
+  });
   const pageTokens = new PageTokens(config.secretsCookie());
   // Cookies are Secure except in dev mode, where the UI is served over plain http on localhost.
   const secure = !config.dev;

@@ -45,10 +45,15 @@ import { TotpSettingsStrategy, totpUrlIn } from '../selfservice/strategies/totp/
 import { LookupSecretLoginStrategy } from '../selfservice/strategies/lookup-secret/login.js';
 import { LookupSecretSettingsStrategy } from '../selfservice/strategies/lookup-secret/settings.js';
 import { hasUnusedCodeIn } from '../selfservice/strategies/lookup-secret/codes.js';
-import { relyingParty } from '../selfservice/strategies/webauthn/ceremony.js';
-import { keysIn } from '../selfservice/strategies/webauthn/credentials.js';
+import { relyingParty } from '../selfservice/flow/webauthn/ceremony.js';
+import { keysIn } from '../selfservice/flow/webauthn/credentials.js';
 import { WebAuthnLoginStrategy } from '../selfservice/strategies/webauthn/login.js';
 import { WebAuthnSettingsStrategy } from '../selfservice/strategies/webauthn/settings.js';
+import { WebAuthnPasswordlessLoginStrategy } from '../selfservice/strategies/webauthn/passwordless-login.js';
+import { WebAuthnRegistrationStrategy } from '../selfservice/strategies/webauthn/registration.js';
+import { PasskeyLoginStrategy } from '../selfservice/strategies/passkey/login.js';
+import { PasskeyRegistrationStrategy } from '../selfservice/strategies/passkey/registration.js';
+import { PasskeySettingsStrategy } from '../selfservice/strategies/passkey/settings.js';
 import { AssuranceCheck } from '../session/aal.js';
 import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
 import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
@@ -163,16 +168,56 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     });
   }
   const webauthn = c.values.selfservice.methods.webauthn;
-  // Passwordless WebAuthn is refused at start (not-yet-supported.ts): an enabled method is a second factor here.
   if (c.methodEnabled('webauthn') && webauthn.config) {
     const rpConfig = webauthn.config.rp;
     const rp = () => relyingParty(rpConfig, c.publicBaseUrl());
     const publicBaseUrl = () => c.publicBaseUrl();
+    const passwordless = webauthn.config.passwordless === true;
+    const settings = new WebAuthnSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, relyingParty: rp, publicBaseUrl, passwordless });
+    if (passwordless) {
+      // As Kratos: with passwordless on, security keys are a first factor (aal1) and no second factor.
+      methods.push({
+        id: 'webauthn',
+        login: new WebAuthnPasswordlessLoginStrategy({
+          identities: d.persister.identities,
+          uses: d.persister.secondFactorUses,
+          limiter: d.bruteForce,
+          relyingParty: rp,
+          publicBaseUrl,
+          defaultSchema,
+          loginUiUrl: (flowId) => loginUiUrl(c, flowId),
+          saveFlow: (flow) => d.flows.save(flow),
+        }),
+        registration: new WebAuthnRegistrationStrategy({ schemas: d.schemas, identities: d.identityManager, relyingParty: rp, publicBaseUrl }),
+        settings,
+      });
+    } else {
+      methods.push({
+        id: 'webauthn',
+        login: new WebAuthnLoginStrategy({ ...secondFactorDeps, identityWriter: d.persister.identities, relyingParty: rp, publicBaseUrl }),
+        settings,
+        secondFactor: { type: 'webauthn', configured: (config) => keysIn(config, false).length > 0 },
+      });
+    }
+  }
+  const passkey = c.values.selfservice.methods.passkey;
+  if (c.methodEnabled('passkey') && passkey.config) {
+    const rpConfig = passkey.config.rp;
+    // Kratos's default origin for passkeys: the public URL's scheme with the RP id as host.
+    const rp = () => relyingParty({ ...rpConfig, origins: rpConfig.origins?.length ? rpConfig.origins : [`${c.publicBaseUrl().protocol}//${rpConfig.id}`] }, c.publicBaseUrl());
+    const publicBaseUrl = () => c.publicBaseUrl();
+    const common = { relyingParty: rp, publicBaseUrl };
     methods.push({
-      id: 'webauthn',
-      login: new WebAuthnLoginStrategy({ ...secondFactorDeps, identityWriter: d.persister.identities, relyingParty: rp, publicBaseUrl }),
-      settings: new WebAuthnSettingsStrategy({ schemas: d.schemas, uses: d.persister.secondFactorUses, relyingParty: rp, publicBaseUrl }),
-      secondFactor: { type: 'webauthn', configured: (config) => keysIn(config, false).length > 0 },
+      id: 'passkey',
+      login: new PasskeyLoginStrategy({
+        ...common,
+        identities: d.persister.identities,
+        uses: d.persister.secondFactorUses,
+        defaultSchema,
+        loginUiUrl: (flowId) => loginUiUrl(c, flowId),
+      }),
+      registration: new PasskeyRegistrationStrategy({ ...common, schemas: d.schemas, identities: d.identityManager }),
+      settings: new PasskeySettingsStrategy({ ...common, schemas: d.schemas, uses: d.persister.secondFactorUses }),
     });
   }
   let oidcCallback: OidcCallback | null = null;
@@ -283,6 +328,13 @@ function createOidc(d: SelfServiceDeps) {
       logger: d.logger.child({ component: 'oidc' }),
     }),
   };
+}
+
+/** The login UI's URL for one flow. */
+function loginUiUrl(c: Config, flowId: string): string {
+  const u = c.flowUiUrl('login');
+  u.searchParams.set('flow', flowId);
+  return u.toString();
 }
 
 /** The default identity schema's JSON (the password login form names its identifier). */

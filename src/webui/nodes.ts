@@ -64,7 +64,7 @@ function safeHref(href: string, origin: string): string | null {
 }
 
 /** The `window` functions of `/.well-known/ory/webauthn.js` a trigger may name. */
-const KNOWN_TRIGGERS = new Set(['oryWebAuthnRegistration', 'oryWebAuthnLogin', 'oryPasskeyLogin', 'oryPasskeyRegistration', 'oryPasskeySettingsRegistration']);
+const KNOWN_TRIGGERS = new Set(['oryWebAuthnRegistration', 'oryWebAuthnLogin', 'oryPasskeyLogin', 'oryPasskeyRegistration', 'oryPasskeySettingsRegistration', 'oryPasskeyLoginAutocompleteInit']);
 
 function inputNode(node: UiNode<UiNodeInputAttributes>, formId: string, ctx: RenderContext): SafeHtml {
   const a = node.attributes;
@@ -77,7 +77,11 @@ function inputNode(node: UiNode<UiNodeInputAttributes>, formId: string, ctx: Ren
   const hasError = msgs.some((m) => m.type === 'error');
   const messages = msgs.map((m, i) => messageHtml(m, ctx, msgIds[i]));
 
-  if (a.type === 'hidden') return html`<input type="hidden" name="${a.name}"${attr('value', value)}>`;
+  if (a.type === 'hidden') {
+    // A trigger to run when the page loads (the passkey autofill): the flow's script runs it by name.
+    const onload = a.onloadTrigger && KNOWN_TRIGGERS.has(a.onloadTrigger) ? a.onloadTrigger : undefined;
+    return html`<input type="hidden" name="${a.name}"${attr('value', value)}${attr('data-ory-trigger', onload)}${attr('data-ory-on', onload ? 'load' : undefined)}>`;
+  }
   if (a.type === 'submit' || a.type === 'button') {
     if (a.type === 'button' && (a.onclick || a.onclickTrigger)) {
       // A WebAuthn trigger: the flow's own script binds it by name (this UI's CSP allows no inline
@@ -198,6 +202,13 @@ const hidden = (n: UiNode) => n.attributes.node_type === 'input' && (n.attribute
  * form carries it, as the default group's hidden inputs.
  */
 export function renderForms(ui: FlowUi, ctx: RenderContext, prefix: string): SafeHtml {
+  // Script nodes (the WebAuthn script both security keys and passkeys use) belong to no form: each is loaded once, after the forms.
+  const scripts = ui.nodes.filter((n) => n.type === 'script');
+  const after = html`${scripts.map((n) => renderNode(n, prefix, ctx))}`;
+  return html`${renderFormsOf({ ...ui, nodes: ui.nodes.filter((n) => n.type !== 'script') }, ctx, prefix)}${after}`;
+}
+
+function renderFormsOf(ui: FlowUi, ctx: RenderContext, prefix: string): SafeHtml {
   const all = methodGroups(ui.nodes);
   const carried = new Set(all.filter((g) => ui.nodes.every((n) => n.group !== g || hidden(n))));
   const groups = all.filter((g) => !carried.has(g));

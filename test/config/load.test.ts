@@ -555,7 +555,7 @@ describe('loadConfig dev mode', () => {
     assert.equal(email.format, 'email');
     assert.equal(email.title, 'E-Mail');
     assert.deepEqual(email['ory.sh/kratos'], {
-      credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' } },
+      credentials: { password: { identifier: true }, code: { identifier: true, via: 'email' }, webauthn: { identifier: true }, passkey: { display_name: true } },
       verification: { via: 'email' },
       recovery: { via: 'email' },
     });
@@ -739,8 +739,6 @@ courier:
       [
         'selfservice.methods.oidc.config.providers[0].provider',
         'selfservice.methods.oidc.config.providers[1].provider',
-        'selfservice.methods.passkey.enabled',
-        'selfservice.methods.webauthn.config.passwordless',
       ],
     );
     for (const i of refused) assert.match(i.message, /not supported by Tessera yet/);
@@ -755,7 +753,7 @@ selfservice:
     oidc: {enabled: false}
 `);
     const c = await loadConfig({ files: [kratos, off], env: {} });
-    // WebAuthn as a second factor is supported; only its passwordless mode is refused.
+    // WebAuthn as a second factor loads too (passwordless off).
     const mfa = file('mfa.yml', `
 selfservice:
   methods:

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { relyingParty } from '../../src/selfservice/strategies/webauthn/ceremony.js';
+import { relyingParty } from '../../src/selfservice/flow/webauthn/ceremony.js';
 
 describe('WebAuthn relying party from the configuration', () => {
   const pub = new URL('https://auth.example.com/kratos/');

@@ -51,6 +51,11 @@ export class SoftAuthenticator {
     }
   }
 
+  /** The credential's public key as a COSE key (what a relying party stores, and an admin imports). */
+  get cosePublicKeyBytes(): Buffer {
+    return Buffer.from(this.cosePublicKey);
+  }
+
   /** Answers creation options (`{publicKey}` as the trigger node carries them) with a new credential. */
   register(options: { publicKey: { challenge: string } }, t: Tamper = {}): Record<string, unknown> {
     const clientDataJSON = this.clientData('webauthn.create', options.publicKey.challenge, t);

@@ -3,7 +3,7 @@ import type { Credentials, CredentialsType, Identity } from '../../identity/iden
 import type { ImportCredentials } from '../../identity/manager.js';
 import type { AuthenticationMethod, Session } from '../../session/session.js';
 import type { UiText } from '../../text/index.js';
-import type { Flow } from './flow.js';
+import type { Flow, FlowType } from './flow.js';
 import type { UiNodeJson } from './ui-json.js';
 import { FlowValidationError } from './validation.js';
 
@@ -116,6 +116,8 @@ export interface LoginFormContext {
    * second-factor code should go to, as Kratos v1.3 reads it. Absent on submissions.
    */
   via?: string;
+  /** The kind of flow the form is for (some methods, like passkeys, serve browsers only); set when nodes are asked for. */
+  flowType?: FlowType;
 }
 
 export interface LoginMethod {
@@ -138,6 +140,8 @@ export interface LoginMethod {
 
 export interface RegistrationFormContext {
   schemaId: string;
+  /** The kind of flow the form is for (some methods, like passkeys, serve browsers only). */
+  flowType?: FlowType;
 }
 
 export interface RegistrationMethod {
@@ -181,8 +185,8 @@ export interface SettingsChange {
 }
 
 export interface SettingsMethod {
-  /** The method's nodes for a settings form of `identity` (values filled from it). */
-  nodes(identity: Identity): Promise<UiNodeJson[]>;
+  /** The method's nodes for a settings form of `identity` (values filled from it), for a flow of type `flowType`. */
+  nodes(identity: Identity, flowType: FlowType): Promise<UiNodeJson[]>;
   /** `updated` with the change to apply, or messages. */
   submit(s: Submission, identity: Identity): Promise<MethodOutcome>;
   /** Rebuilds a change from `pending` (as `submit` returned it) after the user re-authenticated. */

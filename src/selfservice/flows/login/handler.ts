@@ -78,7 +78,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
    */
   async function newLoginFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, o: { ctx: LoginFormContext; returnTo: string | null; messages?: UiText[]; unified?: boolean }): Promise<Flow> {
     const identification = deps.identifierFirst() && !o.unified && o.ctx.requestedAal === 'aal1' && !o.ctx.refresh;
-    const nodes = upsertNodes((await Promise.all(methods.map((m) => (identification ? (m.login.identificationNodes?.(o.ctx) ?? []) : m.login.nodes(o.ctx))))).flat());
+    const nodes = upsertNodes((await Promise.all(methods.map((m) => (identification ? (m.login.identificationNodes?.({ ...o.ctx, flowType: type }) ?? []) : m.login.nodes({ ...o.ctx, flowType: type }))))).flat());
     if (nodes.length === 0) throw new KratosError(400, { reason: errorSystemNoAuthenticationMethodsAvailable().text });
     const flow = await flows.create(req, reply, {
       kind: 'login',

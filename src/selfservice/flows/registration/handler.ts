@@ -67,7 +67,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
     const twoStep = deps.twoStep();
     // Two steps: the fields of the profile screen win over the same fields of credential methods.
     const ordered = twoStep ? [...methods.filter((m) => !m.registration.profileScreen), ...methods.filter((m) => m.registration.profileScreen)] : methods;
-    const methodNodes = upsertNodes((await Promise.all(ordered.map((m) => m.registration.nodes({ schemaId })))).flat());
+    const methodNodes = upsertNodes((await Promise.all(ordered.map((m) => m.registration.nodes({ schemaId, flowType: type })))).flat());
     const order = registrationSortOptions(schemaKeysInOrder(schema.raw()));
     const sort = (nodes: UiNodeJson[]) => sortNodes(nodes as unknown as UiNode[], order) as unknown as UiNodeJson[];
     const data: RegistrationData = { identity_schema: schemaId };

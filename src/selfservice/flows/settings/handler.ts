@@ -122,8 +122,8 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
   }
 
   /** The form for `identity`: CSRF token and every method's nodes, in Kratos's settings order. */
-  async function formNodes(identity: Identity, csrf: string): Promise<UiNodeJson[]> {
-    const nodes = (await Promise.all(methods.map((m) => m.settings.nodes(identity)))).flat();
+  async function formNodes(identity: Identity, csrf: string, type: FlowType): Promise<UiNodeJson[]> {
+    const nodes = (await Promise.all(methods.map((m) => m.settings.nodes(identity, type)))).flat();
     const schema = await deps.schemas.get(identity.schema_id);
     const order: SortNodesOptions = {
       schemaKeys: schemaKeysInOrder(schema.raw()),
@@ -135,7 +135,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
   }
 
   async function newSettingsFlow(req: FastifyRequest, reply: FastifyReply, type: FlowType, identity: Identity, returnTo: string | null, messages: UiText[] = []): Promise<Flow> {
-    const form = await formNodes(identity, '');
+    const form = await formNodes(identity, '', type);
     const flow = await flows.create(req, reply, {
       kind: 'settings',
       type,
@@ -257,7 +257,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
     flow.state = 'success';
     flow.active = method;
     const csrf = ui.find(flow.ui, 'csrf_token')?.attributes.value;
-    flow.ui.nodes = await formNodes(updated, typeof csrf === 'string' ? csrf : '');
+    flow.ui.nodes = await formNodes(updated, typeof csrf === 'string' ? csrf : '', flow.type);
     flow.ui.messages = [successSettingsUpdated()];
     await flows.save(flow);
     deps.events.settingsSucceeded({ req, identity: updated, method, flow });

@@ -11,9 +11,9 @@ import { notResponsible, type LoginFormContext, type LoginMethod, type MethodOut
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import { beginSecondFactorAttempt, secondFactorIdentity, type SecondFactorLoginDeps } from '../second-factor.js';
-import { authenticationOptions, challengeInFlow, parseResponse, verifyAuthentication, type RelyingParty } from './ceremony.js';
-import { base64urlToStd, keysOf, storedCredentialsIn, type WebAuthnCredentialsConfig } from './credentials.js';
-import { webAuthnScriptNode } from './script.js';
+import { authenticationOptions, challengeInFlow, parseResponse, verifyAuthentication, type RelyingParty } from '../../flow/webauthn/ceremony.js';
+import { base64urlToStd, keysOf, storedCredentialsIn, type WebAuthnCredentialsConfig } from '../../flow/webauthn/credentials.js';
+import { webAuthnScriptNode } from '../../flow/webauthn/script.js';
 
 export interface WebAuthnLoginDeps extends SecondFactorLoginDeps {
   uses: SecondFactorUses;

@@ -3,22 +3,25 @@ import { KratosError } from '../../../errors/kratos-error.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { SecondFactorUses } from '../../../identity/second-factor-uses.js';
 import type { SchemaRegistry } from '../../../schema/registry.js';
-import { errorWebAuthnVerifierWrong, validationRequired } from '../../../text/index.js';
+import { countFirstFactors } from '../../../identity/first-factors.js';
+import { errorWebAuthnVerifierWrong, validationGeneric, validationRequired } from '../../../text/index.js';
 import { infoSettingsRegisterWebAuthn, infoSettingsRemoveWebAuthn, infoSettingsWebAuthnDisplayName } from '../../../text/settings.js';
 import { inputNode, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
 import { stringField } from '../../flow/body.js';
 import { notResponsible, type MethodOutcome, type SettingsChange, type SettingsMethod, type Submission } from '../../flow/method.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import { challengeInFlow, parseResponse, registrationOptions, verifyRegistration, type RelyingParty } from './ceremony.js';
-import { bytesToStd, keysOf, removalId, storedCredentialsIn, userHandleOf, type StoredWebAuthnCredential, type WebAuthnCredentialsConfig } from './credentials.js';
-import { webAuthnScriptNode } from './script.js';
+import { challengeInFlow, parseResponse, registrationOptions, verifyRegistration, type RelyingParty } from '../../flow/webauthn/ceremony.js';
+import { bytesToStd, keysOf, removalId, storedCredentialsIn, userHandleOf, type StoredWebAuthnCredential, type WebAuthnCredentialsConfig } from '../../flow/webauthn/credentials.js';
+import { webAuthnScriptNode } from '../../flow/webauthn/script.js';
 
 export interface WebAuthnSettingsDeps {
   schemas: SchemaRegistry;
   uses: SecondFactorUses;
   relyingParty(): RelyingParty;
   publicBaseUrl(): URL;
+  /** `passwordless: true`: keys are added as a first factor (resident key, user verification required). */
+  passwordless?: boolean;
   now?: () => Date;
 }
 
@@ -38,12 +41,16 @@ export class WebAuthnSettingsStrategy implements SettingsMethod {
   }
 
   async nodes(identity: Identity): Promise<UiNodeJson[]> {
+    const passwordless = this.deps.passwordless === true;
     const all = storedCredentialsIn(identity.credentials.webauthn?.config);
-    const options = await registrationOptions(this.deps.relyingParty(), identity.id, await this.userName(identity), all, false);
+    const options = await registrationOptions(this.deps.relyingParty(), identity.id, await this.userName(identity), all, passwordless);
     const json = JSON.stringify(options);
+    // A passwordless key that is the last way to sign in cannot be removed.
+    const locked = passwordless && countFirstFactors(identity) < 2;
     return [
-      ...keysOf(identity, false).map((c) =>
+      ...keysOf(identity, passwordless).map((c) =>
         inputNode(UiNodeGroup.WebAuthn, 'webauthn_remove', removalId(c), UiNodeInputType.Submit, {
+          ...(locked ? { disabled: true } : {}),
           label: infoSettingsRemoveWebAuthn(c.display_name || 'unnamed', new Date(c.added_at)),
         }),
       ),
@@ -66,9 +73,14 @@ export class WebAuthnSettingsStrategy implements SettingsMethod {
       throw new FlowValidationError([{ node: 'webauthn_register', message: validationRequired('webauthn_register') }]);
     }
     const config = this.configOf(identity);
+    const passwordless = this.deps.passwordless === true;
     if (remove !== '') {
-      const kept = config.credentials.filter((c) => removalId(c) !== remove || c.is_passwordless);
+      // Only keys of this mode are offered for removal (security keys, or passwordless keys).
+      const kept = config.credentials.filter((c) => removalId(c) !== remove || Boolean(c.is_passwordless) !== passwordless);
       if (kept.length === config.credentials.length) throw new KratosError(400, { reason: 'You tried to remove a WebAuthn credential which does not exist.' });
+      if (passwordless && countFirstFactors(identity) < 2) {
+        throw new FlowValidationError([{ node: 'webauthn_remove', message: validationGeneric('unable to remove this security key because it would lock you out of your account') }]);
+      }
       return { kind: 'updated', change: this.change(kept.length === 0 ? null : { ...config, credentials: kept }, false) };
     }
 
@@ -77,7 +89,7 @@ export class WebAuthnSettingsStrategy implements SettingsMethod {
     const response = parseResponse<RegistrationResponseJSON>(register, 'registration');
     if (!response) throw new KratosError(400, { reason: 'Unable to parse WebAuthn response.' });
     const wrong = () => new FlowValidationError([{ node: 'webauthn_register', message: errorWebAuthnVerifierWrong() }]);
-    const info = await verifyRegistration(this.deps.relyingParty(), response, challenge, false);
+    const info = await verifyRegistration(this.deps.relyingParty(), response, challenge, passwordless);
     if (!info) throw wrong();
     const id = bytesToStd(Buffer.from(info.credential.id, 'base64url'));
     if (config.credentials.some((c) => c.id === id)) throw new KratosError(400, { reason: 'This security key is already registered.' });
@@ -91,7 +103,7 @@ export class WebAuthnSettingsStrategy implements SettingsMethod {
       authenticator: { aaguid: bytesToStd(Buffer.from(info.aaguid.replace(/-/g, ''), 'hex')), sign_count: info.credential.counter, clone_warning: false },
       display_name: stringField(s.fields, 'webauthn_register_displayname')?.trim() ?? '',
       added_at: new Date(Math.round(this.now().getTime() / 1000) * 1000).toISOString(),
-      is_passwordless: false,
+      is_passwordless: passwordless,
       flags: { user_present: true, user_verified: info.userVerified, backup_eligible: info.credentialDeviceType === 'multiDevice', backup_state: info.credentialBackedUp },
       transport: info.credential.transports ?? [],
     };
@@ -108,7 +120,7 @@ export class WebAuthnSettingsStrategy implements SettingsMethod {
       // The identifiers follow the schema's `webauthn.identifier` traits (the identity manager sets them, as Kratos does).
       setCredentials: { webauthn: config === null ? null : { identifiers: [], config: config as unknown as Record<string, unknown> } },
       // Registering a key proves it, as in Kratos: the session gains the factor.
-      ...(added ? { sessionMethod: { method: 'webauthn' as const, aal: 'aal2' as const, completed_at: this.now() } } : {}),
+      ...(added ? { sessionMethod: { method: 'webauthn' as const, aal: this.deps.passwordless ? ('aal1' as const) : ('aal2' as const), completed_at: this.now() } } : {}),
       protected: true,
       pending: { webauthn: config, added },
     };

@@ -48,6 +48,15 @@ export const WEBAUTHN_JS = `;(function () {
     var opt = given;
     if (typeof opt === 'string') opt = JSON.parse(opt);
     if (!opt && el) opt = JSON.parse(el.value);
+    // A passkey sign-up form's create data: the options, and the field whose value names the passkey.
+    if (opt && opt.credentialOptions) {
+      var field = opt.displayNameFieldName ? byName(opt.displayNameFieldName) : null;
+      opt = JSON.parse(JSON.stringify(opt.credentialOptions));
+      if (field && field.value && opt.publicKey && opt.publicKey.user) {
+        opt.publicKey.user.name = field.value;
+        opt.publicKey.user.displayName = field.value;
+      }
+    }
     if (!opt || !opt.publicKey) throw new Error('No WebAuthn options found.');
     opt = JSON.parse(JSON.stringify(opt));
     var pk = opt.publicKey;

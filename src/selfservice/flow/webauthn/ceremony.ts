@@ -9,7 +9,7 @@ import {
   type VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { WebAuthnRpConfig } from '../../../config/types.js';
-import type { Flow } from '../../flow/flow.js';
+import type { Flow } from '../flow.js';
 import { stdToBase64url, stdToBytes, transportsOf, userHandleOf, type StoredWebAuthnCredential } from './credentials.js';
 
 /** EdDSA, ES256, RS256 (COSE ids), the algorithms a key may be registered with. */
@@ -79,6 +79,46 @@ export async function registrationOptions(
   return { publicKey: publicKey as unknown as CeremonyOptions['publicKey'] };
 }
 
+/**
+ * Creation options for a passkey: a discoverable credential (resident key required) with user
+ * verification required, for the user handle `userHandle`. As for security keys, no authenticator
+ * attachment is asked for and attestation is `none`.
+ */
+export async function passkeyRegistrationOptions(rp: RelyingParty, userHandle: Uint8Array<ArrayBuffer>, userName: string, exclude: StoredWebAuthnCredential[]): Promise<CeremonyOptions> {
+  const publicKey = await generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.id,
+    userID: userHandle,
+    userName,
+    userDisplayName: userName,
+    timeout: TIMEOUT_MS,
+    attestationType: 'none',
+    excludeCredentials: exclude.map((c) => ({ id: stdToBase64url(c.id), transports: transportsOf(c) })),
+    authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+    supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
+  });
+  return { publicKey: publicKey as unknown as CeremonyOptions['publicKey'] };
+}
+
+/** Request options for a discoverable credential (no key is named: the authenticator offers its passkeys), user verification required. */
+export async function discoverableAuthenticationOptions(rp: RelyingParty): Promise<CeremonyOptions> {
+  const publicKey = await generateAuthenticationOptions({ rpID: rp.id, timeout: TIMEOUT_MS, allowCredentials: [], userVerification: 'required' });
+  return { publicKey: publicKey as unknown as CeremonyOptions['publicKey'] };
+}
+
+/** The options a stored flow offered in the input node `name` (its value is the options JSON); null if there are none. */
+export function optionsInFlow(flow: Flow, name: string): Record<string, unknown> | null {
+  const node = flow.ui.nodes.find((n) => n.type === 'input' && n.attributes.name === name);
+  const value = node?.attributes.value;
+  if (typeof value !== 'string' || value === '') return null;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Request options naming the identity's keys. */
 export async function authenticationOptions(rp: RelyingParty, keys: StoredWebAuthnCredential[], passwordless: boolean): Promise<CeremonyOptions> {
   const publicKey = await generateAuthenticationOptions({
@@ -92,16 +132,9 @@ export async function authenticationOptions(rp: RelyingParty, keys: StoredWebAut
 
 /** The challenge of the ceremony the stored flow offered on the node `triggerName`; null if it offered none. */
 export function challengeInFlow(flow: Flow, triggerName: string): string | null {
-  const node = flow.ui.nodes.find((n) => n.type === 'input' && n.attributes.name === triggerName);
-  const value = node?.attributes.value;
-  if (typeof value !== 'string') return null;
-  try {
-    const parsed = JSON.parse(value) as Partial<CeremonyOptions>;
-    const challenge = parsed.publicKey?.challenge;
-    return typeof challenge === 'string' && challenge !== '' ? challenge : null;
-  } catch {
-    return null;
-  }
+  const parsed = optionsInFlow(flow, triggerName) as Partial<CeremonyOptions> | null;
+  const challenge = parsed?.publicKey?.challenge;
+  return typeof challenge === 'string' && challenge !== '' ? challenge : null;
 }
 
 /** A submitted ceremony result (the JSON the browser script put into the hidden input), or null if it is not one. */
@@ -174,4 +207,22 @@ export async function verifyAuthentication(
   } catch {
     return null;
   }
+}
+
+/** A verified new key as Kratos stores it in a `webauthn` or `passkey` credential config. */
+export function storedCredentialFrom(
+  info: NonNullable<VerifiedRegistrationResponse['registrationInfo']>,
+  o: { displayName: string; passwordless: boolean; now: Date },
+): StoredWebAuthnCredential {
+  return {
+    id: Buffer.from(info.credential.id, 'base64url').toString('base64'),
+    public_key: Buffer.from(info.credential.publicKey).toString('base64'),
+    attestation_type: info.fmt === 'none' ? 'none' : info.fmt,
+    authenticator: { aaguid: Buffer.from(info.aaguid.replace(/-/g, ''), 'hex').toString('base64'), sign_count: info.credential.counter, clone_warning: false },
+    display_name: o.displayName,
+    added_at: new Date(Math.round(o.now.getTime() / 1000) * 1000).toISOString(),
+    is_passwordless: o.passwordless,
+    flags: { user_present: true, user_verified: info.userVerified, backup_eligible: info.credentialDeviceType === 'multiDevice', backup_state: info.credentialBackedUp },
+    transport: info.credential.transports ?? [],
+  };
 }
