@@ -35,8 +35,8 @@ export interface IdentityManagerDeps {
   pool: IdentityPool;
   schemas: SchemaRegistry;
   hasher: Hasher;
-  /** How imported backup codes are stored (a keyed digest bound to the identity, as the lookup_secret method stores them). */
-  lookupCodeDigest?: (code: string, identityId: string) => string;
+  /** How imported backup codes are stored (a keyed digest and a sealed copy bound to the identity, as the lookup_secret method stores them). */
+  storeLookupCode?: (code: string, identityId: string) => { code: string; sealed: string };
   now?: () => Date;
 }
 
@@ -218,9 +218,9 @@ export class IdentityManager {
     };
     if (creds.totp) set('totp', [identity.id], { totp_url: importedTotpUrl(creds.totp.config?.totp_url) });
     if (creds.lookup_secret) {
-      const digest = this.deps.lookupCodeDigest;
-      if (!digest) throw badRequest('Backup codes cannot be imported: the lookup_secret method is not configured.');
-      const codes = importedLookupCodes(creds.lookup_secret.config?.codes).map((c) => ({ code: digest(c.code, identity.id), used_at: c.used_at }));
+      const store = this.deps.storeLookupCode;
+      if (!store) throw badRequest('Backup codes cannot be imported: the lookup_secret method is not configured.');
+      const codes = importedLookupCodes(creds.lookup_secret.config?.codes).map((c) => ({ ...store(c.code, identity.id), used_at: c.used_at }));
       set('lookup_secret', [identity.id], { recovery_codes: codes });
     }
     if (creds.webauthn) {

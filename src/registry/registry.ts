@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { codeDigest } from '../selfservice/strategies/lookup-secret/codes.js';
+import { codeDigest, sealCode } from '../selfservice/strategies/lookup-secret/codes.js';
 import { createLogger as createConfiguredLogger, type LoggerOptions } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
 import { Database } from '../persistence/database.js';
@@ -123,7 +123,9 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
     pool: persister.identities,
     schemas,
     hasher,
-    lookupCodeDigest: config.methodEnabled('lookup_secret') ? (code, identityId) => codeDigest(code, identityId, config.secretsDefault()[0]!) : undefined,
+    storeLookupCode: config.methodEnabled('lookup_secret')
+      ? (code, identityId) => ({ code: codeDigest(code, identityId, config.secretsDefault()[0]!), sealed: sealCode(code, identityId, config.secretsDefault()[0]!) })
+      : undefined,
   });
   const pageTokens = new PageTokens(config.secretsCookie());
   // Cookies are Secure except in dev mode, where the UI is served over plain http on localhost.

@@ -94,8 +94,9 @@ for (const factory of testDatabases()) {
       const full = (await s.adminApi.get(`/admin/identities/${id}?include_credential=passkey&include_credential=lookup_secret`)).body;
       assert.deepEqual(full.credentials.passkey.identifiers, [handle.toString('ascii')]);
       assert.equal(full.credentials.passkey.config.credentials[0].is_passwordless, true);
-      const codes = full.credentials.lookup_secret.config.recovery_codes as Array<{ code: string; used_at?: string | null }>;
+      const codes = full.credentials.lookup_secret.config.recovery_codes as Array<{ code: string; sealed?: string; used_at?: string | null }>;
       assert.ok(codes.every((c) => /^hmac-sha256:/.test(c.code)), 'imported backup codes are stored hashed');
+      assert.ok(codes.every((c) => /^aes-256-gcm:/.test(c.sealed ?? '')), 'and sealed, so settings can reveal them');
       assert.ok(codes[1]!.used_at);
 
       // The passkey signs in on its own (a browser flow; the authenticator returns the imported user handle).
