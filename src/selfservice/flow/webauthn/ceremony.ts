@@ -10,7 +10,7 @@ import {
 } from '@simplewebauthn/server';
 import type { WebAuthnRpConfig } from '../../../config/types.js';
 import type { Flow } from '../flow.js';
-import { stdToBase64url, stdToBytes, transportsOf, userHandleOf, type StoredWebAuthnCredential } from './credentials.js';
+import { base64urlToStd, stdToBase64url, stdToBytes, transportsOf, userHandleOf, type StoredWebAuthnCredential } from './credentials.js';
 
 /** EdDSA, ES256, RS256 (COSE ids), the algorithms a key may be registered with. */
 export const SUPPORTED_ALGORITHMS = [-8, -7, -257];
@@ -207,6 +207,26 @@ export async function verifyAuthentication(
   } catch {
     return null;
   }
+}
+
+/**
+ * An assertion by one of an account's `keys` for the flow's `challenge`: the key must be among
+ * them, the assertion must verify (see `verifyAuthentication`), and the challenge must not have been
+ * spent (`spend` spends it, once, across instances). The key and its new counter, or null.
+ */
+export async function acceptAssertion(o: {
+  rp: RelyingParty;
+  response: AuthenticationResponseJSON;
+  challenge: string;
+  keys: readonly StoredWebAuthnCredential[];
+  requireUserVerification: boolean;
+  spend: () => Promise<boolean>;
+}): Promise<{ key: StoredWebAuthnCredential; newCounter: number } | null> {
+  const key = o.keys.find((k) => k.id === base64urlToStd(o.response.rawId));
+  if (!key) return null;
+  const info = await verifyAuthentication(o.rp, o.response, o.challenge, key, o.requireUserVerification);
+  if (!info || !(await o.spend())) return null;
+  return { key, newCounter: info.newCounter };
 }
 
 /** A verified new key as Kratos stores it in a `webauthn` or `passkey` credential config. */

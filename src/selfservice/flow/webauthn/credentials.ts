@@ -61,3 +61,20 @@ export const removalId = (c: StoredWebAuthnCredential): string => Buffer.from(c.
 
 export const transportsOf = (c: StoredWebAuthnCredential): AuthenticatorTransportFuture[] | undefined =>
   Array.isArray(c.transport) ? (c.transport.filter((t) => typeof t === 'string') as AuthenticatorTransportFuture[]) : undefined;
+
+/**
+ * The identity with the signature counter of its key `keyId` (in its `type` credential) moved to
+ * `counter`, so an assertion with an older counter (a cloned key) is refused next time; null when
+ * it has no such credential.
+ */
+export function withSignCount(identity: Identity, type: 'webauthn' | 'passkey', keyId: string, counter: number, now: Date): Identity | null {
+  const cred = identity.credentials[type];
+  if (!cred) return null;
+  const config = cred.config as unknown as WebAuthnCredentialsConfig;
+  const credentials = storedCredentialsIn(cred.config).map((c) =>
+    c.id === keyId ? { ...c, authenticator: { aaguid: c.authenticator?.aaguid ?? '', clone_warning: false, sign_count: counter } } : c,
+  );
+  const updated: Identity = structuredClone(identity);
+  updated.credentials[type] = { ...cred, config: { ...config, credentials } as unknown as Record<string, unknown>, updated_at: now };
+  return updated;
+}

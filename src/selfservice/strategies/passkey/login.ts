@@ -13,8 +13,8 @@ import { browserResponseMode } from '../../flow/request.js';
 import { notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
-import { authenticationOptions, challengeInFlow, discoverableAuthenticationOptions, parseResponse, verifyAuthentication, type RelyingParty } from '../../flow/webauthn/ceremony.js';
-import { base64urlToStd, storedCredentialsIn, type WebAuthnCredentialsConfig } from '../../flow/webauthn/credentials.js';
+import { acceptAssertion, authenticationOptions, challengeInFlow, discoverableAuthenticationOptions, parseResponse, type RelyingParty } from '../../flow/webauthn/ceremony.js';
+import { storedCredentialsIn, withSignCount } from '../../flow/webauthn/credentials.js';
 import { webAuthnScriptNode } from '../../flow/webauthn/script.js';
 import { passkeyIdentifierOf } from './user-handle.js';
 
@@ -112,27 +112,15 @@ export class PasskeyLoginStrategy implements LoginMethod {
     if (!identity || keys.length === 0 || !identity.credentials.passkey?.identifiers.includes(identifier)) throw noSuchUser();
     // A refresh re-confirms the signed-in user: another account's passkey does not do.
     if (ctx.session && ctx.session.identity_id !== identity.id) throw wrong();
-    const key = keys.find((k) => k.id === base64urlToStd(response.rawId));
-    if (!key) throw wrong();
-    const info = await verifyAuthentication(this.deps.relyingParty(), response, challenge, key, true);
-    if (!info) throw wrong();
     const now = this.now();
-    // The flow's challenge signs in once, even when the same assertion arrives twice at once.
-    if (!(await this.deps.uses.spendWebAuthnChallenge(identity.id, challenge, now))) throw wrong();
-    await this.storeCounter(identity, key.id, info.newCounter);
+    const accepted = await acceptAssertion({
+      rp: this.deps.relyingParty(), response, challenge, keys, requireUserVerification: true,
+      // The flow's challenge signs in once, even when the same assertion arrives twice at once.
+      spend: () => this.deps.uses.spendWebAuthnChallenge(identity.id, challenge, now),
+    });
+    if (!accepted) throw wrong();
+    const counted = withSignCount(identity, 'passkey', accepted.key.id, accepted.newCounter, now);
+    if (counted) await this.deps.identities.updateIdentity(counted);
     return { kind: 'authenticated', identity, method: { method: 'passkey', aal: 'aal1', completed_at: now } };
-  }
-
-  /** Keeps the passkey's signature counter, so an assertion with an older counter (a cloned key) is refused next time. */
-  private async storeCounter(identity: Identity, keyId: string, counter: number): Promise<void> {
-    const cred = identity.credentials.passkey;
-    if (!cred) return;
-    const config = cred.config as unknown as WebAuthnCredentialsConfig;
-    const credentials = storedCredentialsIn(cred.config).map((c) =>
-      c.id === keyId ? { ...c, authenticator: { aaguid: c.authenticator?.aaguid ?? '', clone_warning: false, sign_count: counter } } : c,
-    );
-    const updated: Identity = structuredClone(identity);
-    updated.credentials.passkey = { ...cred, config: { ...config, credentials } as unknown as Record<string, unknown>, updated_at: this.now() };
-    await this.deps.identities.updateIdentity(updated);
   }
 }

@@ -11,8 +11,8 @@ import { notResponsible, type LoginFormContext, type LoginMethod, type MethodOut
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import { FlowValidationError } from '../../flow/validation.js';
 import { beginSecondFactorAttempt, secondFactorIdentity, type SecondFactorLoginDeps } from '../second-factor.js';
-import { authenticationOptions, challengeInFlow, parseResponse, verifyAuthentication, type RelyingParty } from '../../flow/webauthn/ceremony.js';
-import { base64urlToStd, keysOf, storedCredentialsIn, type WebAuthnCredentialsConfig } from '../../flow/webauthn/credentials.js';
+import { acceptAssertion, authenticationOptions, challengeInFlow, parseResponse, type RelyingParty } from '../../flow/webauthn/ceremony.js';
+import { base64urlToStd, keysOf, withSignCount } from '../../flow/webauthn/credentials.js';
 import { webAuthnScriptNode } from '../../flow/webauthn/script.js';
 
 export interface WebAuthnLoginDeps extends SecondFactorLoginDeps {
@@ -68,31 +68,19 @@ export class WebAuthnLoginStrategy implements LoginMethod {
     const attempt = await beginSecondFactorAttempt(this.deps, identity, s.req.ip ?? '');
     const wrong = () => new FlowValidationError([{ message: errorWebAuthnVerifierWrong() }]);
     if (!attempt.admitted) throw wrong();
-    const key = keys.find((k) => k.id === base64urlToStd(response.rawId));
-    if (!key) throw wrong();
     // An authenticator that names a user must name this one (a key made for another account is refused).
     const handle = response.response.userHandle;
     const stored = identity.credentials.webauthn?.config.user_handle;
     if (handle && typeof stored === 'string' && base64urlToStd(handle) !== stored) throw wrong();
-    const info = await verifyAuthentication(this.deps.relyingParty(), response, challenge, key, false);
-    if (!info) throw wrong();
     const now = this.now();
-    if (!(await this.deps.uses.spendWebAuthnChallenge(identity.id, challenge, now))) throw wrong();
-    await this.storeCounter(identity, key.id, info.newCounter);
+    const accepted = await acceptAssertion({
+      rp: this.deps.relyingParty(), response, challenge, keys, requireUserVerification: false,
+      spend: () => this.deps.uses.spendWebAuthnChallenge(identity.id, challenge, now),
+    });
+    if (!accepted) throw wrong();
+    const counted = withSignCount(identity, 'webauthn', accepted.key.id, accepted.newCounter, now);
+    if (counted) await this.deps.identityWriter.updateIdentity(counted);
     await attempt.succeeded();
     return { kind: 'authenticated', identity, method: { method: 'webauthn', aal: 'aal2', completed_at: now } };
-  }
-
-  /** Keeps the key's signature counter, so a cloned key's older counter is refused next time. */
-  private async storeCounter(identity: Identity, keyId: string, counter: number): Promise<void> {
-    const cred = identity.credentials.webauthn;
-    if (!cred) return;
-    const config = cred.config as unknown as WebAuthnCredentialsConfig;
-    const credentials = storedCredentialsIn(cred.config).map((c) =>
-      c.id === keyId ? { ...c, authenticator: { aaguid: c.authenticator?.aaguid ?? '', clone_warning: false, sign_count: counter } } : c,
-    );
-    const updated: Identity = structuredClone(identity);
-    updated.credentials.webauthn = { ...cred, config: { ...config, credentials } as unknown as Record<string, unknown>, updated_at: this.now() };
-    await this.deps.identityWriter.updateIdentity(updated);
   }
 }
