@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { freePort } from '../../testkit/server.js';
 import { notRun } from '../../testkit/outside.js';
 
@@ -85,4 +85,30 @@ export async function shot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A page with a DevTools virtual authenticator (resident keys, user verification, presence simulated). */
+export interface AuthenticatorPage {
+  page: Page;
+  cdp: CDPSession;
+  authenticatorId: string;
+}
+
+/**
+ * A new page in `browser` with a virtual authenticator attached: `usb` for a roaming security key,
+ * `internal` for a platform authenticator (passkeys). The WebAuthn script alerts when a ceremony
+ * fails: such a dialog is written to stderr (and dismissed), so the test's failure says why.
+ */
+export async function pageWithAuthenticator(browser: Browser, transport: 'usb' | 'internal'): Promise<AuthenticatorPage> {
+  const page = await (await browser.newContext()).newPage();
+  page.on('dialog', (d) => {
+    process.stderr.write(`unexpected dialog: ${d.message()}\n`);
+    void d.dismiss();
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const added = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { page, cdp, authenticatorId: added.authenticatorId };
 }

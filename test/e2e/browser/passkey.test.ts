@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { freePort } from '../../testkit/server.js';
-import { launchBrowser, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
+import { launchBrowser, pageWithAuthenticator, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
 
 const EMAIL = 'grace@example.com';
 
@@ -36,18 +36,7 @@ describe('Passkeys in a real browser', { skip: skipWithoutChromium() }, () => {
       { host: 'localhost' },
     );
     browser = await launchBrowser();
-    page = await (await browser.newContext()).newPage();
-    page.on('dialog', (d) => {
-      // The script alerts when a ceremony fails: that is a test failure, reported with its text.
-      process.stderr.write(`unexpected dialog: ${d.message()}\n`);
-      void d.dismiss();
-    });
-    cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    const added = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
-    authenticatorId = added.authenticatorId;
+    ({ page, cdp, authenticatorId } = await pageWithAuthenticator(browser, 'internal'));
   });
   after(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { launchBrowser, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
+import { launchBrowser, pageWithAuthenticator, skipWithoutChromium, shot, startDevServer, ARTIFACTS, type DevServer } from './harness.js';
 
 const EMAIL = 'katherine@example.com';
 const PASSWORD = 'orbital mechanics by hand 1962';
@@ -34,19 +34,7 @@ describe('WebAuthn security key in a real browser', { skip: skipWithoutChromium(
       { host: 'localhost' },
     );
     browser = await launchBrowser();
-    page = await (await browser.newContext()).newPage();
-    page.on('dialog', (d) => {
-      // The script alerts when a ceremony fails: that is a test failure, reported with its text.
-      process.stderr.write(`unexpected dialog: ${d.message()}\n`);
-      void d.dismiss();
-    });
-    cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    // A roaming USB key with user verification: nothing about it is platform-specific.
-    const added = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
-    authenticatorId = added.authenticatorId;
+    ({ page, cdp, authenticatorId } = await pageWithAuthenticator(browser, 'usb'));
   });
   after(async () => {
     await browser?.close();
