@@ -384,6 +384,7 @@ const flows = group({
     lifespan: lifespan(),
     login_hints: bool(false),
     enable_legacy_one_step: bool(false),
+    style: str({ enum: ['unified', 'profile_first'], default: 'profile_first' }),
     before: before(),
     after: registrationAfter,
   }),

@@ -159,7 +159,9 @@ export interface FlowsConfig {
     ui_url: string;
     lifespan: string;
     login_hints: boolean;
+    /** Deprecated in Kratos for `style`; `true` wins over `style` (one step). */
     enable_legacy_one_step: boolean;
+    style: 'unified' | 'profile_first';
     before: HookList;
     after: AfterMethodConfig & Partial<Record<RegistrationMethod, AfterMethodConfig>>;
   };

@@ -227,7 +227,9 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, settings: oidc.settings, linkCredential: oidc.linkCredential });
   }
   // Two-step registration is the profile method's first step: without that method, one step.
-  const twoStepRegistration = c.methodEnabled('profile') && !c.values.selfservice.flows.registration.enable_legacy_one_step;
+  // As Kratos: the deprecated enable_legacy_one_step, when true, wins over style.
+  const registrationFlow = c.values.selfservice.flows.registration;
+  const twoStepRegistration = c.methodEnabled('profile') && !registrationFlow.enable_legacy_one_step && registrationFlow.style === 'profile_first';
   if (c.methodEnabled('profile')) {
     methods.unshift({
       id: 'profile',

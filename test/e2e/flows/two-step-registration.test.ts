@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RegistrationFlow } from '@ory/client';
-import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
+import { sqliteDatabase, testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { TestBrowser, messageIds, nodeValue } from '../../testkit/browser.js';
 import { fails, findNode, formMessageIds, nodeMessageIds, ok, sdkClients } from '../sdk/sdk-kit.js';
@@ -185,3 +185,26 @@ for (const factory of testDatabases()) {
     });
   });
 }
+
+describe('registration style: selfservice.flows.registration.style, and the deprecated enable_legacy_one_step winning when true', () => {
+  const cases: Array<[string, Record<string, unknown>, boolean]> = [
+    ['style: profile_first (the default) asks for the profile first', { style: 'profile_first', enable_legacy_one_step: false }, true],
+    ['style: unified is one form with traits and password', { style: 'unified', enable_legacy_one_step: false }, false],
+    ['enable_legacy_one_step: true keeps one form whatever the style', { style: 'profile_first', enable_legacy_one_step: true }, false],
+  ];
+  for (const [name, registration, twoStep] of cases) {
+    test(name, async () => {
+      const db = await sqliteDatabase().create();
+      const s = await startTestServer({ dsn: db.dsn, config: { selfservice: { methods: { password: { config: { haveibeenpwned_enabled: false } } }, flows: { registration } } } });
+      try {
+        const flow = (await s.publicApi.get('/self-service/registration/api')).body as FlowBody;
+        const names = flow.ui.nodes.map((n) => `${n.group}:${n.attributes.name}`);
+        assert.equal(names.includes('password:password'), !twoStep, names.join(' '));
+        assert.equal(names.includes('profile:method'), twoStep, names.join(' '));
+      } finally {
+        await s.close();
+        await db.drop();
+      }
+    });
+  }
+});
