@@ -479,7 +479,7 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
     assert.match(issueAt(issues, 'selfservice.flows.settings.after.hooks[0].config.method').message, /is required/);
   });
 
-  it('takes generic OpenID Connect providers and refuses the provider keys Tessera does not have yet', async () => {
+  it('takes the OpenID Connect and OAuth2 providers Tessera has and refuses the provider keys it does not have yet', async () => {
     const ok = file('oidc-ok.yml', `selfservice:
   methods:
     oidc:
@@ -487,9 +487,14 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
       config:
         providers:
           - {id: corp, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", pkce: force}
+          - {id: manual, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", auth_url: "https://id.example.com/a", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30=", scope: ["user:email"]}
+          - {id: g, provider: google, client_id: a, client_secret: b, mapper_url: "base64://e30=", additional_id_token_audiences: [ios-app]}
+          - {id: ms, provider: microsoft, microsoft_tenant: common, subject_source: me, client_id: a, client_secret: b, mapper_url: "base64://e30="}
 `);
     const c = await loadConfig({ files: [file('min.yml', MINIMAL), ok], env: {} });
     assert.equal(c.values.selfservice.methods.oidc.config.providers[0]?.pkce, 'force');
+    assert.deepEqual(c.values.selfservice.methods.oidc.config.providers.map((p) => p.provider), ['generic', 'generic', 'github', 'google', 'microsoft']);
 
     const bad = file('oidc-later.yml', `selfservice:
   methods:
@@ -497,16 +502,22 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
       enabled: true
       config:
         providers:
-          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: vk, provider: vk, client_id: a, client_secret: b, mapper_url: "base64://e30="}
           - {id: noissuer, provider: generic, client_id: a, client_secret: b, mapper_url: "base64://e30="}
           - {id: native, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", additional_id_token_audiences: [app]}
-          - {id: manual, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+          - {id: half, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+          - {id: a0, provider: auth0, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30=", claims_source: userinfo}
+          - {id: org, provider: google, client_id: a, client_secret: b, mapper_url: "base64://e30=", organization_id: x}
 `);
     const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"github" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"vk" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[1].issuer_url').message, /without issuer_url/);
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[2].additional_id_token_audiences').message, /ID token a native app submits/);
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[3].token_url').message, /discovery document/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[2].additional_id_token_audiences').message, /ID token a native app submits for provider type "generic"/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[3].token_url').message, /only one of auth_url and token_url/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[4].issuer_url').message, /auth0 provider without issuer_url/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[5].claims_source').message, /reads the user from its own API/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[6].organization_id').message, /organizations/);
   });
 
   it('generates secrets.default with a warning when unset', async () => {

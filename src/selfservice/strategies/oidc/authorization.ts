@@ -8,7 +8,7 @@ import { browserLocationChangeRequired } from '../../flow/errors.js';
 import type { Flow, FlowKind, FlowPool } from '../../flow/flow.js';
 import type { MethodOutcome, Submission } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
-import { callbackError } from './provider.js';
+import { callbackError } from './provider-errors.js';
 import type { OidcProviders } from './providers.js';
 
 /** What the flow keeps between the redirect to the provider and its callback (server side, never on the wire). */

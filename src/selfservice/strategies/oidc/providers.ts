@@ -2,11 +2,24 @@ import type { OidcProviderConfig } from '../../../config/types.js';
 import type { JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
 import { KratosError } from '../../../errors/kratos-error.js';
 import { ClaimsMapper } from './claims-mapper.js';
-import { GenericOidcProvider } from './provider.js';
+import { OAUTH2_TYPES, OAuth2Provider } from './oauth2-provider.js';
+import { OidcProvider } from './provider.js';
+import type { OidcUpstreams, SocialProvider } from './social-provider.js';
 
 export interface ConfiguredProvider {
-  client: GenericOidcProvider;
+  client: SocialProvider;
   mapper: ClaimsMapper;
+}
+
+/** The provider types Tessera has: OpenID Connect ones through discovery, the others through their APIs. */
+export const SUPPORTED_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', ...Object.keys(OAUTH2_TYPES)];
+
+function createProvider(c: OidcProviderConfig, redirectUri: URL, upstreams: OidcUpstreams): SocialProvider {
+  const upstream = upstreams[c.provider] ?? {};
+  if (c.provider === 'generic' || c.provider === 'google' || c.provider === 'apple') return new OidcProvider(c, redirectUri, upstream);
+  if (OAUTH2_TYPES[c.provider]) return new OAuth2Provider(c, redirectUri, upstream);
+  // The configuration refuses these at start-up (not-yet-supported.ts); this is the last guard.
+  throw new KratosError(500, { reason: `The social sign-in provider type ${JSON.stringify(c.provider)} is not supported by Tessera yet.` });
 }
 
 /**
@@ -17,10 +30,10 @@ export interface ConfiguredProvider {
 export class OidcProviders {
   private readonly byId = new Map<string, ConfiguredProvider>();
 
-  constructor(configs: readonly OidcProviderConfig[], baseRedirectUri: URL, mapperOptions: Omit<JsonnetBodyOptions, 'pool'>) {
+  constructor(configs: readonly OidcProviderConfig[], baseRedirectUri: URL, mapperOptions: Omit<JsonnetBodyOptions, 'pool'>, upstreams: OidcUpstreams = {}) {
     for (const c of configs) {
       const path = c.pkce === 'force' ? 'self-service/methods/oidc/callback' : `self-service/methods/oidc/callback/${encodeURIComponent(c.id)}`;
-      this.byId.set(c.id, { client: new GenericOidcProvider(c, new URL(path, baseRedirectUri)), mapper: new ClaimsMapper(c.id, c.mapper_url, mapperOptions) });
+      this.byId.set(c.id, { client: createProvider(c, new URL(path, baseRedirectUri), upstreams), mapper: new ClaimsMapper(c.id, c.mapper_url, mapperOptions) });
     }
   }
 
