@@ -51,6 +51,7 @@ import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
 import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strategies/oidc/credentials.js';
 import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
 import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
+import type { OidcUpstreams } from '../selfservice/strategies/oidc/social-provider.js';
 import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
 import { OidcSettingsStrategy } from '../selfservice/strategies/oidc/settings.js';
 import { createNodeRequester, exceptionSet } from '../courier/channels/outbound-request.js';
@@ -74,6 +75,8 @@ export interface SelfServiceDeps {
   events: SecurityEvents;
   bruteForce: BruteForceLimiter;
   cipher: Cipher;
+  /** Base URLs of named social sign-in providers' services (RegistryOptions; tests only). */
+  oidcUpstreams?: OidcUpstreams;
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -223,31 +226,32 @@ function createOidc(d: SelfServiceDeps) {
     allowPrivateNetworks: !http.disallow_private_ip_ranges,
     privateIpExceptions: exceptionSet(http.private_ip_exception_urls),
     fetchTimeoutMs: 10_000,
-  });
+  }, d.oidcUpstreams ?? {});
   const authorization = new OidcAuthorization({
     providers,
     flows: d.persister.flows,
     saveFlow: (flow) => d.flows.save(flow),
     cookieAttributes: () => d.csrf.cookieAttributes(),
   });
+  const callback = new OidcCallback({
+    loginUiUrl: () => c.flowUiUrl('login').toString(),
+    providers,
+    authorization,
+    identities: d.persister.identities,
+    identityManager: d.identityManager,
+    schemas: d.schemas,
+    cipher: d.cipher,
+    logger: d.logger.child({ component: 'oidc' }),
+  });
   return {
-    login: new OidcLoginStrategy({ providers, authorization }),
-    registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas }),
+    login: new OidcLoginStrategy({ providers, authorization, callback }),
+    registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas, callback }),
     settings: new OidcSettingsStrategy({ providers, authorization }),
     linkCredential: async (identity: Identity, credential: Record<string, unknown>) => {
       addProviderEntry(identity, credential as OidcProviderEntry);
       await d.identityManager.update(identity);
     },
-    callback: new OidcCallback({
-      loginUiUrl: () => c.flowUiUrl('login').toString(),
-      providers,
-      authorization,
-      identities: d.persister.identities,
-      identityManager: d.identityManager,
-      schemas: d.schemas,
-      cipher: d.cipher,
-      logger: d.logger.child({ component: 'oidc' }),
-    }),
+    callback,
   };
 }
 

@@ -70,7 +70,9 @@ export type MethodOutcome =
   | { kind: 'authenticated'; identity: Identity; method: AuthenticationMethod }
   | { kind: 'updated'; change: SettingsChange }
   | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown>; step?: boolean }
-  | { kind: 'completed'; redirectTo: string };
+  | { kind: 'completed'; redirectTo: string }
+  /** The method answered the request itself, through another flow's resumption (a social sign-in continued as a sign-up). */
+  | { kind: 'answered' };
 
 export const notResponsible = (): MethodOutcome => ({ kind: 'not_responsible' });
 

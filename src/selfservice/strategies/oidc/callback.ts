@@ -11,7 +11,9 @@ import { UiNodeGroup } from '../../../ui/node.js';
 import { nodesFromIdentitySchema } from '../../../ui/schema-nodes.js';
 import { CSRF_TOKEN_NAME } from '../../../ui/csrf.js';
 import type { Flow } from '../../flow/flow.js';
-import type { FlowMessage, FlowResumption } from '../../flow/method.js';
+import type { FlowMessage, FlowResumption, MethodOutcome, Submission } from '../../flow/method.js';
+import { transientPayload } from '../../flow/body.js';
+import { checkIdTokenNonce } from './id-token.js';
 import { setPendingLink } from '../../flow/pending-link.js';
 import { errorDuplicateCredentialsOnOidcLink, infoLoginAndLink, infoLoginLink, infoLoginWithAndLink, TextId } from '../../../text/index.js';
 import type { UiNodeJson } from '../../flow/ui-json.js';
@@ -49,7 +51,41 @@ export interface OidcFlows {
  * user started from, as Kratos does. The flows answer; this only decides the outcome.
  */
 export class OidcCallback {
+  private flows: OidcFlows | null = null;
+
   constructor(private readonly deps: OidcCallbackDeps) {}
+
+  /** The flows answers go through, given when the routes are mounted (they are built after the methods). */
+  attach(flows: OidcFlows): void {
+    this.flows = flows;
+  }
+
+  /**
+   * Native sign-in: an app signed the user in with the provider's SDK and submits the ID token
+   * (`id_token`, `id_token_nonce`) to a login or registration flow. The token is checked against
+   * the provider's keys (issuer, audience incl. `additional_id_token_audiences`, expiry, nonce), then
+   * it goes on as a callback would.
+   */
+  async submitIdToken(s: Submission, providerId: string, idToken: string, nonce: string, traits?: Record<string, unknown>): Promise<MethodOutcome> {
+    const flows = this.flows;
+    if (!flows || !s.reply) throw new KratosError(500, { reason: 'Social sign-in was used before its routes were mounted.' });
+    const provider = this.deps.providers.get(providerId);
+    const verify = provider.client.verifyIdToken;
+    if (!verify) throw new KratosError(400, { reason: `The provider ${JSON.stringify(providerId)} does not support id_token verification (Apple and Google do).` });
+    const { claims, nonceOptional } = await verify.call(provider.client, idToken);
+    checkIdTokenNonce(claims.raw_claims, nonce, nonceOptional);
+    const pending: PendingAuthorization = {
+      provider: providerId,
+      state_digest: '',
+      continuity_digest: '',
+      nonce: '',
+      ...(traits ? { traits } : {}),
+      transient_payload: transientPayload(s.fields),
+    };
+    const result: ProviderResult = { claims, tokens: { id_token: idToken, access_token: '', refresh_token: '' } };
+    await this.complete(s.req, s.reply, s.flow, provider, pending, result, flows);
+    return { kind: 'answered' };
+  }
 
   async handle(req: FastifyRequest, reply: FastifyReply, providerFromPath: string | undefined, flows: OidcFlows): Promise<unknown> {
     let flow: Flow | null = null;
@@ -66,25 +102,34 @@ export class OidcCallback {
       const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
       const result = await provider.client.exchange(rawQuery, { state: String(q.state), nonce: pending.nonce, ...(pending.code_verifier !== undefined ? { codeVerifier: pending.code_verifier } : {}) });
 
-      const existing = await this.deps.identities.findByCredentialsIdentifier('oidc', oidcIdentifier(provider.client.id, result.claims.sub));
-      if (flow.kind === 'settings') {
-        // Linking: a provider account that already signs in to another identity is not moved over.
-        if (existing && existing.id !== flow.identity_id) {
-          return await flows.settings.resume(req, reply, flow, 'oidc', { kind: 'show_again', status: 400, messages: [{ message: errorDuplicateCredentialsOnOidcLink() }] });
-        }
-        return await flows.settings.resume(req, reply, flow, 'oidc', linkChange(providerEntry(provider.client.id, result, this.deps.cipher)), pending.transient_payload);
-      }
-      if (existing) {
-        const loginFlow = flow.kind === 'login' ? flow : await flows.login.takeOver(req, reply, flow);
-        return await this.signIn(req, reply, loginFlow, existing, provider, pending, flows.login);
-      }
-      const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
-      return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows);
+      return await this.complete(req, reply, flow, provider, pending, result, flows);
     } catch (err) {
       // The reason only: states, codes and tokens stay out of the logs.
       this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
       return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
     }
+  }
+
+  /**
+   * Where a provider's answer leads, whether it came through the callback or as an ID token an app
+   * submitted: a link in settings, a sign-in for a known subject, a sign-up for a new one (each
+   * continuing in the other flow when the user started from there, as Kratos does).
+   */
+  async complete(req: FastifyRequest, reply: FastifyReply, flow: Flow, provider: ConfiguredProvider, pending: PendingAuthorization, result: ProviderResult, flows: OidcFlows): Promise<unknown> {
+    const existing = await this.deps.identities.findByCredentialsIdentifier('oidc', oidcIdentifier(provider.client.id, result.claims.sub));
+    if (flow.kind === 'settings') {
+      // Linking: a provider account that already signs in to another identity is not moved over.
+      if (existing && existing.id !== flow.identity_id) {
+        return await flows.settings.resume(req, reply, flow, 'oidc', { kind: 'show_again', status: 400, messages: [{ message: errorDuplicateCredentialsOnOidcLink() }] });
+      }
+      return await flows.settings.resume(req, reply, flow, 'oidc', linkChange(providerEntry(provider.client.id, result, this.deps.cipher)), pending.transient_payload);
+    }
+    if (existing) {
+      const loginFlow = flow.kind === 'login' ? flow : await flows.login.takeOver(req, reply, flow);
+      return await this.signIn(req, reply, loginFlow, existing, provider, pending, flows.login);
+    }
+    const registrationFlow = flow.kind === 'registration' ? flow : await flows.registration.takeOver(req, reply, flow);
+    return await this.signUp(req, reply, registrationFlow, provider, pending, result, flows);
   }
 
   private method(provider: ConfiguredProvider): AuthenticationMethod {
