@@ -71,8 +71,8 @@ export type MethodOutcome =
   | { kind: 'updated'; change: SettingsChange }
   | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown>; step?: boolean }
   | { kind: 'completed'; redirectTo: string }
-  /** The method answered the request itself, through another flow's resumption (a social sign-in continued as a sign-up). */
-  | { kind: 'answered' };
+  /** The method answered the request itself, through a flow's resumption (a social sign-in continued as a sign-up): `body` is that answer. */
+  | { kind: 'answered'; body: unknown };
 
 export const notResponsible = (): MethodOutcome => ({ kind: 'not_responsible' });
 

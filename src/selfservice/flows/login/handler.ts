@@ -197,7 +197,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
       case 'answered':
-        return reply;
+        return outcome.body;
       case 'updated':
         throw new KratosError(500, { reason: 'A login method answered with a settings change.' });
       case 'authenticated':

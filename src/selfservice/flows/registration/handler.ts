@@ -158,7 +158,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
       case 'answered':
-        return reply;
+        return outcome.body;
       case 'updated':
         throw new KratosError(500, { reason: 'A registration method answered with a settings change.' });
       case 'authenticated':

@@ -328,7 +328,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
       case 'answered':
-        return reply;
+        return outcome.body;
       case 'authenticated':
         throw new KratosError(500, { reason: 'A settings method answered with a sign-in.' });
       case 'updated':

@@ -83,8 +83,7 @@ export class OidcCallback {
       transient_payload: transientPayload(s.fields),
     };
     const result: ProviderResult = { claims, tokens: { id_token: idToken, access_token: '', refresh_token: '' } };
-    await this.complete(s.req, s.reply, s.flow, provider, pending, result, flows);
-    return { kind: 'answered' };
+    return { kind: 'answered', body: await this.complete(s.req, s.reply, s.flow, provider, pending, result, flows) };
   }
 
   async handle(req: FastifyRequest, reply: FastifyReply, providerFromPath: string | undefined, flows: OidcFlows): Promise<unknown> {
