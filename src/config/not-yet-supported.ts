@@ -1,6 +1,7 @@
 // Keys the configuration schema accepts (so Kratos configurations load) whose behaviour Tessera
 // does not have yet. A key set to a value that would need that behaviour stops start-up with its
 // path; a key Kratos itself treats as a hint only gives a warning. Nothing is ignored silently.
+import { CLAIMS_SOURCE_PROVIDER_TYPES, ID_TOKEN_PROVIDER_TYPES, OIDC_PROVIDER_TYPES } from './oidc-provider-types.js';
 import type { TesseraConfig } from './types.js';
 
 export interface NotYetSupported {
@@ -28,13 +29,6 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
   if (f.registration.login_hints) refuse(['selfservice', 'flows', 'registration', 'login_hints'], 'login hints on duplicate registrations');
   return out;
 }
-
-/** Provider types Tessera has (the rest of Kratos v1.3's list is refused below). */
-const OIDC_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', 'microsoft', 'github', 'github-app', 'gitlab', 'auth0', 'discord', 'slack', 'facebook', 'spotify'];
-/** Provider types whose ID tokens a native app may submit (Kratos v1.3: Apple and Google). */
-const ID_TOKEN_PROVIDER_TYPES: readonly string[] = ['google', 'apple'];
-/** Provider types whose claims come from the ID token or the user info endpoint, as `claims_source` says. */
-const CLAIMS_SOURCE_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple'];
 
 /**
  * Social sign-in has the generic OpenID Connect provider (discovery, or configured endpoints) and

@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -509,6 +510,7 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
           - {id: a0, provider: auth0, client_id: a, client_secret: b, mapper_url: "base64://e30="}
           - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30=", claims_source: userinfo}
           - {id: org, provider: google, client_id: a, client_secret: b, mapper_url: "base64://e30=", organization_id: x}
+          - {id: apple, provider: apple, client_id: a, apple_team_id: T, apple_private_key_id: K, apple_private_key: "-----BEGIN PRIVATE KEY-----", mapper_url: "base64://e30="}
 `);
     const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"vk" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
@@ -518,6 +520,7 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[4].issuer_url').message, /auth0 provider without issuer_url/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[5].claims_source').message, /reads the user from its own API/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[6].organization_id').message, /organizations/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[7].apple_private_key').message, /not a P-256 \(ES256\) private key/);
   });
 
   it('generates secrets.default with a warning when unset', async () => {
@@ -677,7 +680,7 @@ selfservice:
             client_id: id
             apple_team_id: T
             apple_private_key_id: K
-            apple_private_key: "-----BEGIN PRIVATE KEY-----"
+            apple_private_key: ${JSON.stringify(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }))}
             mapper_url: "base64://bG9jYWwgY2xhaW1zID0ge30gKyBzdGQuZXh0VmFyKCdjbGFpbXMnKTsge30="
   flows:
     error: {ui_url: http://localhost:4455/error}
@@ -739,8 +742,6 @@ courier:
     assert.deepEqual(
       refused.map((i) => i.path).sort(),
       [
-        'selfservice.methods.oidc.config.providers[0].provider',
-        'selfservice.methods.oidc.config.providers[1].provider',
         'selfservice.methods.passkey.enabled',
         'selfservice.methods.webauthn.config.passwordless',
       ],

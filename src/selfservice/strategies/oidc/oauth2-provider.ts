@@ -230,9 +230,6 @@ export const OAUTH2_TYPES: Record<string, OAuth2Type> = {
   },
 };
 
-/** The provider types `OAuth2Provider` serves. */
-export const OAUTH2_PROVIDER_TYPES = Object.keys(OAUTH2_TYPES);
-
 /**
  * A named provider reached through plain OAuth2: the authorization code is exchanged at its token
  * endpoint and the user is read from its API (or, for Microsoft, from an ID token checked against

@@ -11,9 +11,6 @@ export interface ConfiguredProvider {
   mapper: ClaimsMapper;
 }
 
-/** The provider types Tessera has: OpenID Connect ones through discovery, the others through their APIs. */
-export const SUPPORTED_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', ...Object.keys(OAUTH2_TYPES)];
-
 function createProvider(c: OidcProviderConfig, redirectUri: URL, upstreams: OidcUpstreams): SocialProvider {
   const upstream = upstreams[c.provider] ?? {};
   if (c.provider === 'generic' || c.provider === 'google' || c.provider === 'apple') return new OidcProvider(c, redirectUri, upstream);
