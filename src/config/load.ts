@@ -129,6 +129,9 @@ function semanticChecks(data: Record<string, unknown>, dev: boolean, sources: So
   const pids = providers.map((p) => p.id);
   const pdup = pids.find((id, i) => pids.indexOf(id) !== i);
   if (pdup !== undefined) at(['selfservice', 'methods', 'oidc', 'config', 'providers', pids.lastIndexOf(pdup), 'id'], `duplicate OIDC provider id ${JSON.stringify(pdup)}`);
+  for (const id of Object.keys(v.tessera.oidc.providers)) {
+    if (!pids.includes(id)) at(['tessera', 'oidc', 'providers', id], `names no provider of selfservice.methods.oidc.config.providers (ids: ${pids.map((p) => JSON.stringify(p)).join(', ') || 'none'})`);
+  }
   if (v.selfservice.methods.oidc.enabled) {
     providers.forEach((p, i) => {
       // Apple's client secret is signed with this key at each sign-in: a key that cannot sign stops start-up, not a sign-in.

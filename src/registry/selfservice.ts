@@ -47,6 +47,7 @@ import { WebAuthnLoginStrategy } from '../selfservice/strategies/webauthn/login.
 import { WebAuthnSettingsStrategy } from '../selfservice/strategies/webauthn/settings.js';
 import { AssuranceCheck } from '../session/aal.js';
 import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
+import type { OidcAdminLinkDeps } from '../selfservice/strategies/oidc/admin-link.js';
 import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
 import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strategies/oidc/credentials.js';
 import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
@@ -91,6 +92,8 @@ export interface SelfService {
   verification: { strategy(): VerificationStrategy; services: VerificationServices; identityIdForAddress(via: 'email' | 'sms', value: string): Promise<string | null> };
   /** The provider callback of social sign-in, when the `oidc` method is on. */
   oidcCallback: OidcCallback | null;
+  /** What the admin API's provider linking needs, when the `oidc` method is on. */
+  oidcAdmin: OidcAdminLinkDeps | null;
 }
 
 /**
@@ -157,9 +160,11 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     });
   }
   let oidcCallback: OidcCallback | null = null;
+  let oidcAdmin: OidcAdminLinkDeps | null = null;
   if (c.methodEnabled('oidc')) {
     const oidc = createOidc(d);
     oidcCallback = oidc.callback;
+    oidcAdmin = oidc.admin;
     methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, settings: oidc.settings, linkCredential: oidc.linkCredential });
   }
   if (c.methodEnabled('profile')) methods.unshift({ id: 'profile', settings: new ProfileSettingsStrategy({ schemas: d.schemas }) });
@@ -201,6 +206,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
   return {
     methods,
     oidcCallback,
+    oidcAdmin,
     hooks,
     assurance,
     recovery: createRecoveryStrategy(d),
@@ -233,6 +239,7 @@ function createOidc(d: SelfServiceDeps) {
     saveFlow: (flow) => d.flows.save(flow),
     cookieAttributes: () => d.csrf.cookieAttributes(),
   });
+  const options = (id: string) => c.values.tessera.oidc.providers[id] ?? { link_verified_addresses: false, admin_link: false };
   const callback = new OidcCallback({
     loginUiUrl: () => c.flowUiUrl('login').toString(),
     providers,
@@ -242,6 +249,7 @@ function createOidc(d: SelfServiceDeps) {
     schemas: d.schemas,
     cipher: d.cipher,
     logger: d.logger.child({ component: 'oidc' }),
+    options: (id) => options(id),
   });
   return {
     login: new OidcLoginStrategy({ providers, authorization, callback }),
@@ -252,6 +260,7 @@ function createOidc(d: SelfServiceDeps) {
       await d.identityManager.update(identity);
     },
     callback,
+    admin: { providers, options, identities: d.persister.identities, identityManager: d.identityManager, cipher: d.cipher, renderIdentity: (i: Identity) => d.renderIdentity(i, true) } satisfies OidcAdminLinkDeps,
   };
 }
 

@@ -511,6 +511,10 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
           - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30=", claims_source: userinfo}
           - {id: org, provider: google, client_id: a, client_secret: b, mapper_url: "base64://e30=", organization_id: x}
           - {id: apple, provider: apple, client_id: a, apple_team_id: T, apple_private_key_id: K, apple_private_key: "-----BEGIN PRIVATE KEY-----", mapper_url: "base64://e30="}
+tessera:
+  oidc:
+    providers:
+      ghost: {admin_link: true}
 `);
     const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"vk" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
@@ -521,6 +525,7 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[5].claims_source').message, /reads the user from its own API/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[6].organization_id').message, /organizations/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[7].apple_private_key').message, /not a P-256 \(ES256\) private key/);
+    assert.match(issueAt(issues, 'tessera.oidc.providers.ghost').message, /names no provider/);
   });
 
   it('generates secrets.default with a warning when unset', async () => {

@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { KratosError } from '../../../errors/kratos-error.js';
+import type { TesseraOidcProviderOptions } from '../../../config/types.js';
 import type { Identity } from '../../../identity/identity.js';
+import type { MappedIdentity } from './claims-mapper.js';
 import type { IdentityManager } from '../../../identity/manager.js';
 import type { IdentityPool } from '../../../identity/pool.js';
 import type { Cipher } from '../../../lib/cipher.js';
@@ -35,6 +37,8 @@ export interface OidcCallbackDeps {
   schemas: SchemaRegistry;
   cipher: Cipher;
   logger: Logger;
+  /** Tessera's opt-ins for a provider (`tessera.oidc.providers.<id>`). */
+  options(providerId: string): TesseraOidcProviderOptions;
 }
 
 /** The flows a callback can finish: it finds its flow by the state, and may continue a sign-in as a sign-up or back. */
@@ -174,7 +178,11 @@ export class OidcCallback {
     }
     const entry = providerEntry(provider.client.id, result, this.deps.cipher);
     const conflict = await this.conflictOf(identity);
-    if (conflict) return this.askToLink(req, reply, flow, provider, entry, conflict, flows);
+    if (conflict) {
+      const linked = await this.linkVerified(provider, entry, conflict, mapped.verifiedAddresses);
+      if (linked) return this.signIn(req, reply, await flows.login.takeOver(req, reply, flow), linked, provider, pending, flows.login);
+      return this.askToLink(req, reply, flow, provider, entry, conflict, flows);
+    }
     addProviderEntry(identity, entry, now);
     return registration.resume(req, reply, flow, 'oidc', { kind: 'authenticated', identity, method: this.method(provider) }, pending.transient_payload);
   }
@@ -189,6 +197,26 @@ export class OidcCallback {
       }
     }
     return null;
+  }
+
+  /**
+   * `tessera.oidc.providers.<id>.link_verified_addresses`: the provider is linked to the account
+   * that holds the address at once, without the linking step, when the provider vouched for the
+   * address (the mapper's `verified_addresses`) and the account verified it too. The account must
+   * be active and have no other subject of this provider. Null: the usual linking step.
+   */
+  private async linkVerified(provider: ConfiguredProvider, entry: OidcProviderEntry, conflict: { identifier: string; owner: Identity }, vouched: MappedIdentity['verifiedAddresses']): Promise<Identity | null> {
+    if (!this.deps.options(provider.client.id).link_verified_addresses) return null;
+    const value = conflict.identifier.trim().toLowerCase();
+    if (!vouched.some((v) => v.value.toLowerCase() === value)) return null;
+    const owner = await this.deps.identities.getIdentity(conflict.owner.id, { withCredentials: true });
+    if (!owner || owner.state !== 'active') return null;
+    if (!owner.verifiable_addresses.some((a) => a.verified && a.value.toLowerCase() === value)) return null;
+    if (linkedEntries(owner).some((e) => e.provider === provider.client.id)) return null;
+    addProviderEntry(owner, entry);
+    await this.deps.identityManager.update(owner);
+    this.deps.logger.info({ identity_id: owner.id, provider: provider.client.id }, 'social sign-in linked to the account with the same verified address');
+    return owner;
   }
 
   /**
