@@ -51,7 +51,7 @@ function refuseOidcParts(v: TesseraConfig, refuse: (segments: Array<string | num
     if (p.provider === 'generic' && p.auth_url !== undefined && p.token_url !== undefined && p.claims_source === 'userinfo') {
       refuse(at('claims_source'), 'claims_source "userinfo" for a generic provider with auth_url and token_url (the user info endpoint comes from discovery)');
     }
-    if (p.provider === 'auth0' && p.issuer_url === undefined) refuse(at('issuer_url'), 'an auth0 provider without issuer_url (the tenant\'s address)');
+    if ((p.provider === 'auth0' || p.provider === 'salesforce') && p.issuer_url === undefined) refuse(at('issuer_url'), `a ${p.provider} provider without issuer_url (the instance's address)`);
     if ((p.additional_id_token_audiences ?? []).length > 0 && !ID_TOKEN_PROVIDER_TYPES.includes(p.provider)) {
       refuse(at('additional_id_token_audiences'), `sign-in with an ID token a native app submits for provider type ${JSON.stringify(p.provider)} (Apple and Google have it)`);
     }

@@ -1,11 +1,14 @@
 import type { OidcProviderConfig } from './types.js';
 
 /** Provider types Tessera has (the rest of Kratos v1.3's list is refused at start). */
-export const OIDC_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', 'microsoft', 'github', 'github-app', 'gitlab', 'auth0', 'discord', 'slack', 'facebook', 'spotify'];
+export const OIDC_PROVIDER_TYPES: readonly string[] = [
+  'generic', 'google', 'apple', 'microsoft', 'github', 'github-app', 'gitlab', 'auth0', 'discord', 'slack', 'facebook', 'spotify',
+  'patreon', 'yandex', 'vk', 'lark', 'salesforce', 'linkedin_v2',
+];
 /** Provider types whose ID tokens a native app may submit (Kratos v1.3: Apple and Google). */
 export const ID_TOKEN_PROVIDER_TYPES: readonly string[] = ['google', 'apple'];
 /** Provider types whose claims come from the ID token or the user info endpoint, as `claims_source` says. */
-export const CLAIMS_SOURCE_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple'];
+export const CLAIMS_SOURCE_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', 'linkedin_v2'];
 
 /** Where each named type sends the browser to sign in, unless `auth_url` / `issuer_url` say otherwise. */
 const AUTHORIZATION_ORIGINS: Record<string, string[]> = {
@@ -19,6 +22,11 @@ const AUTHORIZATION_ORIGINS: Record<string, string[]> = {
   slack: ['https://slack.com'],
   facebook: ['https://facebook.com', 'https://www.facebook.com'],
   spotify: ['https://accounts.spotify.com'],
+  patreon: ['https://www.patreon.com'],
+  yandex: ['https://oauth.yandex.com'],
+  vk: ['https://oauth.vk.com'],
+  lark: ['https://passport.feishu.cn'],
+  linkedin_v2: ['https://www.linkedin.com'],
 };
 
 /** The origins a provider's sign-in page lives at (the built-in UI's Content-Security-Policy allows form posts to be redirected there). */

@@ -13,7 +13,7 @@ export interface UpstreamGrant {
  * authorization endpoint that consents at once (`*\/authorize`), a token endpoint (`*\/token`,
  * `*\/access_token`) that checks the code, redirect URI, client and PKCE verifier, and answers with
  * `scope` and, when asked, an ID token signed by its key; a GitHub-style API (`/user`,
- * `/user/emails`), Microsoft-style tenant discovery and Graph `/v1.0/me`, and a JWKS.
+ * `/user/emails`; Spotify's `/v1/me`, Yandex's `/info`), Microsoft-style tenant discovery and Graph `/v1.0/me`, and a JWKS.
  */
 export interface OAuth2Upstream {
   url: string;
@@ -65,7 +65,7 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
       for await (const c of req) chunks.push(c as Buffer);
       const target = new URL(req.url ?? '/', url);
       const path = target.pathname;
-      const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const bearer = (req.headers.authorization ?? '').replace(/^(Bearer|OAuth) /, '');
       if (path.endsWith('/.well-known/openid-configuration')) {
         const issuer = `${url}${path.slice(0, -'/.well-known/openid-configuration'.length)}`;
         if (!u.issuers.has(issuer)) return json(res, 404, { error: 'not_found' });
@@ -123,7 +123,7 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
       if (path === '/user') return json(res, 200, u.next.user ?? {});
       if (path === '/user/emails') return json(res, 200, u.next.emails ?? []);
       if (path === '/v1.0/me') return json(res, 200, u.next.me ?? {});
-      if (path === '/v1/me') return json(res, 200, u.next.user ?? {});
+      if (path === '/v1/me' || path === '/info') return json(res, 200, u.next.user ?? {});
       return json(res, 404, { message: 'Not Found' });
     })().catch((err: unknown) => json(res, 500, { error: String(err) }));
   });

@@ -49,6 +49,7 @@ for (const factory of testDatabases()) {
         oidcUpstreams: {
           github: { web: up.url, api: up.url },
           spotify: { accounts: up.url, api: up.url },
+          yandex: { oauth: up.url, login: up.url, avatars: 'https://avatars.example' },
           microsoft: { login: up.url, graph: up.url },
           apple: { issuer: `${up.url}/apple` },
         },
@@ -63,6 +64,7 @@ for (const factory of testDatabases()) {
                 config: {
                   providers: [
                     { ...common, id: 'gh', provider: 'github', label: 'GitHub', client_id: 'gh-client', client_secret: up.clientSecret, scope: ['user:email'] },
+                    { ...common, id: 'ya', provider: 'yandex', client_id: 'ya-client', client_secret: up.clientSecret },
                     { ...common, id: 'spot', provider: 'spotify', client_id: 'spot-client', client_secret: up.clientSecret, scope: ['user-read-email'] },
                     { ...common, id: 'ms', provider: 'microsoft', microsoft_tenant: 'common', subject_source: 'me', client_id: 'ms-client', client_secret: up.clientSecret, scope: ['email'] },
                     {
@@ -161,6 +163,17 @@ for (const factory of testDatabases()) {
       assert.ok(stored);
       assert.equal(stored.traits.email, email);
       assert.equal(stored.verifiable_addresses[0]!.verified, false);
+    });
+
+    test('yandex: the user comes from /info with Yandex\'s OAuth header, not a token in the URL', async () => {
+      const sub = unique('ya');
+      up.next = { user: { id: sub, default_email: `${sub}@example.com`, first_name: 'Ivan', default_avatar_id: '123', is_avatar_empty: false } };
+      const b = new TestBrowser();
+      const { done } = await signUpWith(b, 'ya');
+      assert.equal(done!.status, 303, JSON.stringify(done!.body));
+      const stored = await identityOf('ya', sub);
+      assert.ok(stored);
+      assert.deepEqual(stored.metadata_public, { nickname: 'none', iss: 'https://login.yandex.ru/info' });
     });
 
     test('microsoft: the ID token is checked against the user\'s tenant, the subject comes from Graph /me (subject_source: me)', async () => {

@@ -198,6 +198,89 @@ export const OAUTH2_TYPES: Record<string, OAuth2Type> = {
       };
     },
   },
+  patreon: {
+    bases: { web: 'https://www.patreon.com' },
+    authUrl: (b) => `${b.web}/oauth2/authorize`,
+    tokenUrl: (b) => `${b.web}/api/oauth2/token`,
+    authParams: () => ({ prompt: 'none' }),
+    async user(ctx) {
+      const r = obj(await ctx.get(`${ctx.bases.web}/api/oauth2/v2/identity?fields%5Buser%5D=first_name,last_name,url,full_name,email,image_url`));
+      const data = obj(r.data);
+      const a = obj(data.attributes);
+      return {
+        iss: 'https://www.patreon.com/',
+        sub: str(data.id),
+        name: str(a.full_name),
+        email: str(a.email),
+        given_name: str(a.first_name),
+        family_name: str(a.last_name),
+        last_name: str(a.last_name),
+        picture: str(a.image_url),
+      };
+    },
+  },
+  yandex: {
+    bases: { oauth: 'https://oauth.yandex.com', login: 'https://login.yandex.ru', avatars: 'https://avatars.yandex.net' },
+    authUrl: (b) => `${b.oauth}/authorize`,
+    tokenUrl: (b) => `${b.oauth}/token`,
+    async user(ctx) {
+      // Yandex's own header scheme (rather than the token in the URL).
+      const u = obj(await ctx.get(`${ctx.bases.login}/info?format=json`, { authorization: `OAuth ${ctx.token.access_token}` }));
+      const avatar = str(u.default_avatar_id);
+      return {
+        iss: 'https://login.yandex.ru/info',
+        sub: str(u.id),
+        given_name: str(u.first_name),
+        family_name: str(u.last_name),
+        picture: u.is_avatar_empty !== true && avatar ? `${ctx.bases.avatars}/get-yapic/${avatar}/islands-200` : undefined,
+        email: str(u.default_email),
+        gender: str(u.sex),
+        birthdate: str(u.birthday),
+      };
+    },
+  },
+  vk: {
+    bases: { oauth: 'https://oauth.vk.com', api: 'https://api.vk.com' },
+    authUrl: (b) => `${b.oauth}/authorize`,
+    tokenUrl: (b) => `${b.oauth}/access_token`,
+    async user(ctx) {
+      const r = obj(await ctx.get(`${ctx.bases.api}/method/users.get?fields=photo_200,nickname,bdate,sex&v=5.103&access_token=${encodeURIComponent(ctx.token.access_token)}`));
+      const list = Array.isArray(r.response) ? r.response.map(obj) : [];
+      const u = list[0];
+      if (!u) throw upstreamError('VK did not return a user in the userinfo request.');
+      return {
+        iss: 'https://api.vk.com/method/users.get',
+        sub: str(u.id),
+        given_name: str(u.first_name),
+        family_name: str(u.last_name),
+        nickname: str(u.nickname),
+        picture: str(u.photo_200),
+        // VK hands out the address with the token, not through its API.
+        email: str(ctx.token.email),
+        gender: u.sex === 1 ? 'female' : u.sex === 2 ? 'male' : undefined,
+        birthdate: str(u.bdate),
+      };
+    },
+  },
+  lark: {
+    bases: { passport: 'https://passport.feishu.cn' },
+    authUrl: (b) => `${b.passport}/suite/passport/oauth/authorize`,
+    tokenUrl: (b) => `${b.passport}/suite/passport/oauth/token`,
+    async user(ctx) {
+      const endpoint = `${ctx.bases.passport}/suite/passport/oauth/userinfo`;
+      const u = obj(await ctx.get(endpoint));
+      return { iss: endpoint, sub: str(u.open_id), name: str(u.name), nickname: str(u.name), picture: str(u.avatar_url), email: str(u.email), phone_number: str(u.mobile) };
+    },
+  },
+  salesforce: {
+    bases: {},
+    authUrl: (_b, c) => `${trimSlash(c.issuer_url!)}/services/oauth2/authorize`,
+    tokenUrl: (_b, c) => `${trimSlash(c.issuer_url!)}/services/oauth2/token`,
+    async user(ctx) {
+      const info = obj(await ctx.get(`${trimSlash(ctx.config.issuer_url!)}/services/oauth2/userinfo`));
+      return { ...info, iss: str(info.iss) ?? ctx.config.issuer_url!, ...(typeof info.updated_at === 'string' ? { updated_at: unix(info.updated_at) } : {}) };
+    },
+  },
   microsoft: {
     bases: { login: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com' },
     authUrl: (b, c) => `${b.login}/${c.microsoft_tenant}/oauth2/v2.0/authorize`,

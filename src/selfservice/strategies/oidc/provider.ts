@@ -10,13 +10,14 @@ export type { OidcClaims, ProviderResult } from './claims.js';
 export { callbackError, upstreamError } from './provider-errors.js';
 export type { AuthorizationChecks } from './social-provider.js';
 
-/** The OpenID Connect provider types: `generic`, and the named ones that are OpenID Connect with a known issuer. */
-export type OidcProviderType = 'generic' | 'google' | 'apple';
+/** The OpenID Connect provider types: `generic`, and the named ones that are OpenID Connect with a known issuer (LinkedIn's reads the user info too, as Kratos does). */
+export type OidcProviderType = 'generic' | 'google' | 'apple' | 'linkedin_v2';
 
 /** Issuers of the named OpenID Connect providers (`issuer_url` replaces them). */
 export const DEFAULT_ISSUERS: Record<Exclude<OidcProviderType, 'generic'>, string> = {
   google: 'https://accounts.google.com',
   apple: 'https://appleid.apple.com',
+  linkedin_v2: 'https://www.linkedin.com/oauth',
 };
 
 /**
@@ -167,7 +168,7 @@ export class OidcProvider implements SocialProvider {
     const idClaims = tokens.claims();
     if (!idClaims) throw callbackError('The OpenID Connect provider did not return an ID token.');
     let raw: Record<string, unknown> = { ...idClaims };
-    if (this.config.claims_source === 'userinfo') {
+    if (this.config.claims_source === 'userinfo' || this.type === 'linkedin_v2') {
       try {
         // openid-client checks that the user info is about the ID token's subject.
         raw = { ...raw, ...(await client.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
@@ -185,7 +186,7 @@ export class OidcProvider implements SocialProvider {
   }
 
   get verifyIdToken(): SocialProvider['verifyIdToken'] {
-    if (this.type === 'generic') return undefined;
+    if (this.type !== 'google' && this.type !== 'apple') return undefined;
     return async (idToken: string) => {
       const m = (await this.configuration()).serverMetadata();
       if (typeof m.jwks_uri !== 'string') throw upstreamError(`The OpenID Connect provider ${JSON.stringify(this.config.id)} announces no jwks_uri.`);
