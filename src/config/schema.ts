@@ -578,6 +578,8 @@ const tessera = group({
         link_verified_addresses: bool(false),
         // POST /admin/identities/{id}/credentials/oidc/link may link this provider's subjects.
         admin_link: bool(false),
+        // A first sign-in with this provider (a registration) also runs the login hooks of oidc (Kratos #4172).
+        login_hooks_on_sign_up: bool(false),
       }),
     },
   }),

@@ -279,6 +279,7 @@ export interface TokenizerTemplateConfig {
 export interface TesseraOidcProviderOptions {
   link_verified_addresses: boolean;
   admin_link: boolean;
+  login_hooks_on_sign_up: boolean;
 }
 
 /** `tessera`: Tessera's own keys. */

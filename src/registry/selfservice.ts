@@ -21,8 +21,9 @@ import type { AdminRecoveryMethods } from '../selfservice/flows/recovery/admin-h
 import type { RecoveryStrategy } from '../selfservice/flows/recovery/strategy.js';
 import type { RecoverySenderDeps } from '../selfservice/flows/recovery/sender.js';
 import type { VerificationStrategy } from '../selfservice/flows/verification/strategy.js';
-import type { HookExecutor } from '../selfservice/hooks/executor.js';
-import { hookExecutor, type HookDeps } from '../selfservice/hooks/factory.js';
+import { HookExecutor } from '../selfservice/hooks/executor.js';
+import { withFirstSocialSignInLoginHooks } from '../selfservice/hooks/first-social-sign-in.js';
+import { flowHooksFromConfig, hookExecutor, type HookDeps } from '../selfservice/hooks/factory.js';
 import type { VerificationServices } from '../selfservice/hooks/verification.js';
 import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
 import { CodeVerificationStrategy } from '../selfservice/strategies/code/verification.js';
@@ -189,9 +190,15 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     notices: { courier: d.courier, renderIdentity: d.renderIdentity, logger: d.logger.child({ component: 'notices' }) },
   };
   const executor = (kind: SelfServiceFlowName) => hookExecutor(kind, c, hookDeps, d.logger);
+  const loginHooks = executor('login');
   const hooks = {
-    login: executor('login'),
-    registration: executor('registration'),
+    login: loginHooks,
+    // A first social sign-in is a registration; providers that opt in run the login hooks there too.
+    registration: new HookExecutor('registration', withFirstSocialSignInLoginHooks(
+      flowHooksFromConfig('registration', c, hookDeps, d.logger),
+      loginHooks,
+      (id) => c.values.tessera.oidc.providers[id]?.login_hooks_on_sign_up === true,
+    )),
     settings: executor('settings'),
     recovery: executor('recovery'),
     verification: executor('verification'),
@@ -239,7 +246,7 @@ function createOidc(d: SelfServiceDeps) {
     saveFlow: (flow) => d.flows.save(flow),
     cookieAttributes: () => d.csrf.cookieAttributes(),
   });
-  const options = (id: string) => c.values.tessera.oidc.providers[id] ?? { link_verified_addresses: false, admin_link: false };
+  const options = (id: string) => c.values.tessera.oidc.providers[id] ?? { link_verified_addresses: false, admin_link: false, login_hooks_on_sign_up: false };
   const callback = new OidcCallback({
     loginUiUrl: () => c.flowUiUrl('login').toString(),
     providers,

@@ -1,5 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import { TestBrowser, messageIds, nodeValue } from '../../testkit/browser.js';
@@ -16,6 +17,7 @@ local claims = std.extVar('claims');
   },
 }
 `;
+const HOOK_BODY = `function(ctx) { email: ctx.identity.traits.email, flow: ctx.flow.type }`;
 const unique = (n: string) => `${n}-${Math.random().toString(36).slice(2, 10)}`;
 
 for (const factory of testDatabases()) {
@@ -23,11 +25,25 @@ for (const factory of testDatabases()) {
     let db: TestDatabase;
     let s: TestServer;
     let op: TestOidcProvider;
+    let peer: Server;
+    const hookCalls: Array<Record<string, unknown>> = [];
     const pub = (p: string) => `${s.publicUrl}${p.replace(/^\//, '')}`;
 
     before(async () => {
       db = await factory.create();
       op = await startOidcProvider();
+      // Receives the login web hook.
+      peer = createServer((req, res) => {
+        let raw = '';
+        req.on('data', (d) => (raw += d));
+        req.on('end', () => {
+          hookCalls.push(JSON.parse(raw) as Record<string, unknown>);
+          res.writeHead(204);
+          res.end();
+        });
+      });
+      await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+      const peerUrl = `http://127.0.0.1:${(peer.address() as { port: number }).port}`;
       const provider = (id: string) => ({
         id, provider: 'generic', client_id: op.clientId, client_secret: op.clientSecret, issuer_url: op.issuer,
         mapper_url: `base64://${Buffer.from(MAPPER).toString('base64')}`, scope: ['email'],
@@ -37,12 +53,15 @@ for (const factory of testDatabases()) {
         config: {
           ciphers: { algorithm: 'aes' },
           secrets: { cipher: ['an-aes-key-of-32-characters-0123'] },
-          tessera: { oidc: { providers: { trusted: { link_verified_addresses: true, admin_link: true } } } },
+          tessera: { oidc: { providers: { trusted: { link_verified_addresses: true, admin_link: true, login_hooks_on_sign_up: true } } } },
           selfservice: {
             default_browser_return_url: `${UI}/welcome`,
             methods: { password: { config: { haveibeenpwned_enabled: false } }, oidc: { enabled: true, config: { providers: [provider('trusted'), provider('plain')] } } },
             flows: {
-              login: { ui_url: `${UI}/login` },
+              login: {
+                ui_url: `${UI}/login`,
+                after: { oidc: { hooks: [{ hook: 'web_hook', config: { url: `${peerUrl}/login`, method: 'POST', body: `base64://${Buffer.from(HOOK_BODY).toString('base64')}` } }] } },
+              },
               registration: { ui_url: `${UI}/registration`, after: { oidc: { hooks: [{ hook: 'session' }] } } },
               error: { ui_url: `${UI}/error` },
             },
@@ -54,6 +73,7 @@ for (const factory of testDatabases()) {
     after(async () => {
       await s?.close();
       await op?.close();
+      await new Promise<void>((r) => (peer ? peer.close(() => r()) : r()));
       await db?.drop();
     });
 
@@ -127,6 +147,27 @@ for (const factory of testDatabases()) {
         assert.equal(new URL(done.location!).pathname, '/login', `${provider}, verified by provider: ${verifiedByProvider}`);
         assert.equal(await identityOf(provider, subject), null);
       }
+    });
+
+    test('login_hooks_on_sign_up: a first sign-in with an opted-in provider runs the login hooks too; other providers do not', async () => {
+      const subject = unique('first');
+      const email = `${subject}@example.com`;
+      op.accounts.set(subject, { email, email_verified: true });
+      const done = await signUpWith(new TestBrowser(), 'trusted', subject);
+      assert.equal(done.status, 303, JSON.stringify(done.body));
+      assert.deepEqual(hookCalls.filter((c) => c.email === email), [{ email, flow: 'browser' }]);
+
+      const plainSubject = unique('first');
+      const plainEmail = `${plainSubject}@example.com`;
+      op.accounts.set(plainSubject, { email: plainEmail, email_verified: true });
+      const plain = await signUpWith(new TestBrowser(), 'plain', plainSubject);
+      assert.equal(plain.status, 303);
+      assert.ok(await identityOf('plain', plainSubject));
+      assert.equal(hookCalls.filter((c) => c.email === plainEmail).length, 0, 'a sign-up runs only the registration hooks, as in Kratos');
+
+      // A later sign-in is a login: the login hook runs for either provider.
+      await signUpWith(new TestBrowser(), 'plain', plainSubject);
+      assert.equal(hookCalls.filter((c) => c.email === plainEmail).length, 1);
     });
 
     test('admin_link: an imported identity is linked to a provider subject and signs in with it', async () => {
