@@ -53,6 +53,7 @@ import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
 import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strategies/oidc/credentials.js';
 import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
 import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
+import type { SessionTokenExchanger } from '../session/token-exchange.js';
 import type { OidcUpstreams } from '../selfservice/strategies/oidc/social-provider.js';
 import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
 import { OidcSettingsStrategy } from '../selfservice/strategies/oidc/settings.js';
@@ -77,6 +78,8 @@ export interface SelfServiceDeps {
   events: SecurityEvents;
   bruteForce: BruteForceLimiter;
   cipher: Cipher;
+  /** Session token exchange of native flows (social sign-in finishing in a browser). */
+  tokenExchange: SessionTokenExchanger;
   /** Base URLs of named social sign-in providers' services (RegistryOptions; tests only). */
   oidcUpstreams?: OidcUpstreams;
 }
@@ -242,6 +245,7 @@ function createOidc(d: SelfServiceDeps) {
   }, d.oidcUpstreams ?? {});
   const authorization = new OidcAuthorization({
     providers,
+    awaitsTokenExchange: (flowId) => d.tokenExchange.awaits(flowId),
     flows: d.persister.flows,
     saveFlow: (flow) => d.flows.save(flow),
     cookieAttributes: () => d.csrf.cookieAttributes(),
@@ -257,6 +261,8 @@ function createOidc(d: SelfServiceDeps) {
     cipher: d.cipher,
     logger: d.logger.child({ component: 'oidc' }),
     options: (id) => options(id),
+    defaultReturnTo: () => c.defaultBrowserReturnUrl().toString(),
+    tokenExchange: d.tokenExchange,
   });
   return {
     login: new OidcLoginStrategy({ providers, authorization, callback }),

@@ -37,6 +37,10 @@ export interface OidcCallbackDeps {
   schemas: SchemaRegistry;
   cipher: Cipher;
   logger: Logger;
+  /** `selfservice.default_browser_return_url`: where a native app's browser goes when its flow has no return_to. */
+  defaultReturnTo(): string;
+  /** Hands a native app's session to the exchange of its flow; the return_to code, or null. */
+  tokenExchange: { complete(flowId: string, sessionId: string, sessionToken: string): Promise<string | null> };
   /** Tessera's opt-ins for a provider (`tessera.oidc.providers.<id>`). */
   options(providerId: string): TesseraOidcProviderOptions;
 }
@@ -105,12 +109,31 @@ export class OidcCallback {
       const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
       const result = await provider.client.exchange(rawQuery, { state: String(q.state), nonce: pending.nonce, ...(pending.code_verifier !== undefined ? { codeVerifier: pending.code_verifier } : {}) });
 
-      return await this.complete(req, reply, flow, provider, pending, result, flows);
+      const answer = await this.complete(req, reply, flow, provider, pending, result, flows);
+      return flow.type === 'api' ? await this.toNativeApp(reply, flow, answer) : answer;
     } catch (err) {
       // The reason only: states, codes and tokens stay out of the logs.
       this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
       return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
     }
+  }
+
+  /**
+   * The end of a native app's social sign-in in the browser (Kratos's session token exchange):
+   * the session goes to the exchange of the flow the app created, and the browser to the flow's
+   * `return_to` (else the default browser return URL) with `code`, the second half the app needs.
+   * A sign-up that issued no session sends the browser there without a code; an answer already
+   * sent (a form shown again, an error) stays as it is.
+   */
+  private async toNativeApp(reply: FastifyReply, flow: Flow, answer: unknown): Promise<unknown> {
+    if (reply.sent || typeof answer !== 'object' || answer === null || answer === reply) return answer;
+    const a = answer as { session_token?: unknown; session?: { id?: unknown } };
+    const target = new URL(flow.return_to ?? this.deps.defaultReturnTo());
+    if (typeof a.session_token === 'string' && typeof a.session?.id === 'string') {
+      const code = await this.deps.tokenExchange.complete(flow.id, a.session.id, a.session_token);
+      if (code) target.searchParams.set('code', code);
+    }
+    return reply.redirect(target.toString(), 303);
   }
 
   /**
