@@ -3,12 +3,12 @@ import type { OidcProviderConfig } from './types.js';
 /** Provider types Tessera has (the rest of Kratos v1.3's list is refused at start). */
 export const OIDC_PROVIDER_TYPES: readonly string[] = [
   'generic', 'google', 'apple', 'microsoft', 'github', 'github-app', 'gitlab', 'auth0', 'discord', 'slack', 'facebook', 'spotify',
-  'patreon', 'yandex', 'vk', 'lark', 'salesforce', 'linkedin_v2',
+  'patreon', 'yandex', 'vk', 'lark', 'salesforce', 'linkedin_v2', 'netid', 'dingtalk',
 ];
 /** Provider types whose ID tokens a native app may submit (Kratos v1.3: Apple and Google). */
 export const ID_TOKEN_PROVIDER_TYPES: readonly string[] = ['google', 'apple'];
 /** Provider types whose claims come from the ID token or the user info endpoint, as `claims_source` says. */
-export const CLAIMS_SOURCE_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', 'linkedin_v2'];
+export const CLAIMS_SOURCE_PROVIDER_TYPES: readonly string[] = ['generic', 'google', 'apple', 'linkedin_v2', 'netid'];
 
 /** Where each named type sends the browser to sign in, unless `auth_url` / `issuer_url` say otherwise. */
 const AUTHORIZATION_ORIGINS: Record<string, string[]> = {
@@ -27,6 +27,8 @@ const AUTHORIZATION_ORIGINS: Record<string, string[]> = {
   vk: ['https://oauth.vk.com'],
   lark: ['https://passport.feishu.cn'],
   linkedin_v2: ['https://www.linkedin.com'],
+  netid: ['https://broker.netid.de'],
+  dingtalk: ['https://login.dingtalk.com'],
 };
 
 /** The origins a provider's sign-in page lives at (the built-in UI's Content-Security-Policy allows form posts to be redirected there). */

@@ -13,7 +13,8 @@ export interface UpstreamGrant {
  * authorization endpoint that consents at once (`*\/authorize`), a token endpoint (`*\/token`,
  * `*\/access_token`) that checks the code, redirect URI, client and PKCE verifier, and answers with
  * `scope` and, when asked, an ID token signed by its key; a GitHub-style API (`/user`,
- * `/user/emails`; Spotify's `/v1/me`, Yandex's `/info`), Microsoft-style tenant discovery and Graph `/v1.0/me`, and a JWKS.
+ * `/user/emails`; Spotify's `/v1/me`, Yandex's `/info`, DingTalk's JSON token endpoint and
+ * `/v1.0/contact/users/me`), Microsoft-style tenant discovery and Graph `/v1.0/me`, and a JWKS.
  */
 export interface OAuth2Upstream {
   url: string;
@@ -81,7 +82,7 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
         });
       }
       if (path === '/jwks') return json(res, 200, { keys: [jwk] });
-      if (path.endsWith('/authorize')) {
+      if (path.endsWith('/authorize') || path === '/oauth2/auth') {
         const q = target.searchParams;
         const code = `code-${Math.random().toString(36).slice(2)}`;
         codes.set(code, { grant: { authorize: q }, token: `token-${Math.random().toString(36).slice(2)}` });
@@ -95,6 +96,18 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
         }
         res.writeHead(302, { location: back.toString() });
         return res.end();
+      }
+      if (req.method === 'POST' && path === '/v1.0/oauth2/userAccessToken') {
+        // DingTalk's token endpoint: camelCase JSON in and out.
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>;
+        const entry = codes.get(body.code ?? '');
+        if (!entry || body.clientSecret !== u.clientSecret || body.clientId !== entry.grant.authorize.get('client_id') || body.grantType !== 'authorization_code') {
+          return json(res, 400, { code: 'invalidAuthCode', message: 'refused' });
+        }
+        codes.delete(body.code!);
+        u.grants.push(entry.grant);
+        tokens.add(entry.token);
+        return json(res, 200, { accessToken: entry.token, expireIn: 7200 });
       }
       if (req.method === 'POST' && /\/(token|access_token|oauth\.access)$/.test(path)) {
         const body = new URLSearchParams(Buffer.concat(chunks).toString());
@@ -119,11 +132,11 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
           ...(idClaims ? { id_token: await sign(idClaims, privateKey) } : {}),
         });
       }
-      if (!tokens.has(bearer)) return json(res, 401, { message: 'Bad credentials' });
+      if (!tokens.has(bearer) && !tokens.has(String(req.headers['x-acs-dingtalk-access-token'] ?? ''))) return json(res, 401, { message: 'Bad credentials' });
       if (path === '/user') return json(res, 200, u.next.user ?? {});
       if (path === '/user/emails') return json(res, 200, u.next.emails ?? []);
       if (path === '/v1.0/me') return json(res, 200, u.next.me ?? {});
-      if (path === '/v1/me' || path === '/info') return json(res, 200, u.next.user ?? {});
+      if (path === '/v1/me' || path === '/info' || path === '/v1.0/contact/users/me') return json(res, 200, u.next.user ?? {});
       return json(res, 404, { message: 'Not Found' });
     })().catch((err: unknown) => json(res, 500, { error: String(err) }));
   });

@@ -50,6 +50,7 @@ for (const factory of testDatabases()) {
           github: { web: up.url, api: up.url },
           spotify: { accounts: up.url, api: up.url },
           yandex: { oauth: up.url, login: up.url, avatars: 'https://avatars.example' },
+          dingtalk: { login: up.url, api: up.url },
           microsoft: { login: up.url, graph: up.url },
           apple: { issuer: `${up.url}/apple` },
         },
@@ -64,6 +65,7 @@ for (const factory of testDatabases()) {
                 config: {
                   providers: [
                     { ...common, id: 'gh', provider: 'github', label: 'GitHub', client_id: 'gh-client', client_secret: up.clientSecret, scope: ['user:email'] },
+                    { ...common, id: 'ding', provider: 'dingtalk', client_id: 'ding-client', client_secret: up.clientSecret },
                     { ...common, id: 'ya', provider: 'yandex', client_id: 'ya-client', client_secret: up.clientSecret },
                     { ...common, id: 'spot', provider: 'spotify', client_id: 'spot-client', client_secret: up.clientSecret, scope: ['user-read-email'] },
                     { ...common, id: 'ms', provider: 'microsoft', microsoft_tenant: 'common', subject_source: 'me', client_id: 'ms-client', client_secret: up.clientSecret, scope: ['email'] },
@@ -174,6 +176,18 @@ for (const factory of testDatabases()) {
       const stored = await identityOf('ya', sub);
       assert.ok(stored);
       assert.deepEqual(stored.metadata_public, { nickname: 'none', iss: 'https://login.yandex.ru/info' });
+    });
+
+    test('dingtalk: the code goes to its JSON token endpoint, the user comes with its own token header', async () => {
+      const openId = unique('ding');
+      up.next = { user: { openId, nick: 'Lin', email: `${openId}@example.com` } };
+      const b = new TestBrowser();
+      const { auth, done } = await signUpWith(b, 'ding');
+      assert.equal(auth.searchParams.get('prompt'), 'consent');
+      assert.equal(done!.status, 303, JSON.stringify(done!.body));
+      const stored = await identityOf('ding', openId);
+      assert.ok(stored);
+      assert.deepEqual(stored.metadata_public, { nickname: 'Lin', iss: `${up.url}/v1.0/contact/users/me` });
     });
 
     test('microsoft: the ID token is checked against the user\'s tenant, the subject comes from Graph /me (subject_source: me)', async () => {

@@ -6,7 +6,7 @@ import { toKratosClaims, type ProviderResult } from './claims.js';
 import { IdTokenVerifier } from './id-token.js';
 import { callbackError, upstreamError } from './provider-errors.js';
 import { providerLabel, type AuthorizationChecks, type SocialProvider } from './social-provider.js';
-import { exchangeCode, fetchJson, type TokenResponse } from './upstream.js';
+import { exchangeCode, fetchJson, postJson, type TokenResponse } from './upstream.js';
 
 /** What reading the user gets to work with. */
 interface UserContext {
@@ -30,6 +30,8 @@ interface OAuth2Type {
   /** Whether `openid` and a nonce go to the provider (it answers with an ID token). */
   openid?: boolean;
   authParams?(c: OidcProviderConfig): Record<string, string>;
+  /** A token endpoint that does not speak RFC 6749 (DingTalk). */
+  exchange?(tokenUrl: string, c: OidcProviderConfig, code: string): Promise<TokenResponse>;
   user(ctx: UserContext): Promise<Record<string, unknown>>;
 }
 
@@ -281,6 +283,25 @@ export const OAUTH2_TYPES: Record<string, OAuth2Type> = {
       return { ...info, iss: str(info.iss) ?? ctx.config.issuer_url!, ...(typeof info.updated_at === 'string' ? { updated_at: unix(info.updated_at) } : {}) };
     },
   },
+  dingtalk: {
+    bases: { login: 'https://login.dingtalk.com', api: 'https://api.dingtalk.com' },
+    authUrl: (b) => `${b.login}/oauth2/auth`,
+    tokenUrl: (b) => `${b.api}/v1.0/oauth2/userAccessToken`,
+    authParams: () => ({ prompt: 'consent' }),
+    async exchange(tokenUrl, c, code) {
+      // DingTalk's token endpoint takes and answers camelCase JSON.
+      const r = obj(await postJson(tokenUrl, { clientId: c.client_id, clientSecret: c.client_secret ?? '', code, grantType: 'authorization_code' }));
+      const token = str(r.accessToken);
+      if (!token) throw callbackError(`DingTalk refused the authorization code (${str(r.code) ?? 'no access token'}).`);
+      return { access_token: token };
+    },
+    async user(ctx) {
+      const endpoint = `${ctx.bases.api}/v1.0/contact/users/me`;
+      const u = obj(await ctx.get(endpoint, { 'x-acs-dingtalk-access-token': ctx.token.access_token }));
+      if (str(u.message)) throw upstreamError(`DingTalk refused to read the user (${str(u.code) ?? 'error'}).`);
+      return { iss: endpoint, sub: str(u.openId), nickname: str(u.nick), name: str(u.nick), picture: str(u.avatarUrl), email: str(u.email) };
+    },
+  },
   microsoft: {
     bases: { login: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com' },
     authUrl: (b, c) => `${b.login}/${c.microsoft_tenant}/oauth2/v2.0/authorize`,
@@ -395,7 +416,7 @@ export class OAuth2Provider implements SocialProvider {
     const state = q.get('state') ?? '';
     if (!safeEqual(state, checks.state)) throw callbackError('The state returned by the provider does not match.');
     const code = q.get('code') ?? '';
-    const token = await exchangeCode(this.tokenUrl, {
+    const token = this.type.exchange ? await this.type.exchange(this.tokenUrl, this.config, code) : await exchangeCode(this.tokenUrl, {
       grant_type: 'authorization_code',
       code,
       redirect_uri: this.redirectUri.toString(),

@@ -10,14 +10,15 @@ export type { OidcClaims, ProviderResult } from './claims.js';
 export { callbackError, upstreamError } from './provider-errors.js';
 export type { AuthorizationChecks } from './social-provider.js';
 
-/** The OpenID Connect provider types: `generic`, and the named ones that are OpenID Connect with a known issuer (LinkedIn's reads the user info too, as Kratos does). */
-export type OidcProviderType = 'generic' | 'google' | 'apple' | 'linkedin_v2';
+/** The OpenID Connect provider types: `generic`, and the named ones that are OpenID Connect with a known issuer (LinkedIn's and netID's read the user info too, as Kratos does). */
+export type OidcProviderType = 'generic' | 'google' | 'apple' | 'linkedin_v2' | 'netid';
 
 /** Issuers of the named OpenID Connect providers (`issuer_url` replaces them). */
 export const DEFAULT_ISSUERS: Record<Exclude<OidcProviderType, 'generic'>, string> = {
   google: 'https://accounts.google.com',
   apple: 'https://appleid.apple.com',
   linkedin_v2: 'https://www.linkedin.com/oauth',
+  netid: 'https://broker.netid.de/',
 };
 
 /**
@@ -168,7 +169,7 @@ export class OidcProvider implements SocialProvider {
     const idClaims = tokens.claims();
     if (!idClaims) throw callbackError('The OpenID Connect provider did not return an ID token.');
     let raw: Record<string, unknown> = { ...idClaims };
-    if (this.config.claims_source === 'userinfo' || this.type === 'linkedin_v2') {
+    if (this.config.claims_source === 'userinfo' || this.type === 'linkedin_v2' || this.type === 'netid') {
       try {
         // openid-client checks that the user info is about the ID token's subject.
         raw = { ...raw, ...(await client.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };

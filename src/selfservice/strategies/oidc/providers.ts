@@ -13,7 +13,7 @@ export interface ConfiguredProvider {
 
 function createProvider(c: OidcProviderConfig, redirectUri: URL, upstreams: OidcUpstreams): SocialProvider {
   const upstream = upstreams[c.provider] ?? {};
-  if (c.provider === 'generic' || c.provider === 'google' || c.provider === 'apple' || c.provider === 'linkedin_v2') return new OidcProvider(c, redirectUri, upstream);
+  if (c.provider === 'generic' || c.provider === 'google' || c.provider === 'apple' || c.provider === 'linkedin_v2' || c.provider === 'netid') return new OidcProvider(c, redirectUri, upstream);
   if (OAUTH2_TYPES[c.provider]) return new OAuth2Provider(c, redirectUri, upstream);
   // The configuration refuses these at start-up (not-yet-supported.ts); this is the last guard.
   throw new KratosError(500, { reason: `The social sign-in provider type ${JSON.stringify(c.provider)} is not supported by Tessera yet.` });

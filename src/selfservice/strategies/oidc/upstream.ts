@@ -65,3 +65,22 @@ export async function fetchJson(url: string, accessToken: string, extraHeaders: 
   if (!res.ok) throw upstreamError(`${new URL(url).origin}${new URL(url).pathname} answered with status ${res.status}.`);
   return body;
 }
+
+/** A POST of a JSON body to a provider (token endpoints that do not take forms); the JSON it answers. */
+export async function postJson(url: string, body: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json;charset=UTF-8', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'error',
+    });
+  } catch (err) {
+    throw upstreamError(`${new URL(url).origin} could not be reached: ${(err as Error).message}`, err);
+  }
+  const answer = await readJson(res, `${new URL(url).origin}${new URL(url).pathname}`);
+  if (res.status >= 500) throw upstreamError(`${new URL(url).origin}${new URL(url).pathname} answered with status ${res.status}.`);
+  return answer;
+}
