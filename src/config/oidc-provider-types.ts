@@ -1,9 +1,9 @@
 import type { OidcProviderConfig } from './types.js';
 
-/** Provider types Tessera has (the rest of Kratos v1.3's list is refused at start). */
+/** Provider types Tessera has: all of Kratos v1.3's list. */
 export const OIDC_PROVIDER_TYPES: readonly string[] = [
   'generic', 'google', 'apple', 'microsoft', 'github', 'github-app', 'gitlab', 'auth0', 'discord', 'slack', 'facebook', 'spotify',
-  'patreon', 'yandex', 'vk', 'lark', 'salesforce', 'linkedin_v2', 'netid', 'dingtalk',
+  'patreon', 'yandex', 'vk', 'lark', 'salesforce', 'linkedin_v2', 'netid', 'dingtalk', 'linkedin', 'x',
 ];
 /** Provider types whose ID tokens a native app may submit (Kratos v1.3: Apple and Google). */
 export const ID_TOKEN_PROVIDER_TYPES: readonly string[] = ['google', 'apple'];
@@ -27,6 +27,8 @@ const AUTHORIZATION_ORIGINS: Record<string, string[]> = {
   vk: ['https://oauth.vk.com'],
   lark: ['https://passport.feishu.cn'],
   linkedin_v2: ['https://www.linkedin.com'],
+  linkedin: ['https://www.linkedin.com'],
+  x: ['https://api.twitter.com'],
   netid: ['https://broker.netid.de'],
   dingtalk: ['https://login.dingtalk.com'],
 };

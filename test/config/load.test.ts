@@ -503,7 +503,7 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
       enabled: true
       config:
         providers:
-          - {id: x, provider: x, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: x, provider: x, client_id: a, client_secret: b, mapper_url: "base64://e30=", additional_id_token_audiences: [app]}
           - {id: noissuer, provider: generic, client_id: a, client_secret: b, mapper_url: "base64://e30="}
           - {id: native, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", additional_id_token_audiences: [app]}
           - {id: half, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
@@ -517,7 +517,7 @@ tessera:
       ghost: {admin_link: true}
 `);
     const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"x" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].additional_id_token_audiences').message, /provider type "x" \(Apple and Google have it\) is not supported by Tessera yet/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[1].issuer_url').message, /without issuer_url/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[2].additional_id_token_audiences').message, /ID token a native app submits for provider type "generic"/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[3].token_url').message, /only one of auth_url and token_url/);

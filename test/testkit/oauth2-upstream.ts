@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { oauth1Signature } from '../../src/selfservice/strategies/oidc/oauth1.js';
 
 /** One authorization the upstream granted: what the relying party sent, what the token endpoint got. */
 export interface UpstreamGrant {
@@ -30,6 +31,8 @@ export interface OAuth2Upstream {
   /** Checks the client's credentials at the token endpoint (default: client_secret equals `clientSecret`). */
   checkClient: (body: URLSearchParams, headers: http.IncomingHttpHeaders) => Promise<boolean>;
   clientSecret: string;
+  /** X's consumer key (its consumer secret is `clientSecret`). */
+  xConsumerKey: string;
   grants: UpstreamGrant[];
   /** Discovery documents served at `<path>/.well-known/openid-configuration` (path → issuer). */
   issuers: Set<string>;
@@ -48,6 +51,7 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
     url,
     next: {},
     clientSecret: 'an-upstream-client-secret-0123456789',
+    xConsumerKey: 'x-consumer-key',
     checkClient: async (body) => body.get('client_secret') === u.clientSecret,
     grants: [],
     issuers: new Set(),
@@ -59,6 +63,55 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
   };
   const sign = (claims: Record<string, unknown>, key: Parameters<SignJWT['sign']>[0]) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'upstream-key' }).setIssuedAt().setExpirationTime('5m').sign(key);
+
+  // X's OAuth 1.0a: every request's HMAC-SHA1 signature is checked with the consumer secret (and token secret).
+  const requestTokens = new Map<string, string>();
+  const accessTokens = new Map<string, string>();
+  const verifiers = new Map<string, string>();
+  const oauthFields = (req: http.IncomingMessage) =>
+    Object.fromEntries([...String(req.headers.authorization ?? '').replace(/^OAuth /, '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, decodeURIComponent(m[2]!)]));
+  const signedBy = (req: http.IncomingMessage, target: URL, tokenSecret: string) => {
+    const f = oauthFields(req);
+    const params = Object.entries(f).filter(([k]) => k !== 'oauth_signature') as Array<[string, string]>;
+    return f.oauth_consumer_key === u.xConsumerKey && f.oauth_signature === oauth1Signature(req.method ?? 'GET', target.toString(), params, u.clientSecret, tokenSecret) ? f : null;
+  };
+  const form = (res: http.ServerResponse, fields: Record<string, string>) => {
+    res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' });
+    res.end(new URLSearchParams(fields).toString());
+  };
+  const x = (req: http.IncomingMessage, res: http.ServerResponse, target: URL) => {
+    const path = target.pathname;
+    if (path === '/oauth/request_token') {
+      const f = signedBy(req, target, '');
+      if (!f || !f.oauth_callback) return json(res, 401, { errors: [{ code: 32, message: 'Could not authenticate you.' }] });
+      const token = `req-${Math.random().toString(36).slice(2)}`;
+      requestTokens.set(token, f.oauth_callback);
+      return form(res, { oauth_token: token, oauth_token_secret: 'request-secret', oauth_callback_confirmed: 'true' });
+    }
+    if (path === '/oauth/authenticate') {
+      const token = target.searchParams.get('oauth_token') ?? '';
+      const back = requestTokens.get(token);
+      if (!back) return json(res, 400, { error: 'unknown request token' });
+      const verifier = `ver-${Math.random().toString(36).slice(2)}`;
+      verifiers.set(token, verifier);
+      const to = new URL(back);
+      to.searchParams.set('oauth_token', token);
+      to.searchParams.set('oauth_verifier', verifier);
+      res.writeHead(302, { location: to.toString() });
+      return res.end();
+    }
+    if (path === '/oauth/access_token') {
+      const f = signedBy(req, target, '');
+      if (!f || !f.oauth_token || verifiers.get(f.oauth_token) !== f.oauth_verifier) return json(res, 401, { errors: [{ code: 89, message: 'Invalid or expired token.' }] });
+      verifiers.delete(f.oauth_token);
+      const token = `acc-${Math.random().toString(36).slice(2)}`;
+      accessTokens.set(token, `secret-${Math.random().toString(36).slice(2)}`);
+      return form(res, { oauth_token: token, oauth_token_secret: accessTokens.get(token)!, user_id: String(u.next.user?.id_str ?? ''), screen_name: 'x' });
+    }
+    const token = oauthFields(req).oauth_token ?? '';
+    if (!signedBy(req, target, accessTokens.get(token) ?? '\0')) return json(res, 401, { errors: [{ code: 32, message: 'Could not authenticate you.' }] });
+    return json(res, 200, { ...(u.next.user ?? {}), ...(target.searchParams.get('include_email') === 'true' ? {} : { email: undefined }) });
+  };
 
   server.on('request', (req, res) => {
     void (async () => {
@@ -82,6 +135,9 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
         });
       }
       if (path === '/jwks') return json(res, 200, { keys: [jwk] });
+      if (path.startsWith('/oauth/') && ['/oauth/request_token', '/oauth/authenticate', '/oauth/access_token'].includes(path) || path === '/1.1/account/verify_credentials.json') {
+        return x(req, res, target);
+      }
       if (path.endsWith('/authorize') || path === '/oauth2/auth') {
         const q = target.searchParams;
         const code = `code-${Math.random().toString(36).slice(2)}`;

@@ -51,6 +51,7 @@ for (const factory of testDatabases()) {
           spotify: { accounts: up.url, api: up.url },
           yandex: { oauth: up.url, login: up.url, avatars: 'https://avatars.example' },
           dingtalk: { login: up.url, api: up.url },
+          x: { api: up.url },
           microsoft: { login: up.url, graph: up.url },
           apple: { issuer: `${up.url}/apple` },
         },
@@ -65,6 +66,7 @@ for (const factory of testDatabases()) {
                 config: {
                   providers: [
                     { ...common, id: 'gh', provider: 'github', label: 'GitHub', client_id: 'gh-client', client_secret: up.clientSecret, scope: ['user:email'] },
+                    { ...common, id: 'x', provider: 'x', client_id: 'x-consumer-key', client_secret: up.clientSecret, scope: ['email'] },
                     { ...common, id: 'ding', provider: 'dingtalk', client_id: 'ding-client', client_secret: up.clientSecret },
                     { ...common, id: 'ya', provider: 'yandex', client_id: 'ya-client', client_secret: up.clientSecret },
                     { ...common, id: 'spot', provider: 'spotify', client_id: 'spot-client', client_secret: up.clientSecret, scope: ['user-read-email'] },
@@ -188,6 +190,34 @@ for (const factory of testDatabases()) {
       const stored = await identityOf('ding', openId);
       assert.ok(stored);
       assert.deepEqual(stored.metadata_public, { nickname: 'Lin', iss: `${up.url}/v1.0/contact/users/me` });
+    });
+
+    test('x: OAuth 1.0a, every request signed; the callback URL carries the state, the user comes from verify_credentials with the email', async () => {
+      const idStr = String(Math.floor(Math.random() * 1e12));
+      up.next = { user: { id_str: idStr, name: 'Jack', screen_name: 'jack', email: `${idStr}@example.com`, profile_image_url_https: 'https://pbs.example/jack.png' } };
+      const b = new TestBrowser();
+      const { auth, done } = await signUpWith(b, 'x');
+      assert.equal(`${auth.origin}${auth.pathname}`, `${up.url}/oauth/authenticate`);
+      assert.equal(done!.status, 303, JSON.stringify(done!.body));
+      const stored = await identityOf('x', idStr);
+      assert.ok(stored);
+      assert.equal(stored.traits.email, `${idStr}@example.com`);
+      assert.equal(stored.verifiable_addresses[0]!.verified, false, 'X does not say the address is verified');
+    });
+
+    test('x: a user who denies the request ends on the error page without an identity', async () => {
+      const b = new TestBrowser();
+      const flow = await startFlow(b, 'registration');
+      const res = await b.postForm(flow.ui.action, { csrf_token: String(nodeValue(flow, 'csrf_token')), provider: 'x' });
+      const auth = new URL(res.location!);
+      const denied = new URL((await fetch(auth, { redirect: 'manual' })).headers.get('location')!);
+      denied.searchParams.delete('oauth_verifier');
+      denied.searchParams.set('denied', denied.searchParams.get('oauth_token')!);
+      const back = await b.get(denied.toString());
+      assert.equal(back.status, 303);
+      assert.equal(new URL(back.location!).pathname, '/error');
+      const err = (await b.get(pub(`/self-service/errors?id=${new URL(back.location!).searchParams.get('id')}`))).body.error;
+      assert.match(err.reason, /denied the request/);
     });
 
     test('microsoft: the ID token is checked against the user\'s tenant, the subject comes from Graph /me (subject_source: me)', async () => {

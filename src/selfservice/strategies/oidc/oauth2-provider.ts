@@ -302,6 +302,29 @@ export const OAUTH2_TYPES: Record<string, OAuth2Type> = {
       return { iss: endpoint, sub: str(u.openId), nickname: str(u.nick), name: str(u.nick), picture: str(u.avatarUrl), email: str(u.email) };
     },
   },
+  linkedin: {
+    bases: { web: 'https://www.linkedin.com', api: 'https://api.linkedin.com' },
+    authUrl: (b) => `${b.web}/oauth/v2/authorization`,
+    tokenUrl: (b) => `${b.web}/oauth/v2/accessToken`,
+    async user(ctx) {
+      const profile = obj(await ctx.get(`${ctx.bases.api}/v2/me?projection=(id,localizedFirstName,localizedLastName,profilePicture(displayImage~digitalmediaAsset:playableStreams))`));
+      const emails = obj(await ctx.get(`${ctx.bases.api}/v2/emailAddress?q=members&projection=(elements*(handle~))`));
+      const first = Array.isArray(emails.elements) ? obj(emails.elements[0]) : {};
+      // The third size of the picture (or the largest there is), as Kratos picks it.
+      const images = obj(obj(profile.profilePicture)['displayImage~']).elements;
+      const list = Array.isArray(images) ? images.map(obj) : [];
+      const image = list[Math.min(list.length, 3) - 1];
+      const ids = image && Array.isArray(image.identifiers) ? image.identifiers.map(obj) : [];
+      return {
+        iss: 'https://login.linkedin.com/',
+        sub: str(profile.id),
+        email: str(obj(first['handle~']).emailAddress),
+        given_name: str(profile.localizedFirstName),
+        last_name: str(profile.localizedLastName),
+        picture: str(ids[0]?.identifier),
+      };
+    },
+  },
   microsoft: {
     bases: { login: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com' },
     authUrl: (b, c) => `${b.login}/${c.microsoft_tenant}/oauth2/v2.0/authorize`,

@@ -4,6 +4,7 @@ import { KratosError } from '../../../errors/kratos-error.js';
 import { ClaimsMapper } from './claims-mapper.js';
 import { OAUTH2_TYPES, OAuth2Provider } from './oauth2-provider.js';
 import { OidcProvider } from './provider.js';
+import { XProvider } from './x-provider.js';
 import type { OidcUpstreams, SocialProvider } from './social-provider.js';
 
 export interface ConfiguredProvider {
@@ -15,6 +16,7 @@ function createProvider(c: OidcProviderConfig, redirectUri: URL, upstreams: Oidc
   const upstream = upstreams[c.provider] ?? {};
   if (c.provider === 'generic' || c.provider === 'google' || c.provider === 'apple' || c.provider === 'linkedin_v2' || c.provider === 'netid') return new OidcProvider(c, redirectUri, upstream);
   if (OAUTH2_TYPES[c.provider]) return new OAuth2Provider(c, redirectUri, upstream);
+  if (c.provider === 'x') return new XProvider(c, redirectUri, upstream);
   // The configuration refuses these at start-up (not-yet-supported.ts); this is the last guard.
   throw new KratosError(500, { reason: `The social sign-in provider type ${JSON.stringify(c.provider)} is not supported by Tessera yet.` });
 }
