@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { oauth1Header, oauth1Signature, oauthEncode } from './oauth1.js';
+import { oauth1Header, oauth1Signature, oauthEncode } from '../../src/selfservice/strategies/oidc/oauth1.js';
 
 // The worked example of X's (Twitter's) "Creating a signature" documentation.
 test('the HMAC-SHA1 signature matches the documented example', () => {
