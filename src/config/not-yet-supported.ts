@@ -32,7 +32,8 @@ export function notYetSupported(v: TesseraConfig): NotYetSupported[] {
 
 /**
  * Social sign-in has the generic OpenID Connect provider (discovery, or configured endpoints) and
- * the named types above. With the method on, provider keys that need more are refused; with it
+ * every named type of Kratos v1.3 (oidc-provider-types.ts). With the method on, provider keys
+ * that need more, or that a type cannot use, are refused; with it
  * off, providers do nothing in Kratos either, so a Kratos file listing them still loads.
  */
 function refuseOidcParts(v: TesseraConfig, refuse: (segments: Array<string | number>, what: string) => void): void {
