@@ -1,7 +1,7 @@
 // Loads configuration as Kratos does: schema defaults < files given with -c (in order; objects
 // merge deeply, arrays replace) < overrides (command-line flags) < environment variables. Then
 // validates everything and fails with every problem, each naming its key and where it came from.
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -132,6 +132,17 @@ function semanticChecks(data: Record<string, unknown>, dev: boolean, sources: So
   const pids = providers.map((p) => p.id);
   const pdup = pids.find((id, i) => pids.indexOf(id) !== i);
   if (pdup !== undefined) at(['selfservice', 'methods', 'oidc', 'config', 'providers', pids.lastIndexOf(pdup), 'id'], `duplicate OIDC provider id ${JSON.stringify(pdup)}`);
+  for (const id of Object.keys(v.tessera.oidc.providers)) {
+    if (!pids.includes(id)) at(['tessera', 'oidc', 'providers', id], `names no provider of selfservice.methods.oidc.config.providers (ids: ${pids.map((p) => JSON.stringify(p)).join(', ') || 'none'})`);
+  }
+  if (v.selfservice.methods.oidc.enabled) {
+    providers.forEach((p, i) => {
+      // Apple's client secret is signed with this key at each sign-in: a key that cannot sign stops start-up, not a sign-in.
+      if (p.provider === 'apple' && p.apple_private_key !== undefined && !isP256PrivateKey(p.apple_private_key)) {
+        at(['selfservice', 'methods', 'oidc', 'config', 'providers', i, 'apple_private_key'], 'is not a P-256 (ES256) private key in PEM (PKCS#8), as Apple issues them');
+      }
+    });
+  }
 
   if (!dev) {
     if (v.serve.public.base_url === undefined) {
@@ -190,4 +201,13 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   }
 
   return new Config(data as unknown as TesseraConfig, { dev, warnings });
+}
+
+function isP256PrivateKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey({ key: pem, format: 'pem' });
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
 }

@@ -568,6 +568,22 @@ const tessera = group({
       client_address: group({ max_sends: int({ minimum: 0, default: 60 }), window: duration('1h') }),
     }),
   }),
+  // Social sign-in opt-ins beyond Kratos, per provider id of selfservice.methods.oidc.config.providers.
+  oidc: group({
+    providers: {
+      type: 'object',
+      default: {},
+      additionalProperties: obj({
+        // A sign-up whose address belongs to an account is linked to it at once when the provider
+        // and the account both have the address verified (no linking step).
+        link_verified_addresses: bool(false),
+        // POST /admin/identities/{id}/credentials/oidc/link may link this provider's subjects.
+        admin_link: bool(false),
+        // A first sign-in with this provider (a registration) also runs the login hooks of oidc (Kratos #4172).
+        login_hooks_on_sign_up: bool(false),
+      }),
+    },
+  }),
   trusted_proxies: strList({ default: [] }, str({ minLength: 1 })),
   allowed_hosts: group({
     admin: strList({ default: [] }, str({ minLength: 1 })),

@@ -277,6 +277,13 @@ export interface TokenizerTemplateConfig {
   subject_source: 'id' | 'external_id';
 }
 
+/** `tessera.oidc.providers.<id>`. */
+export interface TesseraOidcProviderOptions {
+  link_verified_addresses: boolean;
+  admin_link: boolean;
+  login_hooks_on_sign_up: boolean;
+}
+
 /** `tessera`: Tessera's own keys. */
 export interface TesseraOwnConfig {
   courier: { retry_window: string };
@@ -291,6 +298,8 @@ export interface TesseraOwnConfig {
     client_address: { max_failures: number; window: string };
     one_time_codes: { max_checks: number; window: string; max_active: number; client_address: { max_sends: number; window: string } };
   };
+  /** Social sign-in opt-ins beyond Kratos, by provider id. */
+  oidc: { providers: Record<string, TesseraOidcProviderOptions> };
   /** Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed. */
   trusted_proxies: string[];
   /** Host names (besides loopback and the configured base URLs) each API answers to; "*" allows any. */

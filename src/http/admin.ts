@@ -5,6 +5,7 @@ import { revealOidcConfig } from '../identity/credentials-oidc.js';
 import { registerSchemaRoutes } from '../schema/handler.js';
 import { registerSessionAdminRoutes } from '../session/handler.js';
 import { registerCourierAdminRoutes } from '../courier/handler.js';
+import { registerOidcAdminRoutes } from '../selfservice/strategies/oidc/admin-link.js';
 import { registerRecoveryAdminRoutes } from '../selfservice/flows/recovery/admin-handler.js';
 import { registerEmailAdminRoutes } from '../courier/settings/handler.js';
 import { createApp } from './app.js';
@@ -41,6 +42,7 @@ export async function buildAdminApi(r: Registry): Promise<FastifyInstance> {
     events: r.events,
     revealConfig: (c) => (c.type === 'oidc' ? revealOidcConfig(c, r.cipher) : c.config),
   });
+  if (r.selfService.oidcAdmin) registerOidcAdminRoutes(app, r.selfService.oidcAdmin);
   registerCourierAdminRoutes(app, { queue: r.persister.courier, pageTokens: r.pageTokens });
   registerEmailAdminRoutes(app, { settings: r.emailSettings, courier: r.courier });
   registerRecoveryAdminRoutes(app, {

@@ -45,6 +45,17 @@ export class SqlSessionTokenExchangePersister implements SessionTokenExchangePoo
     return Number(res.numUpdatedRows) > 0;
   }
 
+  async hasOpenExchange(flowId: string, now: Date): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('session_token_exchanges')
+      .select('id')
+      .where('flow_id', '=', flowId)
+      .where('session_id', 'is', null)
+      .where('expires_at', '>', this.dialect.toTime(now))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async findByInitCodeHash(initCodeHash: string): Promise<StoredExchange | null> {
     const row = await this.db.selectFrom('session_token_exchanges').selectAll().where('init_code_hash', '=', initCodeHash).executeTakeFirst();
     if (!row) return null;

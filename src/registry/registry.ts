@@ -1,3 +1,4 @@
+import type { OidcUpstreams } from '../selfservice/strategies/oidc/social-provider.js';
 import type { Logger } from 'pino';
 import { codeDigest, sealCode } from '../selfservice/strategies/lookup-secret/codes.js';
 import { createLogger as createConfiguredLogger, type LoggerOptions } from '../lib/logger.js';
@@ -59,6 +60,8 @@ export interface Registry {
   readonly selfService: SelfService;
   /** The web hook runner, its background delivery worker and admin routes. */
   readonly webHooks: WebHooks;
+  /** RegistryOptions.oidcUpstreams (tests only). */
+  readonly oidcUpstreams: OidcUpstreams;
   /** Session token exchange of native flows (`return_session_token_exchange_code`). */
   readonly tokenExchange: SessionTokenExchanger;
   /** whoami's `tokenize_as`: sessions as JWTs. */
@@ -86,6 +89,8 @@ const sameSite = (v: string | undefined): CookieAttributes['sameSite'] => (v ===
 
 export interface RegistryOptions {
   logger?: Logger;
+  /** Base URLs of named social sign-in providers' services, by provider type (tests point them at loopback peers; not a configuration key). */
+  oidcUpstreams?: OidcUpstreams;
 }
 
 /** The process logger with the configuration's `log.*` settings (level, format, redaction). */
@@ -217,6 +222,7 @@ export function createRegistry(config: Config, opts: RegistryOptions = {}): Regi
   };
   let selfService: SelfService | undefined;
   const registry: Registry = {
+    oidcUpstreams: opts.oidcUpstreams ?? {},
     webHooks,
     cipher,
     emailSettings,

@@ -21,8 +21,9 @@ import type { AdminRecoveryMethods } from '../selfservice/flows/recovery/admin-h
 import type { RecoveryStrategy } from '../selfservice/flows/recovery/strategy.js';
 import type { RecoverySenderDeps } from '../selfservice/flows/recovery/sender.js';
 import type { VerificationStrategy } from '../selfservice/flows/verification/strategy.js';
-import type { HookExecutor } from '../selfservice/hooks/executor.js';
-import { hookExecutor, type HookDeps } from '../selfservice/hooks/factory.js';
+import { HookExecutor } from '../selfservice/hooks/executor.js';
+import { withFirstSocialSignInLoginHooks } from '../selfservice/hooks/first-social-sign-in.js';
+import { flowHooksFromConfig, hookExecutor, type HookDeps } from '../selfservice/hooks/factory.js';
 import type { VerificationServices } from '../selfservice/hooks/verification.js';
 import { CodeRecoveryStrategy, recoveryCodeNodes } from '../selfservice/strategies/code/recovery.js';
 import { CodeVerificationStrategy } from '../selfservice/strategies/code/verification.js';
@@ -56,10 +57,13 @@ import { PasskeyRegistrationStrategy } from '../selfservice/strategies/passkey/r
 import { PasskeySettingsStrategy } from '../selfservice/strategies/passkey/settings.js';
 import { AssuranceCheck } from '../session/aal.js';
 import { OidcAuthorization } from '../selfservice/strategies/oidc/authorization.js';
+import type { OidcAdminLinkDeps } from '../selfservice/strategies/oidc/admin-link.js';
 import { OidcCallback } from '../selfservice/strategies/oidc/callback.js';
 import { addProviderEntry, type OidcProviderEntry } from '../selfservice/strategies/oidc/credentials.js';
 import { OidcLoginStrategy } from '../selfservice/strategies/oidc/login.js';
 import { OidcProviders } from '../selfservice/strategies/oidc/providers.js';
+import type { SessionTokenExchanger } from '../session/token-exchange.js';
+import type { OidcUpstreams } from '../selfservice/strategies/oidc/social-provider.js';
 import { OidcRegistrationStrategy } from '../selfservice/strategies/oidc/registration.js';
 import { OidcSettingsStrategy } from '../selfservice/strategies/oidc/settings.js';
 import { createNodeRequester, exceptionSet } from '../courier/channels/outbound-request.js';
@@ -83,6 +87,10 @@ export interface SelfServiceDeps {
   events: SecurityEvents;
   bruteForce: BruteForceLimiter;
   cipher: Cipher;
+  /** Session token exchange of native flows (social sign-in finishing in a browser). */
+  tokenExchange: SessionTokenExchanger;
+  /** Base URLs of named social sign-in providers' services (RegistryOptions; tests only). */
+  oidcUpstreams?: OidcUpstreams;
 }
 
 /** Everything the self-service routes use, built once from the configuration. */
@@ -99,6 +107,8 @@ export interface SelfService {
   oidcCallback: OidcCallback | null;
   /** Registration in two steps (profile first), Kratos v1.3's default. */
   twoStepRegistration: boolean;
+  /** What the admin API's provider linking needs, when the `oidc` method is on. */
+  oidcAdmin: OidcAdminLinkDeps | null;
 }
 
 /**
@@ -221,9 +231,11 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     });
   }
   let oidcCallback: OidcCallback | null = null;
+  let oidcAdmin: OidcAdminLinkDeps | null = null;
   if (c.methodEnabled('oidc')) {
     const oidc = createOidc(d);
     oidcCallback = oidc.callback;
+    oidcAdmin = oidc.admin;
     methods.push({ id: 'oidc', login: oidc.login, registration: oidc.registration, settings: oidc.settings, linkCredential: oidc.linkCredential });
   }
   // Two-step registration is the profile method's first step: without that method, one step.
@@ -261,9 +273,15 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     notices: { courier: d.courier, renderIdentity: d.renderIdentity, logger: d.logger.child({ component: 'notices' }) },
   };
   const executor = (kind: SelfServiceFlowName) => hookExecutor(kind, c, hookDeps, d.logger);
+  const loginHooks = executor('login');
   const hooks = {
-    login: executor('login'),
-    registration: executor('registration'),
+    login: loginHooks,
+    // A first social sign-in is a registration; providers that opt in run the login hooks there too.
+    registration: new HookExecutor('registration', withFirstSocialSignInLoginHooks(
+      flowHooksFromConfig('registration', c, hookDeps, d.logger),
+      loginHooks,
+      (id) => c.values.tessera.oidc.providers[id]?.login_hooks_on_sign_up === true,
+    )),
     settings: executor('settings'),
     recovery: executor('recovery'),
     verification: executor('verification'),
@@ -279,6 +297,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     methods,
     twoStepRegistration,
     oidcCallback,
+    oidcAdmin,
     hooks,
     assurance,
     recovery: createRecoveryStrategy(d),
@@ -304,31 +323,38 @@ function createOidc(d: SelfServiceDeps) {
     allowPrivateNetworks: !http.disallow_private_ip_ranges,
     privateIpExceptions: exceptionSet(http.private_ip_exception_urls),
     fetchTimeoutMs: 10_000,
-  });
+  }, d.oidcUpstreams ?? {});
   const authorization = new OidcAuthorization({
     providers,
+    awaitsTokenExchange: (flowId) => d.tokenExchange.awaits(flowId),
     flows: d.persister.flows,
     saveFlow: (flow) => d.flows.save(flow),
     cookieAttributes: () => d.csrf.cookieAttributes(),
   });
+  const options = (id: string) => c.values.tessera.oidc.providers[id] ?? { link_verified_addresses: false, admin_link: false, login_hooks_on_sign_up: false };
+  const callback = new OidcCallback({
+    loginUiUrl: () => c.flowUiUrl('login').toString(),
+    providers,
+    authorization,
+    identities: d.persister.identities,
+    identityManager: d.identityManager,
+    schemas: d.schemas,
+    cipher: d.cipher,
+    logger: d.logger.child({ component: 'oidc' }),
+    options: (id) => options(id),
+    defaultReturnTo: () => c.defaultBrowserReturnUrl().toString(),
+    tokenExchange: d.tokenExchange,
+  });
   return {
-    login: new OidcLoginStrategy({ providers, authorization }),
-    registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas }),
+    login: new OidcLoginStrategy({ providers, authorization, callback }),
+    registration: new OidcRegistrationStrategy({ providers, authorization, schemas: d.schemas, callback }),
     settings: new OidcSettingsStrategy({ providers, authorization }),
     linkCredential: async (identity: Identity, credential: Record<string, unknown>) => {
       addProviderEntry(identity, credential as OidcProviderEntry);
       await d.identityManager.update(identity);
     },
-    callback: new OidcCallback({
-      loginUiUrl: () => c.flowUiUrl('login').toString(),
-      providers,
-      authorization,
-      identities: d.persister.identities,
-      identityManager: d.identityManager,
-      schemas: d.schemas,
-      cipher: d.cipher,
-      logger: d.logger.child({ component: 'oidc' }),
-    }),
+    callback,
+    admin: { providers, options, identities: d.persister.identities, identityManager: d.identityManager, cipher: d.cipher, renderIdentity: (i: Identity) => d.renderIdentity(i, true) } satisfies OidcAdminLinkDeps,
   };
 }
 

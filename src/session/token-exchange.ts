@@ -31,6 +31,8 @@ export interface SessionTokenExchangePool {
   /** Records the session on the flow's exchange; false when the flow asked for none. */
   completeExchange(flowId: string, e: { return_to_code_hash: string; session_id: string; sealed_token: string }, now: Date): Promise<boolean>;
   findByInitCodeHash(initCodeHash: string): Promise<StoredExchange | null>;
+  /** Whether the flow has an exchange not yet completed and not expired. */
+  hasOpenExchange(flowId: string, now: Date): Promise<boolean>;
   /** Removes an exchange; false when another request removed it first. */
   deleteExchange(id: string): Promise<boolean>;
 }
@@ -108,6 +110,11 @@ export class SessionTokenExchanger {
     const sealed = seal(sessionToken, sealingKey(returnToCode));
     const done = await this.deps.pool.completeExchange(flowId, { return_to_code_hash: digest(returnToCode), session_id: sessionId, sealed_token: sealed }, this.now());
     return done ? returnToCode : null;
+  }
+
+  /** Whether the flow was created asking for an exchange that is still waiting for its session. */
+  awaits(flowId: string): Promise<boolean> {
+    return this.deps.pool.hasOpenExchange(flowId, this.now());
   }
 
   /** The session id and token both codes unlock, once; null when they unlock nothing. */

@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { authorizationOrigins } from '../config/oidc-provider-types.js';
 import { isUuid } from '../lib/ids.js';
 import { safeEqual } from '../lib/safe-compare.js';
 import type { DevMailboxPersister } from '../persistence/dev-mailbox-persister.js';
@@ -56,7 +57,7 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
     imageOrigin: logoUrl && logoUrl.origin !== origin ? logoUrl.origin : undefined,
     // Browsers check form-action on the redirects after a post too: a provider button posts to the API, which sends the browser to the provider.
     formRedirectOrigins: config.values.selfservice.methods.oidc.enabled
-      ? [...new Set(config.values.selfservice.methods.oidc.config.providers.flatMap((p) => (p.issuer_url ? [new URL(p.issuer_url).origin] : [])))]
+      ? [...new Set(config.values.selfservice.methods.oidc.config.providers.flatMap(authorizationOrigins))]
       : [],
   };
   const publicUrl = (path: string) => new URL(path.replace(/^\//, ''), publicBase).toString();

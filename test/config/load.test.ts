@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -488,7 +489,7 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
     assert.match(issueAt(issues, 'selfservice.flows.settings.after.hooks[0].config.method').message, /is required/);
   });
 
-  it('takes generic OpenID Connect providers and refuses the provider keys Tessera does not have yet', async () => {
+  it('takes the OpenID Connect and OAuth2 providers Tessera has and refuses the provider keys it does not have yet', async () => {
     const ok = file('oidc-ok.yml', `selfservice:
   methods:
     oidc:
@@ -496,9 +497,14 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
       config:
         providers:
           - {id: corp, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", pkce: force}
+          - {id: manual, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", auth_url: "https://id.example.com/a", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30=", scope: ["user:email"]}
+          - {id: g, provider: google, client_id: a, client_secret: b, mapper_url: "base64://e30=", additional_id_token_audiences: [ios-app]}
+          - {id: ms, provider: microsoft, microsoft_tenant: common, subject_source: me, client_id: a, client_secret: b, mapper_url: "base64://e30="}
 `);
     const c = await loadConfig({ files: [file('min.yml', MINIMAL), ok], env: {} });
     assert.equal(c.values.selfservice.methods.oidc.config.providers[0]?.pkce, 'force');
+    assert.deepEqual(c.values.selfservice.methods.oidc.config.providers.map((p) => p.provider), ['generic', 'generic', 'github', 'google', 'microsoft']);
 
     const bad = file('oidc-later.yml', `selfservice:
   methods:
@@ -506,16 +512,29 @@ selfservice: {methods: {code: {passwordless_enabled: true, mfa_enabled: true}}}
       enabled: true
       config:
         providers:
-          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: x, provider: x, client_id: a, client_secret: b, mapper_url: "base64://e30=", additional_id_token_audiences: [app]}
           - {id: noissuer, provider: generic, client_id: a, client_secret: b, mapper_url: "base64://e30="}
           - {id: native, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", mapper_url: "base64://e30=", additional_id_token_audiences: [app]}
-          - {id: manual, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+          - {id: half, provider: generic, client_id: a, client_secret: b, issuer_url: "https://id.example.com", token_url: "https://id.example.com/t", mapper_url: "base64://e30="}
+          - {id: a0, provider: auth0, client_id: a, client_secret: b, mapper_url: "base64://e30="}
+          - {id: gh, provider: github, client_id: a, client_secret: b, mapper_url: "base64://e30=", claims_source: userinfo}
+          - {id: org, provider: google, client_id: a, client_secret: b, mapper_url: "base64://e30=", organization_id: x}
+          - {id: apple, provider: apple, client_id: a, apple_team_id: T, apple_private_key_id: K, apple_private_key: "-----BEGIN PRIVATE KEY-----", mapper_url: "base64://e30="}
+tessera:
+  oidc:
+    providers:
+      ghost: {admin_link: true}
 `);
     const issues = await loadFails({ files: [file('min.yml', MINIMAL), bad], env: {} });
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].provider').message, /"github" social sign-in provider \(use "generic" with the provider's issuer_url\) is not supported by Tessera yet/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[0].additional_id_token_audiences').message, /provider type "x" \(Apple and Google have it\) is not supported by Tessera yet/);
     assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[1].issuer_url').message, /without issuer_url/);
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[2].additional_id_token_audiences').message, /ID token a native app submits/);
-    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[3].token_url').message, /discovery document/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[2].additional_id_token_audiences').message, /ID token a native app submits for provider type "generic"/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[3].token_url').message, /only one of auth_url and token_url/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[4].issuer_url').message, /auth0 provider without issuer_url/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[5].claims_source').message, /reads the user from its own API/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[6].organization_id').message, /organizations/);
+    assert.match(issueAt(issues, 'selfservice.methods.oidc.config.providers[7].apple_private_key').message, /not a P-256 \(ES256\) private key/);
+    assert.match(issueAt(issues, 'tessera.oidc.providers.ghost').message, /names no provider/);
   });
 
   it('generates secrets.default with a warning when unset', async () => {
@@ -675,7 +694,7 @@ selfservice:
             client_id: id
             apple_team_id: T
             apple_private_key_id: K
-            apple_private_key: "-----BEGIN PRIVATE KEY-----"
+            apple_private_key: ${JSON.stringify(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }))}
             mapper_url: "base64://bG9jYWwgY2xhaW1zID0ge30gKyBzdGQuZXh0VmFyKCdjbGFpbXMnKTsge30="
   flows:
     error: {ui_url: http://localhost:4455/error}
@@ -732,16 +751,11 @@ courier:
         headers: {Content-Type: application/x-www-form-urlencoded}
         auth: {type: basic_auth, config: {user: u, password: p}}
 `);
-    // Methods Tessera does not have yet are refused by path, never accepted and ignored.
-    const refused = await loadFails({ files: [kratos], env: {} });
-    assert.deepEqual(
-      refused.map((i) => i.path).sort(),
-      [
-        'selfservice.methods.oidc.config.providers[0].provider',
-        'selfservice.methods.oidc.config.providers[1].provider',
-      ],
-    );
-    for (const i of refused) assert.match(i.message, /not supported by Tessera yet/);
+    // Every method this Kratos configuration turns on is one Tessera has: it loads as it is.
+    const all = await loadConfig({ files: [kratos], env: {} });
+    assert.equal(all.values.selfservice.methods.passkey.enabled, true);
+    assert.equal(all.values.selfservice.methods.webauthn.config?.passwordless, true);
+    assert.deepEqual(all.values.selfservice.methods.oidc.config.providers.map((p) => p.provider), ['google', 'apple']);
     const off = file('off.yml', `
 selfservice:
   methods:

@@ -19,6 +19,8 @@ export interface TestOidcProvider {
   /** Creates the provider with its client once the relying party's callback URLs are known. */
   register(redirectUris: string[]): void;
   tamperIdToken: ((claims: Record<string, unknown>) => Record<string, unknown>) | null;
+  /** An ID token signed with the provider's own key, as its SDK would hand one to a native app. */
+  signIdToken(claims: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startOidcProvider(opts: { clientId?: string; clientSecret?
       nextSubject = subject;
     },
     tamperIdToken: null,
+    signIdToken: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' }).sign(privateKey),
     register: (redirectUris) => {
       provider = create(redirectUris);
     },

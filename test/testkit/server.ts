@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.js';
+import type { OidcUpstreams } from '../../src/selfservice/strategies/oidc/social-provider.js';
 import { createRegistry, type Registry } from '../../src/registry/registry.js';
 import { startServers, type RunningServers } from '../../src/http/server.js';
 import { assertFetchMatchesApi, type ApiName } from './openapi.js';
@@ -119,11 +120,19 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
+export interface TestServerOptions {
+  dsn: string;
+  config?: Record<string, unknown>;
+  logger?: pino.Logger;
+  /** Named social sign-in providers' services on loopback (RegistryOptions.oidcUpstreams). */
+  oidcUpstreams?: OidcUpstreams;
+}
+
 /**
  * A Tessera server on free loopback ports against the given database, migrated, with the test
  * identity schemas and cheap password hashing. Extra configuration merges over the defaults.
  */
-export async function startTestServer(opts: { dsn: string; config?: Record<string, unknown>; logger?: pino.Logger }): Promise<TestServer> {
+export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {
   // A free port can be taken by a parallel test file between finding it and listening on it: try again.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -134,7 +143,7 @@ export async function startTestServer(opts: { dsn: string; config?: Record<strin
   }
 }
 
-async function startTestServerOnce(opts: { dsn: string; config?: Record<string, unknown>; logger?: pino.Logger }): Promise<TestServer> {
+async function startTestServerOnce(opts: TestServerOptions): Promise<TestServer> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const publicUrl = `http://127.0.0.1:${publicPort}/`;
   const adminUrl = `http://127.0.0.1:${adminPort}/`;
@@ -155,7 +164,7 @@ async function startTestServerOnce(opts: { dsn: string; config?: Record<string, 
     hashers: { algorithm: 'argon2', argon2: { memory: '64KB', iterations: 1, parallelism: 1 } },
   };
   const config = await loadConfig({ env: {}, dev: false, overrides: merge(base, opts.config ?? {}) });
-  const registry = createRegistry(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const registry = createRegistry(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(opts.oidcUpstreams ? { oidcUpstreams: opts.oidcUpstreams } : {}) });
   await registry.database.migrate();
   let servers: Awaited<ReturnType<typeof startServers>>;
   try {

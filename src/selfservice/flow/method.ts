@@ -95,7 +95,9 @@ export type MethodOutcome =
   | { kind: 'updated'; change: SettingsChange }
   | { kind: 'show_again'; status: 200 | 400; messages: FlowMessage[]; values?: Record<string, unknown>; step?: boolean }
   | { kind: 'completed'; redirectTo: string }
-  | { kind: 'screen'; screen: 'credential_selection' | 'previous'; values?: Record<string, unknown>; nodes?: UiNodeJson[]; messages?: FlowMessage[] };
+  | { kind: 'screen'; screen: 'credential_selection' | 'previous'; values?: Record<string, unknown>; nodes?: UiNodeJson[]; messages?: FlowMessage[] }
+  /** The method answered the request itself, through a flow's resumption (a social sign-in continued as a sign-up): `body` is that answer. */
+  | { kind: 'answered'; body: unknown };
 
 export const notResponsible = (): MethodOutcome => ({ kind: 'not_responsible' });
 

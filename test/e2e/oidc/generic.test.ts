@@ -460,6 +460,42 @@ for (const factory of testDatabases()) {
       assert.ok(b.cookies.has('ory_kratos_continuity'));
     });
 
+    for (const kind of ['registration', 'login'] as const) {
+      test(`a native app (${kind} API flow with return_session_token_exchange_code): 422 with the provider URL, the browser returns to return_to with code, the app exchanges both codes for its session`, async () => {
+        const { subject } = account();
+        op.signInAs(subject);
+        const returnTo = `${UI}/app/native-${kind}`;
+        const created = await s.publicApi.get(`/self-service/${kind}/api?return_session_token_exchange_code=true&return_to=${encodeURIComponent(returnTo)}`);
+        assert.equal(created.status, 200);
+        const initCode = created.body.session_token_exchange_code as string;
+        assert.ok(initCode);
+        const started = await s.publicApi.post(`/self-service/${kind}?flow=${created.body.id}`, { method: 'oidc', provider: 'local' });
+        assert.equal(started.status, 422, JSON.stringify(started.body));
+        assert.equal(started.body.error.id, 'browser_location_change_required');
+        const auth = new URL(started.body.redirect_browser_to);
+        assert.equal(auth.origin, op.issuer);
+
+        // The app opens a browser, which has none of the app's cookies.
+        const b = new TestBrowser();
+        const callback = await throughProvider(b, auth);
+        const done = await b.get(callback.toString());
+        assert.equal(done.status, 303, JSON.stringify(done.body));
+        const back = new URL(done.location!);
+        assert.equal(`${back.origin}${back.pathname}`, returnTo);
+        const code = back.searchParams.get('code');
+        assert.ok(code && code.length >= 32);
+        assert.equal(b.cookies.size === 0 || ![...b.cookies.keys()].some((k) => k.startsWith('ory_kratos_session')), true, 'the browser gets no session: the app does');
+
+        const exchanged = await s.publicApi.get(`/sessions/token-exchange?init_code=${initCode}&return_to_code=${code}`);
+        assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+        const me = await s.publicApi.get('/sessions/whoami', { headers: { 'x-session-token': exchanged.body.session_token } });
+        assert.equal(me.status, 200);
+        assert.equal(me.body.identity.id, (await identityOf(subject))!.id);
+        const again = await s.publicApi.get(`/sessions/token-exchange?init_code=${initCode}&return_to_code=${code}`);
+        assert.equal(again.status, 404, 'an exchange works once');
+      });
+    }
+
     test('an unknown provider and an API flow are refused with a 400', async () => {
       const b = new TestBrowser({ spa: true });
       const flow = (await b.get(pub('/self-service/login/browser'))).body;

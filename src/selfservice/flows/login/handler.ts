@@ -213,6 +213,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
         return flows.respondShowAgain(req, reply, flow, outcome, loginFlowJson);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
+      case 'answered':
+        return outcome.body;
       case 'updated':
         throw new KratosError(500, { reason: 'A login method answered with a settings change.' });
       case 'screen':

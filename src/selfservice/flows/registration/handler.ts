@@ -181,6 +181,8 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
         return flows.respondShowAgain(req, reply, flow, outcome, registrationFlowJson);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
+      case 'answered':
+        return outcome.body;
       case 'updated':
         throw new KratosError(500, { reason: 'A registration method answered with a settings change.' });
       case 'screen':

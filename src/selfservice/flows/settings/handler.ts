@@ -334,6 +334,8 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: SettingsHandl
         return answerInvalid(req, reply, flow, identity, method, outcome);
       case 'completed':
         return flows.redirect(reply, outcome.redirectTo);
+      case 'answered':
+        return outcome.body;
       case 'authenticated':
         throw new KratosError(500, { reason: 'A settings method answered with a sign-in.' });
       case 'screen':

@@ -8,7 +8,7 @@ import { browserLocationChangeRequired } from '../../flow/errors.js';
 import type { Flow, FlowKind, FlowPool } from '../../flow/flow.js';
 import type { MethodOutcome, Submission } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
-import { callbackError } from './provider.js';
+import { callbackError } from './provider-errors.js';
 import type { OidcProviders } from './providers.js';
 
 /** What the flow keeps between the redirect to the provider and its callback (server side, never on the wire). */
@@ -16,7 +16,7 @@ export interface PendingAuthorization {
   provider: string;
   /** SHA-256 of the `state` sent to the provider. */
   state_digest: string;
-  /** SHA-256 of the continuity cookie given to the browser that started it. */
+  /** SHA-256 of the continuity cookie given to the browser that started it; empty for an API flow (a native app), which the session token exchange binds instead. */
   continuity_digest: string;
   nonce: string;
   code_verifier?: string;
@@ -35,6 +35,8 @@ const digest = (v: string) => createHash('sha256').update(v).digest('base64url')
 
 export interface OidcAuthorizationDeps {
   providers: OidcProviders;
+  /** Whether an API flow was created with `return_session_token_exchange_code` (its exchange still open). */
+  awaitsTokenExchange(flowId: string): Promise<boolean>;
   flows: FlowPool;
   saveFlow(flow: Flow): Promise<void>;
   cookieAttributes(): CookieAttributes;
@@ -49,17 +51,20 @@ export class OidcAuthorization {
   constructor(private readonly deps: OidcAuthorizationDeps) {}
 
   async start(s: Submission, providerId: string, extra: { traits?: Record<string, unknown>; transientPayload?: unknown } = {}): Promise<MethodOutcome> {
-    if (s.flow.type === 'api') {
-      throw new KratosError(400, { reason: 'Social sign-in in API flows (native apps) is not supported by Tessera yet; use a browser flow.' });
+    const api = s.flow.type === 'api';
+    // A native app hands the sign-in to a browser and gets the session back through the session
+    // token exchange, as in Kratos: without one the session would have nowhere to go.
+    if (api && !(await this.deps.awaitsTokenExchange(s.flow.id))) {
+      throw new KratosError(400, { reason: 'Social sign-in in an API flow needs the flow to be created with return_session_token_exchange_code=true (or submit an id_token).' });
     }
     const provider = this.deps.providers.get(providerId).client;
     const state = `${s.flow.kind}.${s.flow.id}.${randomBytes(32).toString('base64url')}`;
-    const continuity = randomBytes(32).toString('base64url');
+    const continuity = api ? '' : randomBytes(32).toString('base64url');
     const codeVerifier = (await provider.usesPkce()) ? client.randomPKCECodeVerifier() : undefined;
     const pending: PendingAuthorization = {
       provider: providerId,
       state_digest: digest(state),
-      continuity_digest: digest(continuity),
+      continuity_digest: api ? '' : digest(continuity),
       nonce: client.randomNonce(),
       ...(codeVerifier !== undefined ? { code_verifier: codeVerifier } : {}),
       ...(extra.traits !== undefined ? { traits: extra.traits } : {}),
@@ -68,6 +73,8 @@ export class OidcAuthorization {
     const url = await provider.authorizationUrl({ state, nonce: pending.nonce, ...(codeVerifier !== undefined ? { codeVerifier } : {}) });
     s.flow.data = { ...s.flow.data, [PENDING]: pending };
     await this.deps.saveFlow(s.flow);
+    // The app opens the provider's page in a browser: a 422 with the URL, as Kratos answers API clients.
+    if (api) throw browserLocationChangeRequired(url.toString());
     if (!s.reply) throw new KratosError(500, { reason: 'A social sign-in was started without a reply to set its continuity cookie on.' });
     setCookie(s.reply, CONTINUITY_COOKIE, continuity, this.continuityAttributes());
     // A SPA cannot follow a redirect to another origin: it is told where to send the browser.
@@ -93,15 +100,18 @@ export class OidcAuthorization {
     if (providerFromPath !== undefined && providerFromPath !== pending.provider) {
       throw callbackError('Unable to complete OpenID Connect flow: provider mismatch between internal state and URL.');
     }
+    // An API flow's browser carries no cookie of the app's: the state (single use, 256 bits) and the
+    // exchange (whose codes only the app and its return URL get) bind it instead, as in Kratos.
+    const apiFlow = flow.type === 'api' && pending.continuity_digest === '';
     const cookie = readCookie(req, CONTINUITY_COOKIE) ?? '';
-    if (!safeEqual(pending.continuity_digest, digest(cookie))) {
+    if (!apiFlow && !safeEqual(pending.continuity_digest, digest(cookie))) {
       throw callbackError('Unable to complete OpenID Connect flow because the query state parameter does not match the state parameter from the session cookie.');
     }
     const rest = { ...flow.data };
     delete rest[PENDING];
     flow.data = rest;
     await this.deps.saveFlow(flow);
-    clearCookie(reply, CONTINUITY_COOKIE, this.continuityAttributes());
+    if (!apiFlow) clearCookie(reply, CONTINUITY_COOKIE, this.continuityAttributes());
     return { flow, pending };
   }
 

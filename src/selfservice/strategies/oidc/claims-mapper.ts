@@ -1,6 +1,6 @@
 import { JsonnetBodyTemplate, type JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
 import { KratosError } from '../../../errors/kratos-error.js';
-import type { OidcClaims } from './provider.js';
+import type { OidcClaims } from './claims.js';
 
 /** What a claims mapper produced, as Kratos reads it from `identity.*`. */
 export interface MappedIdentity {

@@ -1,7 +1,7 @@
 import type { Identity } from '../../../identity/identity.js';
 import type { Cipher } from '../../../lib/cipher.js';
 import { newId } from '../../../lib/ids.js';
-import type { ProviderResult } from './provider.js';
+import type { ProviderResult } from './claims.js';
 
 /** One entry of an `oidc` credential's `config.providers`, as Kratos stores it (tokens encrypted with `secrets.cipher`). */
 export interface OidcProviderEntry extends Record<string, unknown> {

@@ -2,6 +2,7 @@ import { stringField, transientPayload } from '../../flow/body.js';
 import { notResponsible, type LoginFormContext, type LoginMethod, type MethodOutcome, type Submission } from '../../flow/method.js';
 import { toJson, type UiNodeJson } from '../../flow/ui-json.js';
 import type { OidcAuthorization } from './authorization.js';
+import type { OidcCallback } from './callback.js';
 import { loginProviderNode } from './nodes.js';
 import type { OidcProviders } from './providers.js';
 
@@ -10,7 +11,7 @@ import type { OidcProviders } from './providers.js';
  * `provider` sends the browser there. The sign-in itself completes at the callback.
  */
 export class OidcLoginStrategy implements LoginMethod {
-  constructor(private readonly deps: { providers: OidcProviders; authorization: OidcAuthorization }) {}
+  constructor(private readonly deps: { providers: OidcProviders; authorization: OidcAuthorization; callback: OidcCallback }) {}
 
   async nodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     // A first factor: not offered when a second one is asked for.
@@ -26,6 +27,8 @@ export class OidcLoginStrategy implements LoginMethod {
   async submit(s: Submission, ctx: LoginFormContext): Promise<MethodOutcome> {
     const provider = oidcProviderOf(s);
     if (provider === undefined || ctx.requestedAal !== 'aal1') return notResponsible();
+    const idToken = stringField(s.fields, 'id_token') ?? '';
+    if (idToken !== '') return this.deps.callback.submitIdToken(s, provider, idToken, stringField(s.fields, 'id_token_nonce') ?? '');
     return this.deps.authorization.start(s, provider, { transientPayload: transientPayload(s.fields) });
   }
 

@@ -1,63 +1,59 @@
 import * as client from 'openid-client';
 import type { OidcProviderConfig } from '../../../config/types.js';
-import { KratosError } from '../../../errors/kratos-error.js';
+import { AppleClientSecret } from './apple-secret.js';
+import { toKratosClaims, type OidcClaims, type ProviderResult } from './claims.js';
+import { IdTokenVerifier } from './id-token.js';
+import { callbackError, upstreamError } from './provider-errors.js';
+import { providerLabel, type AuthorizationChecks, type SocialProvider } from './social-provider.js';
 
-/** What a provider told Tessera about the user after a successful code exchange. */
-export interface ProviderResult {
-  /** Kratos's claims shape: the standard claims at the top, everything in `raw_claims`. */
-  claims: OidcClaims;
-  tokens: { id_token: string; access_token: string; refresh_token: string };
-}
+export type { OidcClaims, ProviderResult } from './claims.js';
+export { callbackError, upstreamError } from './provider-errors.js';
+export type { AuthorizationChecks } from './social-provider.js';
 
-export interface OidcClaims extends Record<string, unknown> {
-  iss: string;
-  sub: string;
-  raw_claims: Record<string, unknown>;
-}
+/** The OpenID Connect provider types: `generic`, and the named ones that are OpenID Connect with a known issuer (LinkedIn's and netID's read the user info too, as Kratos does). */
+export type OidcProviderType = 'generic' | 'google' | 'apple' | 'linkedin_v2' | 'netid';
 
-/** What the authorization request was made with; the callback needs the same values. */
-export interface AuthorizationChecks {
-  state: string;
-  nonce: string;
-  /** Absent when PKCE is not used with this provider. */
-  codeVerifier?: string;
-}
-
-// The claims Kratos lifts to the top level of the mapper's `claims` (its Claims struct).
-const STANDARD_CLAIMS = [
-  'iss', 'sub', 'name', 'given_name', 'family_name', 'last_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture',
-  'website', 'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'updated_at', 'hd', 'team', 'nonce',
-] as const;
-
-/** The provider cannot be reached or understood: nothing the user can fix. */
-export const upstreamError = (reason: string, cause?: unknown): KratosError => new KratosError(502, { reason, cause });
+/** Issuers of the named OpenID Connect providers (`issuer_url` replaces them). */
+export const DEFAULT_ISSUERS: Record<Exclude<OidcProviderType, 'generic'>, string> = {
+  google: 'https://accounts.google.com',
+  apple: 'https://appleid.apple.com',
+  linkedin_v2: 'https://www.linkedin.com/oauth',
+  netid: 'https://broker.netid.de/',
+};
 
 /**
- * A callback whose answer does not check out (state, nonce, audience, signature, a refused or reused
- * code): a 400 the browser is shown on the error page, as Kratos forwards it there.
+ * One OpenID Connect provider (`generic`, `google`, `apple`), through `openid-client`: discovery of
+ * the issuer (once, retried after a failure) or, for a `generic` one with `auth_url` and
+ * `token_url`, those endpoints without discovery; the authorization URL with state, nonce and PKCE;
+ * the code exchange with the ID token's signature, issuer, audience, expiry and nonce checked; and,
+ * for Google and Apple, the check of an ID token a native app submits.
  */
-export const callbackError = (reason: string, cause?: unknown): KratosError => new KratosError(400, { reason, cause });
-
-/**
- * One configured `generic` OpenID provider, through `openid-client`: discovery (once, retried after a
- * failure), the authorization URL with state, nonce and PKCE, and the code exchange with the ID
- * token's signature, issuer, audience, expiry and nonce checked.
- */
-export class GenericOidcProvider {
+export class OidcProvider implements SocialProvider {
   private discovered: Promise<client.Configuration> | null = null;
+  private readonly type: OidcProviderType;
+  private readonly appleSecret: AppleClientSecret | null;
+  private readonly idTokens = new IdTokenVerifier();
 
   constructor(
     readonly config: OidcProviderConfig,
     private readonly redirectUri: URL,
-  ) {}
+    upstream: Record<string, string> = {},
+  ) {
+    this.type = config.provider as OidcProviderType;
+    this.issuer = config.issuer_url ?? upstream.issuer ?? (this.type === 'generic' ? '' : DEFAULT_ISSUERS[this.type]);
+    this.appleSecret = this.type === 'apple'
+      ? new AppleClientSecret(config.apple_team_id!, config.apple_private_key_id!, config.apple_private_key!, config.client_id, upstream.client_secret_audience)
+      : null;
+  }
+
+  private readonly issuer: string;
 
   get id(): string {
     return this.config.id;
   }
 
-  /** The label on buttons: `label`, else the provider's id, as Kratos shows it. */
   get label(): string {
-    return this.config.label ?? this.config.id;
+    return providerLabel(this.config);
   }
 
   private configuration(): Promise<client.Configuration> {
@@ -68,15 +64,49 @@ export class GenericOidcProvider {
     return this.discovered;
   }
 
+  private clientAuth(): client.ClientAuth {
+    const apple = this.appleSecret;
+    if (apple) {
+      // A new secret for each token request: Apple's secrets expire, and this one lives five minutes.
+      const post = async (as: client.ServerMetadata, c: client.ClientMetadata, body: URLSearchParams, headers: Headers) => client.ClientSecretPost(await apple.next())(as, c, body, headers);
+      return post as unknown as client.ClientAuth;
+    }
+    return client.ClientSecretBasic(this.config.client_secret ?? '');
+  }
+
   private async discover(): Promise<client.Configuration> {
-    const issuer = new URL(this.config.issuer_url!);
+    const issuer = new URL(this.issuer);
     // Kratos accepts an http issuer when the operator configures one (a provider on a private network, tests).
-    const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
+    const insecure = issuer.protocol === 'http:' || [this.config.auth_url, this.config.token_url].some((u) => u?.startsWith('http:'));
+    const execute = insecure ? [client.allowInsecureRequests] : [];
     let config: client.Configuration;
+    if (this.type === 'generic' && this.config.auth_url !== undefined && this.config.token_url !== undefined) {
+      // No discovery: the endpoints are configured. The ID token comes straight from the token
+      // endpoint, so it is trusted for that channel (OpenID Connect Core 3.1.3.7) and its issuer, audience, expiry and nonce are checked.
+      config = new client.Configuration(
+        { issuer: this.issuer, authorization_endpoint: this.config.auth_url, token_endpoint: this.config.token_url },
+        this.config.client_id,
+        undefined,
+        this.clientAuth(),
+      );
+      for (const e of execute) e(config);
+      return config;
+    }
     try {
-      config = await client.discovery(issuer, this.config.client_id, undefined, client.ClientSecretBasic(this.config.client_secret ?? ''), { execute });
+      config = await client.discovery(issuer, this.config.client_id, undefined, this.clientAuth(), { execute });
     } catch (err) {
       throw upstreamError(`Unable to discover the OpenID Connect provider ${JSON.stringify(this.config.id)} at ${issuer.origin}: ${(err as Error).message}`, err);
+    }
+    const m = config.serverMetadata();
+    // `auth_url` / `token_url` replace what discovery found.
+    if (this.config.auth_url !== undefined || this.config.token_url !== undefined) {
+      config = new client.Configuration(
+        { ...(JSON.parse(JSON.stringify(m)) as client.ServerMetadata), ...(this.config.auth_url ? { authorization_endpoint: this.config.auth_url } : {}), ...(this.config.token_url ? { token_endpoint: this.config.token_url } : {}) },
+        this.config.client_id,
+        undefined,
+        this.clientAuth(),
+      );
+      for (const e of execute) e(config);
     }
     // ID tokens from the token endpoint are checked against the provider's keys too, not only trusted for arriving over TLS.
     client.enableNonRepudiationChecks(config);
@@ -93,14 +123,23 @@ export class GenericOidcProvider {
 
   async authorizationUrl(checks: AuthorizationChecks): Promise<URL> {
     const config = await this.configuration();
-    const scope = new Set(['openid', ...(this.config.scope ?? [])]);
-    const params: Record<string, string> = {
+    const requested = this.config.scope ?? [];
+    let scope = ['openid', ...requested];
+    const params: Record<string, string> = {};
+    if (this.type === 'google' && scope.includes('offline_access')) {
+      // Google does not know the offline_access scope: a refresh token is asked for with access_type=offline.
+      scope = scope.filter((s) => s !== 'offline_access');
+      params.access_type = 'offline';
+    }
+    // Apple sends the user's name and email only with a form post to the callback.
+    if (this.type === 'apple' && requested.some((s) => s === 'email' || s === 'name')) params.response_mode = 'form_post';
+    Object.assign(params, {
       redirect_uri: this.redirectUri.toString(),
       response_type: 'code',
-      scope: [...scope].join(' '),
+      scope: [...new Set(scope)].join(' '),
       state: checks.state,
       nonce: checks.nonce,
-    };
+    });
     if (checks.codeVerifier !== undefined) {
       params.code_challenge = await client.calculatePKCECodeChallenge(checks.codeVerifier);
       params.code_challenge_method = 'S256';
@@ -109,11 +148,13 @@ export class GenericOidcProvider {
     return client.buildAuthorizationUrl(config, params);
   }
 
-  /** Exchanges the code of a callback (its query string) and checks everything that came back. */
   async exchange(callbackQuery: string, checks: AuthorizationChecks): Promise<ProviderResult> {
     const config = await this.configuration();
     const current = new URL(this.redirectUri);
     current.search = callbackQuery;
+    // Apple's form post carries the user's name (first sign-in only) next to the code.
+    const appleUser = this.type === 'apple' ? current.searchParams.get('user') : null;
+    current.searchParams.delete('user');
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(config, current, {
@@ -128,27 +169,55 @@ export class GenericOidcProvider {
     const idClaims = tokens.claims();
     if (!idClaims) throw callbackError('The OpenID Connect provider did not return an ID token.');
     let raw: Record<string, unknown> = { ...idClaims };
-    if (this.config.claims_source === 'userinfo') {
+    if (this.config.claims_source === 'userinfo' || this.type === 'linkedin_v2' || this.type === 'netid') {
       try {
+        // openid-client checks that the user info is about the ID token's subject.
         raw = { ...raw, ...(await client.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
       } catch (err) {
         throw upstreamError(`Unable to read the user info of ${JSON.stringify(this.config.id)}: ${describe(err)}`, err);
       }
     }
     if (typeof raw.sub !== 'string' || raw.sub === '') throw callbackError('The OpenID Connect provider returned no subject.');
+    const claims = toKratosClaims(raw);
+    if (appleUser) addAppleName(claims, appleUser);
     return {
-      claims: toKratosClaims(raw),
+      claims,
       tokens: { id_token: tokens.id_token ?? '', access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? '' },
+    };
+  }
+
+  get verifyIdToken(): SocialProvider['verifyIdToken'] {
+    if (this.type !== 'google' && this.type !== 'apple') return undefined;
+    return async (idToken: string) => {
+      const m = (await this.configuration()).serverMetadata();
+      if (typeof m.jwks_uri !== 'string') throw upstreamError(`The OpenID Connect provider ${JSON.stringify(this.config.id)} announces no jwks_uri.`);
+      const payload = await this.idTokens.verify(idToken, {
+        issuer: m.issuer,
+        jwksUri: m.jwks_uri,
+        audiences: [this.config.client_id, ...(this.config.additional_id_token_audiences ?? [])],
+      });
+      // Google may leave the nonce out; Apple does on devices that say so (`nonce_supported: false`).
+      const nonceOptional = this.type === 'google' || (this.type === 'apple' && payload.nonce_supported === false);
+      return { claims: toKratosClaims(payload), nonceOptional };
     };
   }
 }
 
-function toKratosClaims(raw: Record<string, unknown>): OidcClaims {
-  const out: Record<string, unknown> = {};
-  for (const k of STANDARD_CLAIMS) if (raw[k] !== undefined) out[k] = raw[k];
-  // Kratos accepts `email_verified` as a string too ("true").
-  if (typeof out.email_verified === 'string') out.email_verified = out.email_verified === 'true';
-  return { ...out, iss: String(raw.iss ?? ''), sub: String(raw.sub), raw_claims: raw };
+/** Apple's `user` form field (`{"name":{"firstName","lastName"}}`) fills the names the ID token lacks, as Kratos reads it. */
+function addAppleName(claims: OidcClaims, user: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(user);
+  } catch {
+    return;
+  }
+  const name = (parsed as { name?: { firstName?: unknown; lastName?: unknown } } | null)?.name;
+  if (!name) return;
+  if (typeof name.firstName === 'string' && name.firstName !== '' && claims.given_name === undefined) claims.given_name = name.firstName;
+  if (typeof name.lastName === 'string' && name.lastName !== '') {
+    if (claims.last_name === undefined) claims.last_name = name.lastName;
+    if (claims.family_name === undefined) claims.family_name = name.lastName;
+  }
 }
 
 /**

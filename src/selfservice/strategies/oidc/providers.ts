@@ -2,11 +2,23 @@ import type { OidcProviderConfig } from '../../../config/types.js';
 import type { JsonnetBodyOptions } from '../../../courier/channels/jsonnet-body.js';
 import { KratosError } from '../../../errors/kratos-error.js';
 import { ClaimsMapper } from './claims-mapper.js';
-import { GenericOidcProvider } from './provider.js';
+import { OAUTH2_TYPES, OAuth2Provider } from './oauth2-provider.js';
+import { OidcProvider } from './provider.js';
+import { XProvider } from './x-provider.js';
+import type { OidcUpstreams, SocialProvider } from './social-provider.js';
 
 export interface ConfiguredProvider {
-  client: GenericOidcProvider;
+  client: SocialProvider;
   mapper: ClaimsMapper;
+}
+
+function createProvider(c: OidcProviderConfig, redirectUri: URL, upstreams: OidcUpstreams): SocialProvider {
+  const upstream = upstreams[c.provider] ?? {};
+  if (c.provider === 'generic' || c.provider === 'google' || c.provider === 'apple' || c.provider === 'linkedin_v2' || c.provider === 'netid') return new OidcProvider(c, redirectUri, upstream);
+  if (OAUTH2_TYPES[c.provider]) return new OAuth2Provider(c, redirectUri, upstream);
+  if (c.provider === 'x') return new XProvider(c, redirectUri, upstream);
+  // The configuration refuses these at start-up (not-yet-supported.ts); this is the last guard.
+  throw new KratosError(500, { reason: `The social sign-in provider type ${JSON.stringify(c.provider)} is not supported by Tessera yet.` });
 }
 
 /**
@@ -17,10 +29,10 @@ export interface ConfiguredProvider {
 export class OidcProviders {
   private readonly byId = new Map<string, ConfiguredProvider>();
 
-  constructor(configs: readonly OidcProviderConfig[], baseRedirectUri: URL, mapperOptions: Omit<JsonnetBodyOptions, 'pool'>) {
+  constructor(configs: readonly OidcProviderConfig[], baseRedirectUri: URL, mapperOptions: Omit<JsonnetBodyOptions, 'pool'>, upstreams: OidcUpstreams = {}) {
     for (const c of configs) {
       const path = c.pkce === 'force' ? 'self-service/methods/oidc/callback' : `self-service/methods/oidc/callback/${encodeURIComponent(c.id)}`;
-      this.byId.set(c.id, { client: new GenericOidcProvider(c, new URL(path, baseRedirectUri)), mapper: new ClaimsMapper(c.id, c.mapper_url, mapperOptions) });
+      this.byId.set(c.id, { client: createProvider(c, new URL(path, baseRedirectUri), upstreams), mapper: new ClaimsMapper(c.id, c.mapper_url, mapperOptions) });
     }
   }
 
