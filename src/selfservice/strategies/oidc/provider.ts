@@ -1,6 +1,15 @@
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import type { OidcProviderConfig } from '../../../config/types.js';
 import { KratosError } from '../../../errors/kratos-error.js';
+
+// openid-client is loaded by the first social sign-in, not at start.
+let loaded: typeof client | undefined;
+let loading: Promise<typeof client> | undefined;
+/** openid-client, imported on first use. */
+export function openidClient(): Promise<typeof client> {
+  loading ??= import('openid-client').then((m) => (loaded = m));
+  return loading;
+}
 
 /** What a provider told Tessera about the user after a successful code exchange. */
 export interface ProviderResult {
@@ -70,6 +79,7 @@ export class GenericOidcProvider {
 
   private async discover(): Promise<client.Configuration> {
     const issuer = new URL(this.config.issuer_url!);
+    const client = await openidClient();
     // Kratos accepts an http issuer when the operator configures one (a provider on a private network, tests).
     const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
     let config: client.Configuration;
@@ -93,6 +103,7 @@ export class GenericOidcProvider {
 
   async authorizationUrl(checks: AuthorizationChecks): Promise<URL> {
     const config = await this.configuration();
+    const client = await openidClient();
     const scope = new Set(['openid', ...(this.config.scope ?? [])]);
     const params: Record<string, string> = {
       redirect_uri: this.redirectUri.toString(),
@@ -112,6 +123,7 @@ export class GenericOidcProvider {
   /** Exchanges the code of a callback (its query string) and checks everything that came back. */
   async exchange(callbackQuery: string, checks: AuthorizationChecks): Promise<ProviderResult> {
     const config = await this.configuration();
+    const client = await openidClient();
     const current = new URL(this.redirectUri);
     current.search = callbackQuery;
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
@@ -156,7 +168,8 @@ function toKratosClaims(raw: Record<string, unknown>): OidcClaims {
  * claim); a provider's OAuth error code is named, its response body is not echoed.
  */
 function describe(err: unknown): string {
-  if (err instanceof client.ResponseBodyError) return `${err.message} (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`;
+  // An error from openid-client means it is loaded.
+  if (loaded && err instanceof loaded.ResponseBodyError) return `${err.message} (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`;
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
   return `${err.message}${cause}`;
