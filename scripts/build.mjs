@@ -11,7 +11,7 @@
 //   node scripts/build.mjs             clean build
 //   node scripts/build.mjs --if-stale  only when a source is newer than the last build (npm's
 //                                      `prepare` and `npm test` call this; a no-op costs a few ms)
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -116,6 +116,13 @@ async function bundleTessera() {
     target: 'node20',
     sourcemap: true,
     sourcesContent: false,
+    // Whitespace and comments out, names kept (stack traces stay readable; the source maps give lines).
+    // And ASCII only: V8 keeps a module's source in memory for its lifetime, as one byte per
+    // character only if every character is Latin-1, else two.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    charset: 'ascii',
+    legalComments: 'external',
     metafile: true,
     logLevel: 'warning',
     external: EXTERNAL,
@@ -123,6 +130,16 @@ async function bundleTessera() {
     // Bundled CommonJS dependencies call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);" },
   });
+  // esbuild escapes what it can; a regular expression or a tagged template literal it must leave as
+  // written, and one such character beyond Latin-1 doubles the memory the whole chunk's source takes.
+  for (const out of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'))) {
+    const text = readFileSync(join(root, out), 'utf8');
+    const at = text.search(/[^\x00-\xff]/);
+    if (at >= 0) {
+      console.error(`${out}: character beyond Latin-1 in ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))}; write it as a \\u escape in the source`);
+      process.exit(1);
+    }
+  }
   // What went where (for looking into the bundle's size), outside dist/ so it is not packed.
   const cache = join(root, 'node_modules', '.cache', 'tessera-build');
   mkdirSync(cache, { recursive: true });
