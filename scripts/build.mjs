@@ -7,7 +7,7 @@
 // The bundle is not type-checked: `npm run typecheck` does that (CI runs it). It holds Tessera and
 // its pure-JavaScript dependencies, so start-up loads a handful of files instead of ~1,500 (see
 // docs/benchmarks.md, "Footprint"); native addons and the engine packages stay package imports. The
-// configuration schema's validator is compiled ahead of time into the bundle (config-validator.mjs).
+// configuration schema's validator is compiled ahead of time (config-validator.mjs).
 //   node scripts/build.mjs             clean build
 //   node scripts/build.mjs --if-stale  only when a source is newer than the last build (npm's
 //                                      `prepare` and `npm test` call this; a no-op costs a few ms)
@@ -85,16 +85,6 @@ const EXTERNAL = ['better-sqlite3', '@node-rs/*', '@tessera/*', 'pg-native'];
  */
 async function bundleTessera() {
   const esbuild = (await import(pathToFileURL(resolveTool('esbuild')).href)).default;
-  const source = await configValidatorSource(root, esbuild);
-  const precompiledStub = join(root, 'src', 'config', 'precompiled-validator.ts');
-  const precompiled = {
-    name: 'precompiled-config-validator',
-    setup(b) {
-      b.onLoad({ filter: /[\\/]src[\\/]config[\\/]precompiled-validator\.ts$/ }, (args) =>
-        args.path === precompiledStub ? { contents: source, loader: 'js', resolveDir: dirname(precompiledStub) } : undefined,
-      );
-    },
-  };
   const intoPackages = {
     name: 'no-relative-packages',
     setup(b) {
@@ -126,7 +116,7 @@ async function bundleTessera() {
     metafile: true,
     logLevel: 'warning',
     external: EXTERNAL,
-    plugins: [precompiled, intoPackages],
+    plugins: [intoPackages],
     // Bundled CommonJS dependencies call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);" },
   });
@@ -140,6 +130,9 @@ async function bundleTessera() {
       process.exit(1);
     }
   }
+  // The configuration schema's validator, compiled ahead of time (see config-validator.mjs).
+  mkdirSync(join(root, 'dist', 'config'), { recursive: true });
+  writeFileSync(join(root, 'dist', 'config', 'config-validator.js'), await configValidatorSource(root, esbuild));
   // What went where (for looking into the bundle's size), outside dist/ so it is not packed.
   const cache = join(root, 'node_modules', '.cache', 'tessera-build');
   mkdirSync(cache, { recursive: true });

@@ -1,17 +1,23 @@
-// Generates the configuration schema's validator ahead of time, as Ajv standalone code (an ES
-// module), so the compiled server does not compile its schema at every start. scripts/build.mjs
-// puts the result in place of src/config/precompiled-validator.ts in the bundle; the test
+// Generates the configuration schema's validator ahead of time, as Ajv standalone code, so the
+// compiled server does not compile its schema at every start. scripts/build.mjs writes the result to
+// dist/config/config-validator.js; src/config/precompiled-validator.ts turns it into a function when
+// a configuration is validated and lets it go afterwards (the code is large: some 800 KB for a
+// schema of many objects, each checking its keys, with all errors reported). The test
 // test/config/precompiled-validator.test.ts compares it with the validator compiled at run time.
 //
-// The generated module imports the formats from src/config/formats.ts and Ajv's small run-time
-// helpers (ajv/dist/runtime/*), and exports `precompiledConfigValidator`.
+// The text is a function expression of two parameters, the formats (src/config/formats.ts's
+// configFormats) and Ajv's run-time helpers by name (ajv/dist/runtime/<name>), that returns the
+// validate function.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-/** The source of the generated module; its relative imports are meant to resolve from src/config/. */
-export async function configValidatorSource(root, esbuild) {
-  const require = createRequire(join(root, 'package.json'));
-  // schema.ts, formats.ts and validate.ts's options, compiled together into one throwaway module.
+/** The Ajv run-time helpers the loader passes in (precompiled-validator.ts imports the same). */
+export const RUNTIME_HELPERS = ['ucs2length', 'equal', 'uri'];
+
+/** The schema, formats and Ajv options from the TypeScript sources, through a throwaway bundle. */
+async function loadSources(root, esbuild) {
   const { outputFiles } = await esbuild.build({
     stdin: {
       contents: "export { configSchema } from './schema.ts'; export { configFormats } from './formats.ts'; export { CONFIG_AJV_OPTIONS } from './validate.ts';",
@@ -24,40 +30,41 @@ export async function configValidatorSource(root, esbuild) {
     target: 'node20',
     write: false,
     logLevel: 'error',
-    // validate.ts imports Ajv, which stays a package import (resolved next to the repository).
-    external: ['ajv', 'ajv/*'],
-    conditions: ['tessera-source'],
+    // validate.ts imports Ajv; it stays a package import (resolved next to the repository).
+    packages: 'external',
   });
   const tmp = join(root, 'node_modules', '.cache', 'tessera-build');
-  const { mkdirSync, writeFileSync, rmSync } = await import('node:fs');
   mkdirSync(tmp, { recursive: true });
   const file = join(tmp, `config-schema-${process.pid}.mjs`);
   writeFileSync(file, outputFiles[0].text);
-  let mod;
   try {
-    mod = await import(`file://${file}`);
+    return await import(pathToFileURL(file).href);
   } finally {
     rmSync(file, { force: true });
   }
-  const { configSchema, configFormats, CONFIG_AJV_OPTIONS } = mod;
+}
+
+/** The generated function expression (see the top of this file). */
+export async function configValidatorSource(root, esbuild) {
+  const require = createRequire(join(root, 'package.json'));
+  const { configSchema, configFormats, CONFIG_AJV_OPTIONS } = await loadSources(root, esbuild);
   const { Ajv, _ } = require('ajv');
   const standaloneCode = require('ajv/dist/standalone').default;
-  const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS, code: { source: true, esm: true, formats: _`__formats` } });
+  const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS, code: { source: true, formats: _`__formats` } });
   for (const [name, format] of Object.entries(configFormats)) ajv.addFormat(name, format);
-  const validate = ajv.compile(configSchema);
-  let code = standaloneCode(ajv, validate);
-  // Ajv's standalone ES module still `require`s its run-time helpers: turn those into imports.
-  const imports = new Map();
-  // They are CommonJS modules exporting `default`; read through a bundler's interop or Node's alike.
-  code = code.replace(/require\(("[^"]+")\)\.default/g, (_m, spec) => {
-    if (!imports.has(spec)) imports.set(spec, `__ajvRuntime${imports.size}`);
-    return imports.get(spec);
+  let code = standaloneCode(ajv, ajv.compile(configSchema));
+  const exported = /^"use strict";\s*module\.exports = (\w+);\s*module\.exports\.default = \1;/.exec(code);
+  if (!exported) throw new Error('config validator: unexpected shape of Ajv standalone code');
+  code = code.slice(exported[0].length);
+  code = code.replace(/require\("ajv\/dist\/runtime\/(\w+)"\)\.default/g, (_m, name) => {
+    if (!RUNTIME_HELPERS.includes(name)) throw new Error(`config validator: Ajv helper ${name} is not passed in (RUNTIME_HELPERS, precompiled-validator.ts)`);
+    return `__runtime.${name}`;
   });
   if (/\brequire\(/.test(code.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) throw new Error('config validator: unexpected require() left in the standalone code');
-  const header = [
-    '// Generated by scripts/config-validator.mjs from src/config/schema.ts: do not edit.',
-    "import { configFormats as __formats } from './formats.js';",
-    ...[...imports].flatMap(([spec, name]) => [`import ${name}$module from ${spec};`, `const ${name} = ${name}$module.default ?? ${name}$module;`]),
-  ].join('\n');
-  return `${header}\n${code}\nexport const precompiledConfigValidator = validate;\n`;
+  // Minified (the text is parsed at every start), as a function expression.
+  const source = `export default function (__formats, __runtime) {\n"use strict";\n${code}\nreturn ${exported[1]};\n}\n`;
+  const minified = (await esbuild.transform(source, { minify: true, loader: 'js', format: 'esm', charset: 'ascii', target: 'node20' })).code;
+  const fn = /^(function\s*\w*\s*\([\s\S]*\})\s*export\s*\{\s*\w+ as default\s*\};?\s*$/.exec(minified);
+  if (!fn) throw new Error(`config validator: unexpected shape of the minified code: ${minified.slice(0, 80)} ... ${minified.slice(-80)}`);
+  return `// Generated by scripts/config-validator.mjs from src/config/schema.ts: do not edit.\n(${fn[1]})\n`;
 }

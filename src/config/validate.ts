@@ -14,7 +14,7 @@ export interface RawIssue {
 }
 
 /** The options both the run-time and the ahead-of-time compilation (scripts/config-validator.mjs) use. */
-export const CONFIG_AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, verbose: true } as const;
+export const CONFIG_AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, verbose: true, inlineRefs: false } as const;
 
 let compiled: ValidateFunction | undefined;
 
@@ -26,11 +26,14 @@ export function compileConfigValidator(): ValidateFunction {
 }
 
 /**
- * The validator. It fills defaults (useDefaults) in place. The compiled server uses the one the build
- * generated; from sources the schema is compiled at first use.
+ * The validator. It fills defaults (useDefaults) in place. The compiled server loads the one the
+ * build generated, for this call only (precompiled-validator.ts); from sources the schema is
+ * compiled at first use and kept.
  */
 export function configValidator(): ValidateFunction {
-  compiled ??= precompiledConfigValidator ?? compileConfigValidator();
+  const precompiled = precompiledConfigValidator();
+  if (precompiled) return precompiled;
+  compiled ??= compileConfigValidator();
   return compiled;
 }
 
