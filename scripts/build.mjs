@@ -6,7 +6,7 @@
 //
 // The bundle is not type-checked: `npm run typecheck` does that (CI runs it). It holds Tessera and
 // its pure-JavaScript dependencies, so start-up loads a handful of files instead of ~1,500 (see
-// docs/benchmarks.md, "Footprint"); native addons and the engine packages stay package imports. The
+// docs/benchmarks.md, "Footprint"); native addons and the Jsonnet engine stay package imports. The
 // configuration schema's validator is compiled ahead of time (config-validator.mjs).
 //   node scripts/build.mjs             clean build
 //   node scripts/build.mjs --if-stale  only when a source is newer than the last build (npm's
@@ -73,8 +73,8 @@ function tsc(project) {
   }
 }
 
-/** The packages left out of the bundle: native addons (their binaries sit in node_modules) and the two engine packages (their own builds; Jsonnet starts workers from its files). */
-const EXTERNAL = ['better-sqlite3', '@node-rs/*', '@tessera/*', 'pg-native'];
+/** The packages left out of the bundle: native addons (their binaries sit in node_modules) and the Jsonnet engine (it starts worker threads from its own files). The Go template engine, plain JavaScript read at every start, is bundled. */
+const EXTERNAL = ['better-sqlite3', '@node-rs/*', '@tessera/jsonnet', 'pg-native'];
 
 /**
  * Bundles Tessera (src/cli/main.ts) with its JavaScript dependencies into dist/cli/main.js, with
