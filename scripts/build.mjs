@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 // Compiles the two engine packages (packages/*/dist, with type declarations, through tsc) and then
-// Tessera (src/ -> dist/, with source maps), and copies the files the server reads next to its
-// modules (the built-in courier templates). bin/tessera.js runs dist/.
+// bundles Tessera (src/ -> dist/cli/main.js plus chunks in dist/chunks/, with source maps) with
+// esbuild, and copies the files the server reads at run time (the built-in courier templates) to
+// dist/. bin/tessera.js runs dist/.
 //
-// Tessera itself is compiled file by file with TypeScript's transpiler, without type checking: a
-// full `tsc` emit takes most of a minute on a small machine, and this runs on every fresh `npm ci`
-// (`prepare`). Types are checked by `npm run typecheck` (CI runs it). verbatimModuleSyntax in
-// tsconfig.json is what makes per-file compilation exact (type-only imports are marked as such).
+// The bundle is not type-checked: `npm run typecheck` does that (CI runs it). It holds Tessera and
+// its pure-JavaScript dependencies, so start-up loads a handful of files instead of ~1,500 (see
+// docs/benchmarks.md, "Footprint"); native addons and the Jsonnet engine stay package imports. The
+// configuration schema's validator is compiled ahead of time (config-validator.mjs).
 //   node scripts/build.mjs             clean build
 //   node scripts/build.mjs --if-stale  only when a source is newer than the last build (npm's
 //                                      `prepare` and `npm test` call this; a no-op costs a few ms)
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { configValidatorSource } from './config-validator.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packages = ['packages/gotemplate', 'packages/jsonnet'];
@@ -34,7 +36,7 @@ function newestInput() {
   let newest = 0;
   const inputs = [
     ...[join(root, 'src'), ...packages.map((p) => join(root, p, 'src'))].flatMap((d) => [...files(d)]),
-    ...['tsconfig.json', 'package.json', ...packages.flatMap((p) => [`${p}/tsconfig.build.json`, `${p}/package.json`])].map((f) => join(root, f)),
+    ...['tsconfig.json', 'package.json', 'scripts/build.mjs', 'scripts/config-validator.mjs', ...packages.flatMap((p) => [`${p}/tsconfig.build.json`, `${p}/package.json`])].map((f) => join(root, f)),
   ];
   for (const f of inputs) newest = Math.max(newest, statSync(f).mtimeMs);
   return newest;
@@ -54,55 +56,88 @@ export function isStale() {
   return newestInput() > statSync(stamp).mtimeMs;
 }
 
-function resolveTypeScript(path) {
+function resolveTool(path) {
   try {
     return createRequire(join(root, 'package.json')).resolve(path);
   } catch {
-    console.error('cannot build: TypeScript is not installed (it is a dev dependency; run `npm install` in the checkout)');
+    console.error(`cannot build: ${path.split('/')[0]} is not installed (a dev dependency; run \`npm install\` in the checkout)`);
     process.exit(1);
   }
 }
 
 function tsc(project) {
-  const r = spawnSync(process.execPath, [resolveTypeScript('typescript/bin/tsc'), '-p', project], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [resolveTool('typescript/bin/tsc'), '-p', project], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`build failed: tsc -p ${project}`);
     process.exit(r.status ?? 1);
   }
 }
 
-async function transpileTessera() {
-  const ts = (await import(pathToFileURL(resolveTypeScript('typescript')).href)).default;
-  const { config, error } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
-  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root);
-  // package.json says "type": "module", which a single-file transpile cannot see: say ES modules outright.
-  const compilerOptions = { ...options, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: false, sourceMap: true, declaration: false };
-  let count = 0;
-  for (const f of files(join(root, 'src'))) {
-    if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
-    const rel = relative(join(root, 'src'), f);
-    const out = join(root, 'dist', rel.replace(/\.ts$/, '.js'));
-    const source = readFileSync(f, 'utf8');
-    // dist/ holds src/ only; a relative import into packages/*/src would point at TypeScript there.
-    const intoPackages = /from\s+'(?:\.\.\/)+packages\/|import\(\s*'(?:\.\.\/)+packages\//.exec(source);
-    if (intoPackages) {
-      console.error(`${rel}: imports packages/ by relative path; import '@tessera/gotemplate' or '@tessera/jsonnet' by name`);
+/** The packages left out of the bundle: native addons (their binaries sit in node_modules) and the Jsonnet engine (it starts worker threads from its own files). The Go template engine, plain JavaScript read at every start, is bundled. */
+const EXTERNAL = ['better-sqlite3', '@node-rs/*', '@tessera/jsonnet', 'pg-native'];
+
+/**
+ * Bundles Tessera (src/cli/main.ts) with its JavaScript dependencies into dist/cli/main.js, with
+ * code splitting: what is imported dynamically (OpenTelemetry, Jsonnet, JWT signing, ...) goes into
+ * chunks under dist/chunks/, loaded on first use. One file instead of some 1,500 is what makes
+ * start-up fast. Every output file sits two levels under the package root (dist/cli, dist/chunks),
+ * which the few paths computed from import.meta.url rely on (lib/version.ts, the built-in templates).
+ */
+async function bundleTessera() {
+  const esbuild = (await import(pathToFileURL(resolveTool('esbuild')).href)).default;
+  const intoPackages = {
+    name: 'no-relative-packages',
+    setup(b) {
+      // dist/ must import the engines by package name, never their TypeScript sources by path.
+      b.onResolve({ filter: /(?:\.\.\/)+packages\// }, (args) => ({
+        errors: [{ text: `${relative(root, args.importer)} imports packages/ by relative path; import '@tessera/gotemplate' or '@tessera/jsonnet' by name` }],
+      }));
+    },
+  };
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { 'cli/main': 'src/cli/main.ts' },
+    outdir: 'dist',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: false,
+    // Whitespace and comments out, names kept (stack traces stay readable; the source maps give lines).
+    // And ASCII only: V8 keeps a module's source in memory for its lifetime, as one byte per
+    // character only if every character is Latin-1, else two.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    charset: 'ascii',
+    legalComments: 'external',
+    metafile: true,
+    logLevel: 'warning',
+    external: EXTERNAL,
+    plugins: [intoPackages],
+    // Bundled CommonJS dependencies call require(); an ES module has none of its own.
+    banner: { js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);" },
+  });
+  // esbuild escapes what it can; a regular expression or a tagged template literal it must leave as
+  // written, and one such character beyond Latin-1 doubles the memory the whole chunk's source takes.
+  for (const out of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'))) {
+    const text = readFileSync(join(root, out), 'utf8');
+    const at = text.search(/[^\x00-\xff]/);
+    if (at >= 0) {
+      console.error(`${out}: character beyond Latin-1 in ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))}; write it as a \\u escape in the source`);
       process.exit(1);
     }
-    const { outputText, sourceMapText, diagnostics } = ts.transpileModule(source, { compilerOptions, fileName: f, reportDiagnostics: true });
-    if (diagnostics?.length) {
-      for (const d of diagnostics) console.error(`${rel}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-      process.exit(1);
-    }
-    mkdirSync(dirname(out), { recursive: true });
-    const map = JSON.parse(sourceMapText);
-    map.sources = [relative(dirname(out), f)];
-    writeFileSync(out, outputText.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${basename(out)}.map`));
-    writeFileSync(`${out}.map`, JSON.stringify(map));
-    count++;
   }
-  return count;
+  // The configuration schema's validator, compiled ahead of time (see config-validator.mjs).
+  mkdirSync(join(root, 'dist', 'config'), { recursive: true });
+  writeFileSync(join(root, 'dist', 'config', 'config-validator.js'), await configValidatorSource(root, esbuild));
+  // What went where (for looking into the bundle's size), outside dist/ so it is not packed.
+  const cache = join(root, 'node_modules', '.cache', 'tessera-build');
+  mkdirSync(cache, { recursive: true });
+  writeFileSync(join(cache, 'metafile.json'), JSON.stringify(result.metafile));
+  return Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length;
 }
 
 export async function build({ clean }) {
@@ -110,8 +145,11 @@ export async function build({ clean }) {
   if (clean) for (const d of ['dist', ...packages.map((p) => `${p}/dist`)]) rmSync(join(root, d), { recursive: true, force: true });
   // Tessera's sources import the packages by name, so their declarations must exist first.
   for (const p of packages) if (clean || packageStale(p)) tsc(`${p}/tsconfig.build.json`);
-  await transpileTessera();
-  // Files read at run time relative to a module (templates) go beside the compiled module.
+  // Chunk names carry a content hash: start from an empty dist/ so no stale chunk stays behind.
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const outputs = await bundleTessera();
+  // Files read at run time (templates) keep their place under src/, in dist/; the modules reading
+  // them find them there from dist/cli or dist/chunks.
   for (const f of files(join(root, 'src'))) {
     if (f.endsWith('.ts') || f.endsWith('.md')) continue;
     const to = join(root, 'dist', relative(join(root, 'src'), f));
@@ -119,7 +157,7 @@ export async function build({ clean }) {
     cpSync(f, to);
   }
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  console.error(`built dist/ and ${packages.map((p) => `${p}/dist`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`built dist/ (${outputs} files) and ${packages.map((p) => `${p}/dist`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -6,7 +6,7 @@
 // `default: {}` so that the validator fills the whole tree. Optional feature objects (a socket, an
 // SMS sender, ...) have no default: their presence means "configured".
 //
-// Custom formats (registered in validate.ts): go-duration, byte-size, uri (absolute, any scheme),
+// Custom formats (formats.ts): go-duration, byte-size, uri (absolute, any scheme),
 // http-url (absolute http/https), url-or-path (absolute URL or a path starting with "/"), email.
 
 type JsonSchema = Record<string, unknown>;

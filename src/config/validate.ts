@@ -1,9 +1,11 @@
 // Compiles the configuration schema once and turns validator errors into readable issues.
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isDuration } from '../lib/duration.js';
-import { isByteSize } from './byte-size.js';
+import { configFormats } from './formats.js';
+import { precompiledConfigValidator } from './precompiled-validator.js';
 import { configSchema } from './schema.js';
+
+export { isHttpUrl, isUrlOrPath } from './formats.js';
 
 export interface RawIssue {
   /** JSON pointer segments of the offending value. */
@@ -11,53 +13,27 @@ export interface RawIssue {
   message: string;
 }
 
-function isAbsoluteUri(value: string): boolean {
-  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) return false;
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function isHttpUrl(value: string): boolean {
-  if (!/^https?:\/\//i.test(value)) return false;
-  try {
-    const u = new URL(value);
-    return u.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-export function isUrlOrPath(value: string): boolean {
-  if (value.startsWith('/') && !value.startsWith('//')) {
-    try {
-      new URL(value, 'http://localhost');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  return isAbsoluteUri(value);
-}
-
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** The options both the run-time and the ahead-of-time compilation (scripts/config-validator.mjs) use. */
+export const CONFIG_AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, verbose: true, inlineRefs: false } as const;
 
 let compiled: ValidateFunction | undefined;
 
-/** The compiled validator. It fills defaults (useDefaults) in place. */
+/** The schema compiled now, with the same options and formats as the build's precompiled validator. */
+export function compileConfigValidator(): ValidateFunction {
+  const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS });
+  for (const [name, format] of Object.entries(configFormats)) ajv.addFormat(name, format);
+  return ajv.compile(configSchema);
+}
+
+/**
+ * The validator. It fills defaults (useDefaults) in place. The compiled server loads the one the
+ * build generated, for this call only (precompiled-validator.ts); from sources the schema is
+ * compiled at first use and kept.
+ */
 export function configValidator(): ValidateFunction {
-  if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-  ajv.addFormat('go-duration', { type: 'string', validate: (v: string) => isDuration(v) });
-  ajv.addFormat('byte-size', { type: 'string', validate: (v: string) => isByteSize(v) });
-  ajv.addFormat('uri', { type: 'string', validate: isAbsoluteUri });
-  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
-  ajv.addFormat('url-or-path', { type: 'string', validate: isUrlOrPath });
-  ajv.addFormat('email', { type: 'string', validate: (v: string) => EMAIL.test(v) });
-  compiled = ajv.compile(configSchema);
+  const precompiled = precompiledConfigValidator();
+  if (precompiled) return precompiled;
+  compiled ??= compileConfigValidator();
   return compiled;
 }
 

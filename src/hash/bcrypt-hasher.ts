@@ -1,6 +1,6 @@
 // Stores passwords as bcrypt strings ($2b$<cost>$...). Refuses passwords over 72 bytes rather
 // than silently hashing a prefix of them, as Kratos does.
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { bcryptAddon } from './native.js';
 import { BCRYPT_MAX_PASSWORD_BYTES, parseBcryptHash } from './formats/bcrypt.js';
 import type { Hasher, HashersConfig } from './hasher.js';
 import { HASH_LIMITS } from './limits.js';
@@ -30,7 +30,7 @@ export function createBcryptHasher(config: HashersConfig['bcrypt']): Hasher {
       if (bytes.length > BCRYPT_MAX_PASSWORD_BYTES) throw new BcryptPasswordTooLongError(bytes.length);
       // Some library releases label their output $2y$; $2y$ and $2b$ are the same algorithm, and
       // $2b$ is what other bcrypt implementations (and Kratos) write and expect.
-      return (await bcryptHash(bytes, cost)).replace(/^\$2y\$/, '$2b$');
+      return (await bcryptAddon().hash(bytes, cost)).replace(/^\$2y\$/, '$2b$');
     },
     understands(hash) {
       try {

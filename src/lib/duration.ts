@@ -13,7 +13,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
 };
 
-const PAIR = /([0-9]*(?:\.[0-9]*)?)([a-zµμ]+)/y;
+const PAIR = /([0-9]*(?:\.[0-9]*)?)([a-z\u00B5\u03BC]+)/y; // µ (micro sign) and μ (Greek mu), escaped: see scripts/build.mjs on ASCII
 
 export class DurationError extends Error {
   constructor(readonly input: string, reason: string) {

@@ -229,7 +229,7 @@ export async function registerWebUi(app: FastifyInstance, deps: WebUiDeps): Prom
 <dl class="props" id="identity">${traits.map(([title, v, path]) => html`<dt>${title}</dt><dd data-trait="${path}">${v}</dd>`)}<dt>Identity id</dt><dd><code>${identity.id ?? ''}</code></dd>${
       session.authenticated_at ? html`<dt>Signed in at</dt><dd><time datetime="${session.authenticated_at}">${session.authenticated_at}</time></dd>` : ''
     }</dl>
-${addresses.length > 0 ? html`<h2>Email addresses</h2><ul>${addresses.map((a) => html`<li>${a.value} — ${a.verified ? html`<span class="msg-success">verified</span>` : html`<span>not verified</span> (<a href="${uiPath('/verification')}">verify</a>)`}</li>`)}</ul>` : ''}
+${addresses.length > 0 ? html`<h2>Email addresses</h2><ul>${addresses.map((a) => html`<li>${a.value} \u2014 ${a.verified ? html`<span class="msg-success">verified</span>` : html`<span>not verified</span> (<a href="${uiPath('/verification')}">verify</a>)`}</li>`)}</ul>` : ''}
 <ul class="links"><li><a href="${uiPath('/settings')}">Change your settings</a></li>${logout.status === 200 && logout.body?.logout_url ? html`<li><a id="logout" href="${logout.body.logout_url}">Sign out</a></li>` : ''}</ul>
 <h2>Other sessions</h2>
 ${

@@ -57,12 +57,18 @@ interface RemoteEntry {
 }
 
 /**
+ * The built-in templates: beside this file in the sources; in the build, this module is bundled into
+ * dist/cli or dist/chunks and the templates are copied to dist/courier/templates/builtin/.
+ */
+const BUILTIN_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './builtin/' : '../courier/templates/builtin/', import.meta.url));
+
+/**
  * Builds a TemplateRenderer. Configuration problems (an html body without a plaintext body or the
  * reverse, an unsupported URI scheme, an undecodable or unparsable `base64://` template) throw a
  * TemplateError here, at start.
  */
 export function createTemplateRenderer(cfg: TemplateRendererConfig, opts: TemplateRendererOptions = {}): TemplateRenderer {
-  const builtinRoot = opts.builtinPath ?? fileURLToPath(new URL('./builtin/', import.meta.url));
+  const builtinRoot = opts.builtinPath ?? BUILTIN_ROOT;
   const overrideRoot = cfg.overridePath === undefined || cfg.overridePath === '' ? undefined : cfg.overridePath;
   const funcs: FuncMap = sprigHermeticFuncMap();
   const maxBytes = opts.maxTemplateBytes ?? 1024 * 1024;

@@ -1,7 +1,7 @@
 // $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<key> and the same for argon2i (PHC
 // strings, unpadded base64). Verification recomputes the raw key through @node-rs/argon2 (off the
 // event loop) and compares it in constant time.
-import { hashRaw } from '@node-rs/argon2';
+import { argon2Addon } from '../native.js';
 import type { Algorithm, Version } from '@node-rs/argon2';
 import { decodeBase64RawStrict, equalConstantTime } from '../encoding.js';
 import { malformed, outOfBounds } from '../hash-error.js';
@@ -52,7 +52,7 @@ export function parseArgon2Hash(hash: string): Argon2Hash {
 
 /** Computes the raw argon2 key of `password` with the given parameters (libuv thread pool). */
 export function argon2Key(password: Buffer, params: Omit<Argon2Hash, 'key'>, keyLength: number): Promise<Buffer> {
-  return hashRaw(password, {
+  return argon2Addon().hashRaw(password, {
     algorithm: params.variant === 'argon2id' ? ALGORITHM_ARGON2ID : ALGORITHM_ARGON2I,
     version: VERSION_0X13,
     memoryCost: params.memoryKiB,

@@ -1,7 +1,7 @@
 // $2a$, $2b$, $2y$, $2z$ (and bare $2$) bcrypt strings. All variants hash alike (as in Go's
 // bcrypt, which Kratos uses), so verification re-hashes with the stored salt and cost through
 // @node-rs/bcrypt (off the event loop) and compares the 31-character checksums in constant time.
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { bcryptAddon } from '../native.js';
 import { decodeBcryptBase64, equalTextConstantTime } from '../encoding.js';
 import { malformed, outOfBounds } from '../hash-error.js';
 import { HASH_LIMITS } from '../limits.js';
@@ -45,7 +45,7 @@ export const bcryptFormat: HashFormatHandler = {
     const parsed = parseBcryptHash(hash);
     return async (password) => {
       if (password.length > BCRYPT_MAX_PASSWORD_BYTES) return false;
-      const computed = await bcryptHash(password, parsed.cost, parsed.salt);
+      const computed = await bcryptAddon().hash(password, parsed.cost, parsed.salt);
       return equalTextConstantTime(computed.slice(-31), parsed.checksum);
     };
   },

@@ -1,12 +1,8 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-  type VerifiedAuthenticationResponse,
-  type VerifiedRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
+  VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { WebAuthnRpConfig } from '../../../config/types.js';
 import type { Flow } from '../flow.js';
@@ -15,6 +11,10 @@ import { base64urlToStd, stdToBase64url, stdToBytes, transportsOf, userHandleOf,
 /** EdDSA, ES256, RS256 (COSE ids), the algorithms a key may be registered with. */
 export const SUPPORTED_ALGORITHMS = [-8, -7, -257];
 const TIMEOUT_MS = 60_000;
+
+// @simplewebauthn/server (with its X.509 and ASN.1 parsers) is loaded by the first ceremony, not at start.
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (library ??= import('@simplewebauthn/server'));
 
 /** The relying party as configured (`selfservice.methods.webauthn.config.rp`). */
 export interface RelyingParty {
@@ -62,7 +62,7 @@ export async function registrationOptions(
   exclude: StoredWebAuthnCredential[],
   passwordless: boolean,
 ): Promise<CeremonyOptions> {
-  const publicKey = await generateRegistrationOptions({
+  const publicKey = await (await webauthn()).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userID: userHandleOf(identityId),
@@ -85,7 +85,7 @@ export async function registrationOptions(
  * attachment is asked for and attestation is `none`.
  */
 export async function passkeyRegistrationOptions(rp: RelyingParty, userHandle: Uint8Array<ArrayBuffer>, userName: string, exclude: StoredWebAuthnCredential[]): Promise<CeremonyOptions> {
-  const publicKey = await generateRegistrationOptions({
+  const publicKey = await (await webauthn()).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userID: userHandle,
@@ -102,7 +102,7 @@ export async function passkeyRegistrationOptions(rp: RelyingParty, userHandle: U
 
 /** Request options for a discoverable credential (no key is named: the authenticator offers its passkeys), user verification required. */
 export async function discoverableAuthenticationOptions(rp: RelyingParty): Promise<CeremonyOptions> {
-  const publicKey = await generateAuthenticationOptions({ rpID: rp.id, timeout: TIMEOUT_MS, allowCredentials: [], userVerification: 'required' });
+  const publicKey = await (await webauthn()).generateAuthenticationOptions({ rpID: rp.id, timeout: TIMEOUT_MS, allowCredentials: [], userVerification: 'required' });
   return { publicKey: publicKey as unknown as CeremonyOptions['publicKey'] };
 }
 
@@ -121,7 +121,7 @@ export function optionsInFlow(flow: Flow, name: string): Record<string, unknown>
 
 /** Request options naming the identity's keys. */
 export async function authenticationOptions(rp: RelyingParty, keys: StoredWebAuthnCredential[], passwordless: boolean): Promise<CeremonyOptions> {
-  const publicKey = await generateAuthenticationOptions({
+  const publicKey = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.id,
     timeout: TIMEOUT_MS,
     allowCredentials: keys.map((c) => ({ id: stdToBase64url(c.id), transports: transportsOf(c) })),
@@ -168,7 +168,7 @@ export async function verifyRegistration(
   requireUserVerification: boolean,
 ): Promise<NonNullable<VerifiedRegistrationResponse['registrationInfo']> | null> {
   try {
-    const result = await verifyRegistrationResponse({
+    const result = await (await webauthn()).verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: rp.origins,
@@ -195,7 +195,7 @@ export async function verifyAuthentication(
   requireUserVerification: boolean,
 ): Promise<VerifiedAuthenticationResponse['authenticationInfo'] | null> {
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await (await webauthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: rp.origins,

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import * as client from 'openid-client';
 import { KratosError } from '../../../errors/kratos-error.js';
 import { clearCookie, readCookie, setCookie, type CookieAttributes } from '../../../http/kit/cookies.js';
 import { safeEqual } from '../../../lib/safe-compare.js';
@@ -9,6 +8,7 @@ import type { Flow, FlowKind, FlowPool } from '../../flow/flow.js';
 import type { MethodOutcome, Submission } from '../../flow/method.js';
 import { browserResponseMode } from '../../flow/request.js';
 import { callbackError } from './provider-errors.js';
+import { openidClient } from './openid-client.js';
 import type { OidcProviders } from './providers.js';
 
 /** What the flow keeps between the redirect to the provider and its callback (server side, never on the wire). */
@@ -60,6 +60,7 @@ export class OidcAuthorization {
     const provider = this.deps.providers.get(providerId).client;
     const state = `${s.flow.kind}.${s.flow.id}.${randomBytes(32).toString('base64url')}`;
     const continuity = api ? '' : randomBytes(32).toString('base64url');
+    const client = await openidClient();
     const codeVerifier = (await provider.usesPkce()) ? client.randomPKCECodeVerifier() : undefined;
     const pending: PendingAuthorization = {
       provider: providerId,

@@ -1,4 +1,5 @@
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
+import { loadedOpenidClient, openidClient } from './openid-client.js';
 import type { OidcProviderConfig } from '../../../config/types.js';
 import { AppleClientSecret } from './apple-secret.js';
 import { toKratosClaims, type OidcClaims, type ProviderResult } from './claims.js';
@@ -64,52 +65,53 @@ export class OidcProvider implements SocialProvider {
     return this.discovered;
   }
 
-  private clientAuth(): client.ClientAuth {
+  private clientAuth(oc: typeof client): client.ClientAuth {
     const apple = this.appleSecret;
     if (apple) {
       // A new secret for each token request: Apple's secrets expire, and this one lives five minutes.
-      const post = async (as: client.ServerMetadata, c: client.ClientMetadata, body: URLSearchParams, headers: Headers) => client.ClientSecretPost(await apple.next())(as, c, body, headers);
+      const post = async (as: client.ServerMetadata, c: client.ClientMetadata, body: URLSearchParams, headers: Headers) => oc.ClientSecretPost(await apple.next())(as, c, body, headers);
       return post as unknown as client.ClientAuth;
     }
-    return client.ClientSecretBasic(this.config.client_secret ?? '');
+    return oc.ClientSecretBasic(this.config.client_secret ?? '');
   }
 
   private async discover(): Promise<client.Configuration> {
+    const oc = await openidClient();
     const issuer = new URL(this.issuer);
     // Kratos accepts an http issuer when the operator configures one (a provider on a private network, tests).
     const insecure = issuer.protocol === 'http:' || [this.config.auth_url, this.config.token_url].some((u) => u?.startsWith('http:'));
-    const execute = insecure ? [client.allowInsecureRequests] : [];
+    const execute = insecure ? [oc.allowInsecureRequests] : [];
     let config: client.Configuration;
     if (this.type === 'generic' && this.config.auth_url !== undefined && this.config.token_url !== undefined) {
       // No discovery: the endpoints are configured. The ID token comes straight from the token
       // endpoint, so it is trusted for that channel (OpenID Connect Core 3.1.3.7) and its issuer, audience, expiry and nonce are checked.
-      config = new client.Configuration(
+      config = new oc.Configuration(
         { issuer: this.issuer, authorization_endpoint: this.config.auth_url, token_endpoint: this.config.token_url },
         this.config.client_id,
         undefined,
-        this.clientAuth(),
+        this.clientAuth(oc),
       );
       for (const e of execute) e(config);
       return config;
     }
     try {
-      config = await client.discovery(issuer, this.config.client_id, undefined, this.clientAuth(), { execute });
+      config = await oc.discovery(issuer, this.config.client_id, undefined, this.clientAuth(oc), { execute });
     } catch (err) {
       throw upstreamError(`Unable to discover the OpenID Connect provider ${JSON.stringify(this.config.id)} at ${issuer.origin}: ${(err as Error).message}`, err);
     }
     const m = config.serverMetadata();
     // `auth_url` / `token_url` replace what discovery found.
     if (this.config.auth_url !== undefined || this.config.token_url !== undefined) {
-      config = new client.Configuration(
+      config = new oc.Configuration(
         { ...(JSON.parse(JSON.stringify(m)) as client.ServerMetadata), ...(this.config.auth_url ? { authorization_endpoint: this.config.auth_url } : {}), ...(this.config.token_url ? { token_endpoint: this.config.token_url } : {}) },
         this.config.client_id,
         undefined,
-        this.clientAuth(),
+        this.clientAuth(oc),
       );
       for (const e of execute) e(config);
     }
     // ID tokens from the token endpoint are checked against the provider's keys too, not only trusted for arriving over TLS.
-    client.enableNonRepudiationChecks(config);
+    oc.enableNonRepudiationChecks(config);
     return config;
   }
 
@@ -123,6 +125,7 @@ export class OidcProvider implements SocialProvider {
 
   async authorizationUrl(checks: AuthorizationChecks): Promise<URL> {
     const config = await this.configuration();
+    const oc = await openidClient();
     const requested = this.config.scope ?? [];
     let scope = ['openid', ...requested];
     const params: Record<string, string> = {};
@@ -141,15 +144,16 @@ export class OidcProvider implements SocialProvider {
       nonce: checks.nonce,
     });
     if (checks.codeVerifier !== undefined) {
-      params.code_challenge = await client.calculatePKCECodeChallenge(checks.codeVerifier);
+      params.code_challenge = await oc.calculatePKCECodeChallenge(checks.codeVerifier);
       params.code_challenge_method = 'S256';
     }
     if (this.config.requested_claims && Object.keys(this.config.requested_claims).length > 0) params.claims = JSON.stringify(this.config.requested_claims);
-    return client.buildAuthorizationUrl(config, params);
+    return oc.buildAuthorizationUrl(config, params);
   }
 
   async exchange(callbackQuery: string, checks: AuthorizationChecks): Promise<ProviderResult> {
     const config = await this.configuration();
+    const oc = await openidClient();
     const current = new URL(this.redirectUri);
     current.search = callbackQuery;
     // Apple's form post carries the user's name (first sign-in only) next to the code.
@@ -157,7 +161,7 @@ export class OidcProvider implements SocialProvider {
     current.searchParams.delete('user');
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
-      tokens = await client.authorizationCodeGrant(config, current, {
+      tokens = await oc.authorizationCodeGrant(config, current, {
         expectedState: checks.state,
         expectedNonce: checks.nonce,
         idTokenExpected: true,
@@ -172,7 +176,7 @@ export class OidcProvider implements SocialProvider {
     if (this.config.claims_source === 'userinfo' || this.type === 'linkedin_v2' || this.type === 'netid') {
       try {
         // openid-client checks that the user info is about the ID token's subject.
-        raw = { ...raw, ...(await client.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
+        raw = { ...raw, ...(await oc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
       } catch (err) {
         throw upstreamError(`Unable to read the user info of ${JSON.stringify(this.config.id)}: ${describe(err)}`, err);
       }
@@ -225,7 +229,8 @@ function addAppleName(claims: OidcClaims, user: string): void {
  * claim); a provider's OAuth error code is named, its response body is not echoed.
  */
 function describe(err: unknown): string {
-  if (err instanceof client.ResponseBodyError) return `${err.message} (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`;
+  const loaded = loadedOpenidClient();
+  if (loaded && err instanceof loaded.ResponseBodyError) return `${err.message} (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`;
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
   return `${err.message}${cause}`;

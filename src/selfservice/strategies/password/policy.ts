@@ -151,7 +151,9 @@ export class PasswordPolicy {
     });
     // Resolved up front so that a bad host fails at startup, not at the first registration.
     this.#baseUrl = config.haveibeenpwned_enabled ? pwnedRangeBaseUrl(config.haveibeenpwned_host) : undefined;
-    this.#fetch = opts.fetch ?? globalThis.fetch;
+    // Not `globalThis.fetch` itself: reading it loads Node's HTTP client (undici), which a server
+    // without breached-password lookups never needs.
+    this.#fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#timeoutMs = timeoutMs;
     this.#bcrypt = opts.bcrypt ?? false;
     this.#maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RANGE_RESPONSE_BYTES;

@@ -1,5 +1,4 @@
 import { Secret, TOTP, URI } from 'otpauth';
-import QRCode from 'qrcode';
 
 /** RFC 6238 as Kratos uses it: 160-bit secret, SHA-1, 6 digits, 30 s steps. */
 const PERIOD = 30;
@@ -25,7 +24,9 @@ export function keyFromSecret(base32: string, issuer: string, accountName: strin
 }
 
 /** A 256×256 PNG of the key's URL as a data URI, as Kratos's `totp_qr` node carries. */
-export function qrDataUri(key: TotpKey): Promise<string> {
+export async function qrDataUri(key: TotpKey): Promise<string> {
+  // qrcode (and its PNG encoder) is loaded when the first QR code is drawn, not at start.
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toDataURL(key.url, { type: 'image/png', width: 256, margin: 1, errorCorrectionLevel: 'M' });
 }
 
