@@ -92,7 +92,8 @@ describe('the npm package', () => {
     const flow = await fetch(`http://127.0.0.1:${pub}/self-service/registration/api`);
     assert.equal(flow.status, 200);
     const body = (await flow.json()) as { ui: { nodes: Array<{ attributes: { name?: string } }> } };
-    assert.ok(body.ui.nodes.some((n) => n.attributes.name === 'password'));
+    // Two-step registration (the default): the first screen asks for the traits.
+    assert.ok(body.ui.nodes.some((n) => n.attributes.name === 'traits.email'));
     const ui = await fetch(`http://127.0.0.1:${pub}/ui/login`, { redirect: 'manual' });
     assert.ok(ui.status < 500, `the built-in UI answers (${ui.status})`);
   });

@@ -4,8 +4,15 @@
 
 let common: Promise<Set<string>> | undefined;
 
+type Dictionaries = { dictionary: Record<string, string[]> };
+
 function load(): Promise<Set<string>> {
-  common ??= import('@zxcvbn-ts/language-common').then((m) => new Set(m.dictionary['passwords-common']));
+  // A CommonJS package: Node's loader names its exports, a bundle may hand them over as `default` only.
+  common ??= import('@zxcvbn-ts/language-common').then((m) => {
+    const list = ((m as Partial<Dictionaries>).dictionary ?? (m as { default?: Dictionaries }).default?.dictionary)?.['passwords-common'];
+    if (!list) throw new Error('@zxcvbn-ts/language-common has no passwords-common dictionary');
+    return new Set(list);
+  });
   return common;
 }
 
