@@ -27,14 +27,37 @@ export function compileConfigValidator(): ValidateFunction {
 
 /**
  * The validator. It fills defaults (useDefaults) in place. The compiled server loads the one the
- * build generated, for this call only (precompiled-validator.ts); from sources the schema is
- * compiled at first use and kept.
+ * build generated (precompiled-validator.ts) and keeps it a minute after its last use; from
+ * sources the schema is compiled at first use and kept.
  */
 export function configValidator(): ValidateFunction {
+  if (precompiledKept) {
+    keepPrecompiled(precompiledKept);
+    return precompiledKept;
+  }
   const precompiled = precompiledConfigValidator();
-  if (precompiled) return precompiled;
+  if (precompiled) {
+    keepPrecompiled(precompiled);
+    return precompiled;
+  }
   compiled ??= compileConfigValidator();
   return compiled;
+}
+
+// The precompiled validator is kept for a minute after its last use: the admin API validates email
+// settings at every read and write, and making the validator costs tens of milliseconds, but an
+// idle server should not hold its large code.
+const KEEP_PRECOMPILED_MS = 60_000;
+let precompiledKept: ValidateFunction | undefined;
+let dropTimer: NodeJS.Timeout | undefined;
+function keepPrecompiled(v: ValidateFunction): void {
+  precompiledKept = v;
+  if (dropTimer) clearTimeout(dropTimer);
+  dropTimer = setTimeout(() => {
+    precompiledKept = undefined;
+    dropTimer = undefined;
+  }, KEEP_PRECOMPILED_MS);
+  dropTimer.unref();
 }
 
 function decodePointer(pointer: string): Array<string | number> {
