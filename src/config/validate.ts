@@ -27,26 +27,27 @@ export function compileConfigValidator(): ValidateFunction {
 
 /**
  * The validator. It fills defaults (useDefaults) in place. The compiled server loads the one the
- * build generated (precompiled-validator.ts) and keeps it a minute after its last use; from
+ * build generated (precompiled-validator.ts), kept a minute after its last use when asked to; from
  * sources the schema is compiled at first use and kept.
  */
-export function configValidator(): ValidateFunction {
+export function configValidator(o: { keep?: boolean } = {}): ValidateFunction {
   if (precompiledKept) {
     keepPrecompiled(precompiledKept);
     return precompiledKept;
   }
   const precompiled = precompiledConfigValidator();
   if (precompiled) {
-    keepPrecompiled(precompiled);
+    if (o.keep) keepPrecompiled(precompiled);
     return precompiled;
   }
   compiled ??= compileConfigValidator();
   return compiled;
 }
 
-// The precompiled validator is kept for a minute after its last use: the admin API validates email
-// settings at every read and write, and making the validator costs tens of milliseconds, but an
-// idle server should not hold its large code.
+// A caller that validates again and again (the admin API checks email settings at every read and
+// write) asks to keep the precompiled validator: it then stays a minute after its last use, as
+// making it costs tens of milliseconds. Start-up's one validation keeps nothing, so an idle server
+// does not hold its large code.
 const KEEP_PRECOMPILED_MS = 60_000;
 let precompiledKept: ValidateFunction | undefined;
 let dropTimer: NodeJS.Timeout | undefined;
@@ -169,8 +170,8 @@ function formatMessage(e: ErrorObject): string {
 }
 
 /** Validates (and fills defaults into) `data`. Returns the problems found, deduplicated. */
-export function validateConfig(data: unknown): RawIssue[] {
-  const validate = configValidator();
+export function validateConfig(data: unknown, o: { keepValidator?: boolean } = {}): RawIssue[] {
+  const validate = configValidator({ keep: o.keepValidator });
   if (validate(data)) return [];
   const out: RawIssue[] = [];
   const seen = new Set<string>();

@@ -95,7 +95,7 @@ export async function effectiveCourier(file: CourierConfig, stored: EmailSetting
     }
   }
   const root = { courier: mergeEmailSettings(file, stored) };
-  const issues = validateConfig(root);
+  const issues = validateConfig(root, { keepValidator: true });
   if (issues.length > 0) {
     const list = issues.map((i) => ({ field: formatPath(i.segments), message: i.message }));
     throw badRequest(list.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { field: list[0]!.field, issues: list } });
