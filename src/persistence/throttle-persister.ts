@@ -16,11 +16,18 @@ type Row = Tables['tessera_throttle'];
 export async function lockThrottleRow(trx: Transaction<Tables>, dialect: SqlDialect, key: string, scope: string, now: Date): Promise<Row> {
   const t = dialect.toTime;
   const row: Row = { key, scope, failures: 0, window_start: t(now), last_failure_at: null, blocked_until: null, updated_at: t(now) };
-  const insert = trx.insertInto('tessera_throttle').values(row);
-  await (dialect.insertIgnore === 'on-duplicate-key' ? insert.onDuplicateKeyUpdate({ scope }) : insert.onConflict((oc) => oc.column('key').doNothing())).execute();
-  let q = trx.selectFrom('tessera_throttle').selectAll().where('key', '=', key);
-  if (dialect.supportsRowLocks) q = q.forUpdate();
-  return q.executeTakeFirstOrThrow();
+  // A concurrent transaction (another instance) may delete the row between our insert, which found it
+  // and did nothing, and our lock, which then finds nothing: insert again. Each round means another
+  // transaction finished with the row, so this ends.
+  for (let round = 0; ; round++) {
+    const insert = trx.insertInto('tessera_throttle').values(row);
+    await (dialect.insertIgnore === 'on-duplicate-key' ? insert.onDuplicateKeyUpdate({ scope }) : insert.onConflict((oc) => oc.column('key').doNothing())).execute();
+    let q = trx.selectFrom('tessera_throttle').selectAll().where('key', '=', key);
+    if (dialect.supportsRowLocks) q = q.forUpdate();
+    const locked = await q.executeTakeFirst();
+    if (locked) return locked;
+    if (round >= 10) throw new Error(`the throttle row ${key} kept vanishing under concurrent updates`);
+  }
 }
 
 type ThrottleChange<T> = (current: ThrottleCounter | null) => { next: ThrottleCounter | null; result: T };

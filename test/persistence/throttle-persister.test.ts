@@ -3,7 +3,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../testkit/databases.js';
 import { Database } from '../../src/persistence/database.js';
-import { SqlThrottlePersister } from '../../src/persistence/throttle-persister.js';
+import { lockThrottleRow, SqlThrottlePersister } from '../../src/persistence/throttle-persister.js';
 import { admitAccountAttempt, admitWindowAttempt } from '../../src/security/throttle.js';
 import { KeyedSerializer } from '../../src/lib/keyed-serializer.js';
 
@@ -76,5 +76,33 @@ for (const factory of testDatabases()) {
       assert.ok(await store.get('old-but-blocked'));
       assert.equal((await store.get('acct'))?.failures, 100);
     });
+
+    if (factory.name !== 'sqlite') {
+      // SQLite has one writer at a time; on servers with row locks, another instance can delete a
+      // counter (a sign-in that succeeded resets it) while this one waits to lock it.
+      test('a counter another instance deletes while this one waits for its lock is made again, not an error', async () => {
+        const now = new Date();
+        await store.update('vanishing', 'login_account', now, (c) => admitAccountAttempt(RULE, c, now));
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let locked!: () => void;
+        const isLocked = new Promise<void>((r) => (locked = r));
+        const other = database.db.transaction().execute(async (trx) => {
+          await lockThrottleRow(trx, database.dialect, 'vanishing', 'login_account', now);
+          locked();
+          await held;
+          await trx.deleteFrom('tessera_throttle').where('key', '=', 'vanishing').execute();
+        });
+        await isLocked;
+        // A second store: its own serializer, as in another process.
+        const waiting = new SqlThrottlePersister(database.db, database.dialect).update('vanishing', 'login_account', now, (c) => admitAccountAttempt(RULE, c, now));
+        await new Promise((r) => setTimeout(r, 200));
+        release();
+        await other;
+        const decision = await waiting;
+        assert.equal(decision.admitted, true);
+        assert.equal((await store.get('vanishing'))?.failures, 1, 'counted on a new row');
+      });
+    }
   });
 }
