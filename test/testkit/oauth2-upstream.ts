@@ -16,6 +16,9 @@ export interface UpstreamGrant {
  * `scope` and, when asked, an ID token signed by its key; a GitHub-style API (`/user`,
  * `/user/emails`; Spotify's `/v1/me`, Yandex's `/info`, DingTalk's JSON token endpoint and
  * `/v1.0/contact/users/me`), Microsoft-style tenant discovery and Graph `/v1.0/me`, and a JWKS.
+ * Any other provider API is answered from `next.api` by path (after the bearer token is checked),
+ * and discovery documents announce `<issuer>/userinfo` for the OpenID types read that way. The
+ * token endpoint takes client credentials in the body or as HTTP Basic.
  */
 export interface OAuth2Upstream {
   url: string;

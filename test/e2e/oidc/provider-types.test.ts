@@ -380,7 +380,7 @@ for (const factory of testDatabases()) {
         assert.deepEqual(verifiedOf(stored), [true]);
       });
 
-      test('Slack\'s {ok:false} answer (HTTP 200) ends on the error page; a scope missing from the comma-separated grant too', async () => {
+      test('Slack\'s {ok:false} answers (HTTP 200) from users.identity and oauth.access end on the error page; a scope missing from the comma-separated grant too', async () => {
         const sub = unique('U');
         up.next = { scope: 'identity.basic,identity.email', api: { '/slack/api/users.identity': { body: { ok: false, error: 'invalid_auth' } } } };
         const b = new TestBrowser();
@@ -393,6 +393,13 @@ for (const factory of testDatabases()) {
         const missing = await errorShown(b2, (await viaProvider(b2, 'registration', 'slack')).done);
         assert.match(missing.reason, /permissions were not granted/);
         assert.equal(await identityOf('slack', sub), null);
+
+        // oauth.access refusing the code answers HTTP 200 with {ok:false, error}: a refused code, a 400.
+        up.next = { tokenAnswer: { status: 200, body: { ok: false, error: 'invalid_code' } } };
+        const b3 = new TestBrowser();
+        const refused = await errorShown(b3, (await viaProvider(b3, 'registration', 'slack')).done);
+        assert.equal(refused.code, 400);
+        assert.match(refused.reason, /refused the authorization code \(invalid_code\)/);
       });
     });
 
