@@ -344,6 +344,7 @@ function createOidc(d: SelfServiceDeps) {
     options: (id) => options(id),
     defaultReturnTo: () => c.defaultBrowserReturnUrl().toString(),
     tokenExchange: d.tokenExchange,
+    showOnErrorPage: (reply, err) => d.flows.showOnErrorPage(reply, err),
   });
   return {
     login: new OidcLoginStrategy({ providers, authorization, callback }),

@@ -16,6 +16,9 @@ export interface UpstreamGrant {
  * `scope` and, when asked, an ID token signed by its key; a GitHub-style API (`/user`,
  * `/user/emails`; Spotify's `/v1/me`, Yandex's `/info`, DingTalk's JSON token endpoint and
  * `/v1.0/contact/users/me`), Microsoft-style tenant discovery and Graph `/v1.0/me`, and a JWKS.
+ * Any other provider API is answered from `next.api` by path (after the bearer token is checked),
+ * and discovery documents announce `<issuer>/userinfo` for the OpenID types read that way. The
+ * token endpoint takes client credentials in the body or as HTTP Basic.
  */
 export interface OAuth2Upstream {
   url: string;
@@ -27,7 +30,15 @@ export interface OAuth2Upstream {
     scope?: string;
     /** Claims of the ID token the token endpoint adds; `nonce` is that of the authorization. */
     idToken?: (nonce: string) => Record<string, unknown>;
+    /** Fields the token endpoint adds to its answer (VK's `email`, Slack's `ok`, ...). */
+    tokenExtra?: Record<string, unknown>;
+    /** What the token endpoint answers instead of a token (after checking the code). */
+    tokenAnswer?: { status: number; body: unknown };
+    /** Answers of a provider's API by path (the bearer token is checked first), for the providers the fixed routes do not cover. */
+    api?: Record<string, { status?: number; body: unknown }>;
   };
+  /** The API requests the upstream answered from `next.api`, in order. */
+  calls: Array<{ method: string; path: string; query: URLSearchParams; headers: http.IncomingHttpHeaders }>;
   /** Checks the client's credentials at the token endpoint (default: client_secret equals `clientSecret`). */
   checkClient: (body: URLSearchParams, headers: http.IncomingHttpHeaders) => Promise<boolean>;
   clientSecret: string;
@@ -54,6 +65,7 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
     xConsumerKey: 'x-consumer-key',
     checkClient: async (body) => body.get('client_secret') === u.clientSecret,
     grants: [],
+    calls: [],
     issuers: new Set(),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -132,13 +144,15 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
           subject_types_supported: ['public'],
           id_token_signing_alg_values_supported: ['RS256'],
           code_challenge_methods_supported: ['S256'],
+          userinfo_endpoint: `${issuer}/userinfo`,
         });
       }
       if (path === '/jwks') return json(res, 200, { keys: [jwk] });
       if (path.startsWith('/oauth/') && ['/oauth/request_token', '/oauth/authenticate', '/oauth/access_token'].includes(path) || path === '/1.1/account/verify_credentials.json') {
         return x(req, res, target);
       }
-      if (path.endsWith('/authorize') || path === '/oauth2/auth') {
+      // Authorization endpoints: most end in /authorize; DingTalk's, Facebook's and LinkedIn's do not.
+      if (path.endsWith('/authorize') || path === '/oauth2/auth' || path.endsWith('/dialog/oauth') || path.endsWith('/oauth/v2/authorization')) {
         const q = target.searchParams;
         const code = `code-${Math.random().toString(36).slice(2)}`;
         codes.set(code, { grant: { authorize: q }, token: `token-${Math.random().toString(36).slice(2)}` });
@@ -165,30 +179,45 @@ export async function startOAuth2Upstream(): Promise<OAuth2Upstream> {
         tokens.add(entry.token);
         return json(res, 200, { accessToken: entry.token, expireIn: 7200 });
       }
-      if (req.method === 'POST' && /\/(token|access_token|oauth\.access)$/.test(path)) {
+      if (req.method === 'POST' && /\/(token|access_token|oauth\.access|accessToken)$/.test(path)) {
         const body = new URLSearchParams(Buffer.concat(chunks).toString());
         const entry = codes.get(body.get('code') ?? '');
         if (!entry) return json(res, 400, { error: 'invalid_grant' });
         codes.delete(body.get('code')!);
         entry.grant.token = body;
         u.grants.push(entry.grant);
-        if (!(await u.checkClient(body, req.headers)) || body.get('client_id') !== entry.grant.authorize.get('client_id')) return json(res, 401, { error: 'invalid_client' });
+        // Client credentials in the body (client_secret_post) or in HTTP Basic (client_secret_basic, RFC 6749 2.3.1).
+        const credentials = new URLSearchParams(body);
+        const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+        if (basic) {
+          const [id, secret] = Buffer.from(basic[1]!, 'base64').toString().split(':', 2).map((v) => decodeURIComponent(v.replace(/\+/g, ' ')));
+          credentials.set('client_id', id ?? '');
+          credentials.set('client_secret', secret ?? '');
+        }
+        if (!(await u.checkClient(credentials, req.headers)) || credentials.get('client_id') !== entry.grant.authorize.get('client_id')) return json(res, 401, { error: 'invalid_client' });
         if (body.get('redirect_uri') !== entry.grant.authorize.get('redirect_uri')) return json(res, 400, { error: 'invalid_grant' });
         const challenge = entry.grant.authorize.get('code_challenge');
         if (challenge) {
           const { createHash } = await import('node:crypto');
           if (createHash('sha256').update(body.get('code_verifier') ?? '').digest('base64url') !== challenge) return json(res, 400, { error: 'invalid_grant' });
         }
+        if (u.next.tokenAnswer) return json(res, u.next.tokenAnswer.status, u.next.tokenAnswer.body);
         tokens.add(entry.token);
         const idClaims = u.next.idToken?.(entry.grant.authorize.get('nonce') ?? '');
         return json(res, 200, {
           access_token: entry.token,
           token_type: 'bearer',
           scope: u.next.scope ?? entry.grant.authorize.get('scope') ?? '',
+          ...(u.next.tokenExtra ?? {}),
           ...(idClaims ? { id_token: await sign(idClaims, privateKey) } : {}),
         });
       }
       if (!tokens.has(bearer) && !tokens.has(String(req.headers['x-acs-dingtalk-access-token'] ?? ''))) return json(res, 401, { message: 'Bad credentials' });
+      const answer = u.next.api?.[path];
+      if (answer) {
+        u.calls.push({ method: req.method ?? 'GET', path, query: target.searchParams, headers: req.headers });
+        return json(res, answer.status ?? 200, answer.body);
+      }
       if (path === '/user') return json(res, 200, u.next.user ?? {});
       if (path === '/user/emails') return json(res, 200, u.next.emails ?? []);
       if (path === '/v1.0/me') return json(res, 200, u.next.me ?? {});

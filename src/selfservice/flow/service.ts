@@ -220,6 +220,12 @@ export class FlowService {
   async respondError(req: FastifyRequest, reply: FastifyReply, err: unknown, mode: ClientMode): Promise<FastifyReply> {
     const k = toKratosError(err);
     if (mode !== 'browser' || k.code >= 500) throw k;
+    return this.showOnErrorPage(reply, k);
+  }
+
+  /** Stores the error and sends the browser to the error UI (`selfservice.flows.error.ui_url?id=`), whatever its status. */
+  async showOnErrorPage(reply: FastifyReply, err: unknown): Promise<FastifyReply> {
+    const k = toKratosError(err);
     const now = this.now();
     const id = newId();
     await this.deps.errors.createError({ id, error: k.toEnvelope().error as Record<string, unknown>, csrf_token: '', created_at: now, updated_at: now });

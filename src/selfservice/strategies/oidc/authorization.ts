@@ -71,7 +71,8 @@ export class OidcAuthorization {
       ...(extra.traits !== undefined ? { traits: extra.traits } : {}),
       ...(extra.transientPayload !== undefined ? { transient_payload: extra.transientPayload } : {}),
     };
-    const url = await provider.authorizationUrl({ state, nonce: pending.nonce, ...(codeVerifier !== undefined ? { codeVerifier } : {}) });
+    const forced = s.flow.kind === 'login' && s.flow.data.refresh === true;
+    const url = await provider.authorizationUrl({ state, nonce: pending.nonce, ...(codeVerifier !== undefined ? { codeVerifier } : {}), ...(forced ? { forced } : {}) });
     s.flow.data = { ...s.flow.data, [PENDING]: pending };
     await this.deps.saveFlow(s.flow);
     // The app opens the provider's page in a browser: a 422 with the URL, as Kratos answers API clients.

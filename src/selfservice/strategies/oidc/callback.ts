@@ -15,6 +15,7 @@ import { CSRF_TOKEN_NAME } from '../../../ui/csrf.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowMessage, FlowResumption, MethodOutcome, Submission } from '../../flow/method.js';
 import { transientPayload } from '../../flow/body.js';
+import { browserResponseMode } from '../../flow/request.js';
 import { checkIdTokenNonce } from './id-token.js';
 import { setPendingLink } from '../../flow/pending-link.js';
 import { errorDuplicateCredentialsOnOidcLink, infoLoginAndLink, infoLoginLink, infoLoginWithAndLink, TextId } from '../../../text/index.js';
@@ -43,6 +44,8 @@ export interface OidcCallbackDeps {
   tokenExchange: { complete(flowId: string, sessionId: string, sessionToken: string): Promise<string | null> };
   /** Tessera's opt-ins for a provider (`tessera.oidc.providers.<id>`). */
   options(providerId: string): TesseraOidcProviderOptions;
+  /** Stores an error and sends the browser to the error UI, whatever its status. */
+  showOnErrorPage(reply: FastifyReply, err: unknown): Promise<FastifyReply>;
 }
 
 /** The flows a callback can finish: it finds its flow by the state, and may continue a sign-in as a sign-up or back. */
@@ -114,6 +117,11 @@ export class OidcCallback {
     } catch (err) {
       // The reason only: states, codes and tokens stay out of the logs.
       this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
+      // A provider that fails or answers nonsense (502, 504) is no fault of the browser's nor of
+      // Tessera's: the browser that came back from it sees the error page, as Kratos forwards it there.
+      if (err instanceof KratosError && (err.code === 502 || err.code === 504) && flow?.type !== 'api' && browserResponseMode(req) === 'browser') {
+        return this.deps.showOnErrorPage(reply, err);
+      }
       return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
     }
   }

@@ -27,5 +27,12 @@ export function toKratosClaims(raw: Record<string, unknown>): OidcClaims {
   // Kratos accepts `email_verified` as a string too ("true").
   if (typeof out.email_verified === 'string') out.email_verified = out.email_verified === 'true';
   if (typeof out.phone_number_verified === 'string') out.phone_number_verified = out.phone_number_verified === 'true';
+  // LinkedIn writes the locale as an object ({"language":"en","country":"US"}); Kratos reads it as "en-US".
+  if (typeof out.locale === 'object' && out.locale !== null && !Array.isArray(out.locale)) {
+    const { language, country } = out.locale as { language?: unknown; country?: unknown };
+    const parts = [language, country].filter((p): p is string => typeof p === 'string' && p !== '');
+    if (parts.length > 0) out.locale = parts.join('-');
+    else delete out.locale;
+  }
   return { ...out, iss: String(raw.iss ?? ''), sub: String(raw.sub), raw_claims: raw };
 }

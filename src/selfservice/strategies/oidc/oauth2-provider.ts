@@ -29,7 +29,7 @@ interface OAuth2Type {
   grantedSeparator?: ',' | ' ';
   /** Whether `openid` and a nonce go to the provider (it answers with an ID token). */
   openid?: boolean;
-  authParams?(c: OidcProviderConfig): Record<string, string>;
+  authParams?(c: OidcProviderConfig, forced: boolean): Record<string, string>;
   /** A token endpoint that does not speak RFC 6749 (DingTalk). */
   exchange?(tokenUrl: string, c: OidcProviderConfig, code: string): Promise<TokenResponse>;
   user(ctx: UserContext): Promise<Record<string, unknown>>;
@@ -70,6 +70,26 @@ async function githubUser(ctx: UserContext, app: boolean): Promise<Record<string
   return claims;
 }
 
+/**
+ * The user's Discord avatar: the uploaded one (animated ones, `a_…`, as GIF), else the default
+ * avatar Discord assigns (by discriminator, or for the new unique usernames, discriminator "0", by the id).
+ */
+function discordAvatar(cdn: string, id: string, avatar: string | undefined, discriminator: string | undefined): string {
+  if (avatar) return `${cdn}/avatars/${id}/${avatar}.${avatar.startsWith('a_') ? 'gif' : 'png'}`;
+  let index = 0;
+  if (discriminator === '0') {
+    try {
+      index = Number((BigInt(id) >> 22n) % 6n);
+    } catch {
+      index = 0;
+    }
+  } else {
+    const n = Number.parseInt(discriminator ?? '', 10);
+    index = Number.isNaN(n) ? 0 : n % 5;
+  }
+  return `${cdn}/embed/avatars/${index}.png`;
+}
+
 const GITHUB_BASES = { web: 'https://github.com', api: 'https://api.github.com' };
 
 /** The OAuth2 provider types, as Kratos v1.3 talks to each. */
@@ -107,22 +127,23 @@ export const OAUTH2_TYPES: Record<string, OAuth2Type> = {
     },
   },
   discord: {
-    bases: { api: 'https://discord.com/api', cdn: 'https://cdn.discordapp.com' },
+    // Discord's versioned API, as Kratos's Discord library addresses it (also the issuer the mapper sees).
+    bases: { api: 'https://discord.com/api/v9', cdn: 'https://cdn.discordapp.com' },
     authUrl: (b) => `${b.api}/oauth2/authorize`,
     tokenUrl: (b) => `${b.api}/oauth2/token`,
     grantedSeparator: ' ',
-    authParams: () => ({ prompt: 'none' }),
+    // A re-authentication asks Discord to show its consent screen again; otherwise none.
+    authParams: (_c, forced) => ({ prompt: forced ? 'consent' : 'none' }),
     async user(ctx) {
       const u = obj(await ctx.get(`${ctx.bases.api}/users/@me`));
       const id = str(u.id);
-      const avatar = str(u.avatar);
       return {
         iss: `${ctx.bases.api}/oauth2/`,
         sub: id,
         name: `${str(u.username) ?? ''}#${str(u.discriminator) ?? ''}`,
         nickname: str(u.username),
         preferred_username: str(u.username),
-        picture: avatar && id ? `${ctx.bases.cdn}/avatars/${id}/${avatar}.png` : undefined,
+        picture: id ? discordAvatar(ctx.bases.cdn!, id, str(u.avatar), str(u.discriminator)) : undefined,
         email: str(u.email),
         email_verified: u.verified === true,
         locale: str(u.locale),
@@ -204,7 +225,7 @@ export const OAUTH2_TYPES: Record<string, OAuth2Type> = {
     bases: { web: 'https://www.patreon.com' },
     authUrl: (b) => `${b.web}/oauth2/authorize`,
     tokenUrl: (b) => `${b.web}/api/oauth2/token`,
-    authParams: () => ({ prompt: 'none' }),
+    authParams: (_c, forced) => ({ prompt: forced ? 'consent' : 'none' }),
     async user(ctx) {
       const r = obj(await ctx.get(`${ctx.bases.web}/api/oauth2/v2/identity?fields%5Buser%5D=first_name,last_name,url,full_name,email,image_url`));
       const data = obj(r.data);
@@ -416,7 +437,7 @@ export class OAuth2Provider implements SocialProvider {
     const url = new URL(this.authUrl);
     const scope = [...(this.type.openid ? ['openid'] : []), ...(this.config.scope ?? [])];
     const params: Record<string, string> = {
-      ...(this.type.authParams?.(this.config) ?? {}),
+      ...(this.type.authParams?.(this.config, checks.forced === true) ?? {}),
       client_id: this.config.client_id,
       redirect_uri: this.redirectUri.toString(),
       response_type: 'code',

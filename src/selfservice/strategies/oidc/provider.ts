@@ -178,6 +178,10 @@ export class OidcProvider implements SocialProvider {
         // openid-client checks that the user info is about the ID token's subject.
         raw = { ...raw, ...(await oc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
       } catch (err) {
+        // User info about another subject than the ID token's must not be used (OpenID Connect Core 5.3.2): refused as Kratos refuses it, a 400.
+        if (isSubjectMismatch(err)) {
+          throw callbackError('sub (Subject) claim mismatch between ID token and UserInfo endpoint', err);
+        }
         throw upstreamError(`Unable to read the user info of ${JSON.stringify(this.config.id)}: ${describe(err)}`, err);
       }
     }
@@ -222,6 +226,15 @@ function addAppleName(claims: OidcClaims, user: string): void {
     if (claims.last_name === undefined) claims.last_name = name.lastName;
     if (claims.family_name === undefined) claims.family_name = name.lastName;
   }
+}
+
+/** openid-client's "unexpected JSON attribute value" about `sub` (the processing error it wraps names the attribute). */
+function isSubjectMismatch(err: unknown): boolean {
+  type Coded = { code?: unknown; cause?: unknown; attribute?: unknown };
+  const outer = err as Coded | null;
+  if (outer?.code !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') return false;
+  const inner = outer.cause as Coded | undefined;
+  return inner?.attribute === 'sub' || (inner?.cause as Coded | undefined)?.attribute === 'sub';
 }
 
 /**

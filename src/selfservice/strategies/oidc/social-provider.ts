@@ -7,6 +7,8 @@ export interface AuthorizationChecks {
   nonce: string;
   /** Absent when PKCE is not used with this provider. */
   codeVerifier?: string;
+  /** A login flow that re-authenticates a signed-in user (`refresh=true`): providers that can be asked to show their consent again are. */
+  forced?: boolean;
 }
 
 /**
