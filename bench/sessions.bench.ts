@@ -13,6 +13,7 @@
 //
 //   npm run bench -- sessions               run everything, print a table, update docs/benchmarks.md
 //   npm run bench -- sessions --no-docs     same, without touching the docs
+//   npm run bench -- sessions --only=whoami whoami rows only (SQLite, and PostgreSQL when set), no docs
 //   npm run bench -- sessions --profile     whoami only, with Tessera under --cpu-prof; prints where its time goes
 //   npm run bench -- sessions --profile=login   the same for password logins
 // BENCH_SECONDS (default 10) sets the length of each measured run. BENCH_TESSERA_NODE_ARGS adds
@@ -37,7 +38,8 @@ const args = process.argv.slice(2);
 const profileArg = args.find((a) => a === '--profile' || a.startsWith('--profile='));
 const PROFILE = profileArg === undefined ? null : profileArg === '--profile' ? 'whoami' : profileArg.slice('--profile='.length);
 if (PROFILE !== null && PROFILE !== 'whoami' && PROFILE !== 'login') throw new Error('--profile takes whoami (the default) or login');
-const WRITE_DOCS = !PROFILE && !args.includes('--no-docs');
+const ONLY_WHOAMI = args.includes('--only=whoami');
+const WRITE_DOCS = !PROFILE && !ONLY_WHOAMI && !args.includes('--no-docs');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TESSERA_NODE_ARGS = (process.env.BENCH_TESSERA_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const WARMUP_SECONDS = 2;
@@ -446,7 +448,7 @@ try {
     process.stdout.write(`${renderProfileSummary(summariseCpuProfile(join(profileDir, file), 25))}\n`);
   } else {
     await measureWhoami(sqlite);
-    await measureLoginAndRegistration(sqlite);
+    if (!ONLY_WHOAMI) await measureLoginAndRegistration(sqlite);
     await sqlite.tessera.stop();
     const pgFactory = testDatabases().find((f) => f.name === 'postgres');
     if (pgFactory) {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { inTransaction } from './tx.js';
 import { UniqueViolationError } from '../errors/storage.js';
 import type { Credentials, CredentialsType, Identity, IdentityState, RecoveryAddress, VerifiableAddress, AddressVia, VerifiableStatus } from '../identity/identity.js';
@@ -8,6 +8,8 @@ import { fromBool, fromNullableTime, fromTime, type SqlDialect } from './dialect
 import type { Tables } from './tables.js';
 
 type Db = Kysely<Tables> | Transaction<Tables>;
+/** An identity's columns as the model reads and writes them (the version is the database's to count). */
+type IdentityRow = Omit<Tables['identities'], 'version'>;
 
 const parseJson = (v: string | null): unknown => (v === null || v === undefined ? null : JSON.parse(v));
 const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -42,7 +44,12 @@ export class SqlIdentityPersister implements IdentityPool {
       const row = this.identityRow(identity);
       const { id, created_at, ...changes } = row;
       void created_at;
-      const res = await trx.updateTable('identities').set(changes).where('id', '=', id).executeTakeFirst();
+      // Session checks on every instance reuse what they rendered for this identity until this moves.
+      const res = await trx
+        .updateTable('identities')
+        .set({ ...changes, version: sql<number>`version + 1` })
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw new Error('identity vanished during update');
       // Children are replaced wholesale; ids and timestamps of rows that stay are carried on the model.
       await trx.deleteFrom('identity_credential_identifiers').where('identity_id', '=', id).execute();
@@ -53,7 +60,7 @@ export class SqlIdentityPersister implements IdentityPool {
     });
   }
 
-  private identityRow(i: Identity): Tables['identities'] {
+  private identityRow(i: Identity): IdentityRow {
     const t = this.dialect.toTime;
     return {
       id: i.id,
@@ -195,7 +202,7 @@ export class SqlIdentityPersister implements IdentityPool {
   }
 
   /** Loads addresses (and credentials) of many identities with one query per table. */
-  private async hydrate(rows: Tables['identities'][], withCredentials: boolean): Promise<Identity[]> {
+  private async hydrate(rows: IdentityRow[], withCredentials: boolean): Promise<Identity[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     const [verifiable, recovery, creds, identifiers] = await Promise.all([
@@ -236,7 +243,7 @@ type AddressRow = Pick<Tables['identity_verifiable_addresses'], 'id' | 'value' |
 type RecoveryRow = Pick<Tables['identity_recovery_addresses'], 'id' | 'value' | 'via' | 'created_at' | 'updated_at'>;
 
 /** An identity row (without credentials or addresses) as the model. */
-export function identityFromRow(r: Tables['identities']): Identity {
+export function identityFromRow(r: IdentityRow): Identity {
   return {
     id: r.id,
     schema_id: r.schema_id,

@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { IdentityPool } from '../identity/pool.js';
-import type { ListSessionsParams, SessionPool } from '../session/pool.js';
+import type { ListSessionsParams, SessionPool, SessionStamp } from '../session/pool.js';
 import type { Aal, AuthenticationMethod, Session } from '../session/session.js';
 import { fromBool, fromJsonArray, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
 import { identityFromRow, recoveryFromRow, verifiableFromRow } from './identity-persister.js';
@@ -86,6 +86,20 @@ export class SqlSessionPersister implements SessionPool {
   }
 
   private byTokenQuery?: CompiledQuery<ByTokenRow>;
+
+  async getSessionStamp(tokenHash: string): Promise<SessionStamp | null> {
+    this.stampQuery ??= compileSessionStampQuery(this.db);
+    const row = this.dialect.fastRead
+      ? ((await this.dialect.fastRead(this.stampQuery.sql, [tokenHash]))[0] as StampRow | undefined)
+      : (await this.db.executeQuery<StampRow>({ ...this.stampQuery, parameters: [tokenHash] })).rows[0];
+    if (!row) return null;
+    // Drivers hand timestamps over as text, numbers or Dates; any of them changes when the value does.
+    const part = (v: unknown) => (v instanceof Date ? v.getTime() : String(v));
+    const stamp = [row.active, part(row.expires_at), part(row.authenticated_at), row.aal, row.authentication_methods, part(row.updated_at), row.i_version].join('\u0000');
+    return { id: row.id, stamp };
+  }
+
+  private stampQuery?: CompiledQuery<StampRow>;
 
   private sessionWithIdentity(row: ByTokenRow): Session {
     const identity = identityFromRow({
@@ -189,6 +203,19 @@ export class SqlSessionPersister implements SessionPool {
       updated_at: fromTime(r.updated_at),
     };
   }
+}
+
+type StampRow = Pick<SessionRow, 'id' | 'active' | 'expires_at' | 'authenticated_at' | 'aal' | 'authentication_methods' | 'updated_at'> & { i_version: number };
+
+/** The session check's point lookup: every session column whoami shows that can change, and the identity's version. */
+export function compileSessionStampQuery(db: Kysely<Tables>): CompiledQuery<StampRow> {
+  const compiled = db
+    .selectFrom('sessions as s')
+    .innerJoin('identities as i', 'i.id', 's.identity_id')
+    .where('s.token_hash', '=', '')
+    .select(['s.id', 's.active', 's.expires_at', 's.authenticated_at', 's.aal', 's.authentication_methods', 's.updated_at', 'i.version as i_version'])
+    .compile();
+  return compiled as CompiledQuery<StampRow>;
 }
 
 type ByTokenRow = SessionRow & {

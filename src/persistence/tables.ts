@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row shapes of Tessera's tables as Kysely sees them. Timestamps, booleans and UUIDs come back in
  * whatever form the driver uses (see dialects/sql-dialect.ts for the conversions); JSON documents
@@ -16,6 +18,8 @@ export interface IdentitiesTable {
   available_aal: string | null;
   created_at: unknown;
   updated_at: unknown;
+  /** Incremented by every write to the identity or its children (migration 0015). */
+  version: Generated<number>;
 }
 
 export interface IdentityCredentialsTable {

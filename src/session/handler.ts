@@ -5,6 +5,7 @@ import type { IdentityPool } from '../identity/pool.js';
 import { isUuid } from '../lib/ids.js';
 import { linkHeader, type PageTokens } from '../lib/pagination.js';
 import { noSessionCredentials, type SessionManager } from './manager.js';
+import { SessionCheckAnswers } from './check-answers.js';
 import { isSessionActive, sessionToJson, type Session } from './session.js';
 import type { SessionTokenizer } from './tokenizer.js';
 import type { SessionTokenExchanger } from './token-exchange.js';
@@ -73,23 +74,29 @@ async function listPage(deps: SessionHandlerDeps, req: FastifyRequest<{ Querystr
 export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionHandlerDeps): void {
   const render = (s: Session, withIdentity: boolean) => sessionToJson(s, withIdentity && s.identity ? deps.renderIdentity(s.identity, false) : undefined);
 
+  const answers = new SessionCheckAnswers(deps.sessions.pool, (s) => render(s, true));
+
   const whoami = async (req: FastifyRequest, reply: FastifyReply) => {
     const t = deps.sessions.extractToken(req);
-    const session = t ? await deps.sessions.fromToken(t.token) : null;
-    if (!session || !session.identity) throw noSessionCredentials();
+    // `tokenize_as` answers with a JWT minted for this request: nothing of that answer is reused.
+    const template = first(req.query as Query, 'tokenize_as');
+    const full = template && t ? await deps.sessions.fromToken(t.token) : null;
+    const checked = !template && t ? await answers.check(deps.sessions.digest(t.token)) : null;
+    const session = full?.identity ? full : checked?.session;
+    if (!session) throw noSessionCredentials();
     // Before anything about the identity is told (Kratos #3671).
     if (deps.whoamiAssurance) await deps.whoamiAssurance.check.require(session, deps.whoamiAssurance.required());
     reply.header('x-kratos-authenticated-identity-id', session.identity_id);
-    const json = render(session, true);
-    const template = first(req.query as Query, 'tokenize_as');
-    if (template) {
+    let json: Record<string, unknown> | undefined;
+    if (full) {
       if (!deps.tokenizer) throw badRequest(`Unable to find tokenizer template "${template}".`);
-      json.tokenized = await deps.tokenizer.tokenize(template, session, json);
+      json = render(full, true);
+      json.tokenized = await deps.tokenizer.tokenize(template!, full, json);
     }
     deps.events.sessionChecked({ req, session });
     // A cookie is re-issued so its lifetime follows the session's, as Kratos refreshes it.
     if (t!.source === 'cookie') deps.sessions.setCookie(reply, t!.token, session);
-    return json;
+    return json ?? reply.type('application/json; charset=utf-8').send(checked!.body);
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/sessions/whoami', handler: whoami });
 

@@ -155,7 +155,7 @@ export class SessionManager {
     return s;
   }
 
-  setCookie(reply: FastifyReply, token: string, session: Session): void {
+  setCookie(reply: FastifyReply, token: string, session: Pick<Session, 'expires_at'>): void {
     const c = this.deps.cookie();
     const maxAge = c.persistent ? Math.max(0, Math.floor((session.expires_at.getTime() - this.now().getTime()) / 1000)) : undefined;
     setCookie(reply, c.name, this.deps.signer.sign(token), { ...c, maxAge });

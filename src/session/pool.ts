@@ -11,10 +11,21 @@ export interface ListSessionsParams {
   now: Date;
 }
 
+/**
+ * What a session check reads on every request: the session's id and a stamp that changes whenever
+ * anything whoami shows changes (the session's mutable columns and its identity's version).
+ */
+export interface SessionStamp {
+  id: string;
+  stamp: string;
+}
+
 /** Storage of sessions. Tokens are looked up by their digest; the secrets themselves are never stored. */
 export interface SessionPool {
   createSession(session: Session, tokenHash: string, logoutTokenHash: string): Promise<void>;
   getSessionByTokenHash(tokenHash: string): Promise<Session | null>;
+  /** One point lookup: the session and its identity's version, nothing else. */
+  getSessionStamp(tokenHash: string): Promise<SessionStamp | null>;
   getSession(id: string, opts?: { withIdentity?: boolean }): Promise<Session | null>;
   listSessions(params: ListSessionsParams): Promise<{ sessions: Session[]; hasMore: boolean }>;
   /** Re-authentication of an existing session (refresh login): new methods, AAL and times. */

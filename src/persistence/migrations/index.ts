@@ -12,6 +12,7 @@ import * as m0009 from './0009-courier-email-settings.js';
 import * as m0012 from './0012-session-token-exchanges.js';
 import * as m0013 from './0013-courier-rendered-html.js';
 import * as m0014 from './0014-second-factor-uses.js';
+import * as m0015 from './0015-identity-version.js';
 
 interface MigrationModule {
   name: string;
@@ -20,7 +21,7 @@ interface MigrationModule {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
-export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0012, m0013, m0014];
+export const MIGRATIONS: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0012, m0013, m0014, m0015];
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
