@@ -4,10 +4,10 @@
 //   SQLite      GET /better-sqlite3  a prepared statement, called directly (the baseline)
 //               GET /kysely          the same query through Kysely's SqliteDialect
 //   PostgreSQL  GET /pg              a named prepared statement through a `pg` pool (the baseline)
-//   both        GET /whoami-sql      a diagnostic, not a baseline: whoami's own statement (session,
-//                                    identity, addresses and devices in one row), answered as the
-//                                    row the database returns: what the statement costs without
-//                                    Tessera's mapping, hooks and logging
+//   both        GET /whoami-sql      a diagnostic, not a baseline: the statement whoami runs on every
+//                                    request (the session's mutable columns and its identity's
+//                                    version), answered as the row the database returns: what the
+//                                    statement costs without Tessera's hooks, logging and answer
 // Usage: node --import tsx bench/lib/baseline-server.ts <dsn> <port>
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -15,7 +15,7 @@ import Fastify from 'fastify';
 import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { Database as TesseraDatabase } from '../../src/persistence/database.js';
-import { compileSessionByTokenQuery } from '../../src/persistence/session-persister.js';
+import { compileSessionStampQuery } from '../../src/persistence/session-persister.js';
 
 const [dsn, portArg] = process.argv.slice(2);
 if (!dsn || !portArg) {
@@ -32,7 +32,7 @@ const unauthorized = { error: { code: 401, status: 'Unauthorized' } };
 
 // Only to compile whoami's statement in the database's dialect; closed at once.
 const compiler = new TesseraDatabase(dsn);
-const whoamiSql = compileSessionByTokenQuery(compiler.db, compiler.dialect).sql;
+const whoamiSql = compileSessionStampQuery(compiler.db).sql;
 await compiler.close();
 
 const app = Fastify({ logger: false });

@@ -15,16 +15,10 @@ export interface LoggerOptions {
 
 export const DEFAULT_REDACTION_TEXT = '[sensitive value redacted; set log.leak_sensitive_values to true to log it]';
 
-/** Field names whose values are always removed: credentials and secrets. */
-const ALWAYS_REDACTED = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-session-token"]',
-  'password',
-  'hashed_password',
-  '*.password',
-  '*.hashed_password',
-];
+/** Field names whose values are always removed, at the top of a log entry or one level down. */
+const ALWAYS_REDACTED = ['password', 'hashed_password'];
+/** Request headers that carry credentials, removed wherever a request is logged as `req`. */
+const REDACTED_HEADERS = ['authorization', 'cookie', 'x-session-token'];
 
 /**
  * Field names whose values are personal data or one-time secrets: logged only with
@@ -86,16 +80,49 @@ export function textDestination(out: { write(line: string): unknown }): Destinat
   return { write: (line: string) => void out.write(jsonLineToText(line)) };
 }
 
+/**
+ * Replaces the values of the named fields in a log entry, at its top level and one level down
+ * (where an entry nests an object, e.g. `{ flow: { identifier } }`), and the credential headers of
+ * a logged request. The caller's objects are never changed: what holds a replaced value is copied.
+ * One pass over the entry's keys, so the request line every request writes stays cheap.
+ */
+export function logRedactor(fields: readonly string[], censor: string): (entry: Record<string, unknown>) => Record<string, unknown> {
+  const names = new Set(fields);
+  const redactObject = (obj: Record<string, unknown>, nested: boolean): Record<string, unknown> => {
+    let out: Record<string, unknown> | null = null;
+    for (const key in obj) {
+      const value = obj[key];
+      let replaced: unknown = value;
+      if (names.has(key)) replaced = value === undefined ? value : censor;
+      else if (key === 'req' && isPlainObject(value) && isPlainObject(value.headers)) replaced = { ...value, headers: redactHeaders(value.headers) };
+      else if (!nested && isPlainObject(value)) replaced = redactObject(value, true);
+      if (replaced !== value) (out ??= { ...obj })[key] = replaced;
+    }
+    return out ?? obj;
+  };
+  const redactHeaders = (headers: Record<string, unknown>) => {
+    const out = { ...headers };
+    for (const h of REDACTED_HEADERS) if (out[h] !== undefined) out[h] = censor;
+    return out;
+  };
+  return (entry) => redactObject(entry, false);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** The process logger with Kratos's `log.*` settings applied. */
 export function createLogger(opts: LoggerOptions): Logger {
   // Kratos's level names; pino calls two of them differently.
   const level = opts.level === 'warning' ? 'warn' : opts.level === 'panic' ? 'fatal' : opts.level;
   const censor = opts.redactionText || DEFAULT_REDACTION_TEXT;
-  const sensitive = opts.leakSensitiveValues ? [] : SENSITIVE_FIELDS.flatMap((f) => [f, `*.${f}`]);
-  const options: pino.LoggerOptions = {
-    level,
-    redact: { paths: [...ALWAYS_REDACTED, ...sensitive], censor },
-  };
+  const redact = logRedactor([...ALWAYS_REDACTED, ...(opts.leakSensitiveValues ? [] : SENSITIVE_FIELDS)], censor);
+  // A formatter instead of pino's path-based redaction: that one costs a walk per path (two dozen
+  // wildcard paths) on every line, which was a tenth of a session check's time.
+  const options: pino.LoggerOptions = { level, formatters: { log: redact } };
   const out = opts.destination ?? process.stdout;
   if (opts.format === 'text') return pino(options, textDestination(out));
   return opts.destination ? pino(options, { write: (l: string) => void out.write(l) }) : pino(options);

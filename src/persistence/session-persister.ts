@@ -205,7 +205,7 @@ export class SqlSessionPersister implements SessionPool {
   }
 }
 
-type StampRow = Pick<SessionRow, 'id' | 'active' | 'expires_at' | 'authenticated_at' | 'aal' | 'authentication_methods' | 'updated_at'> & { i_version: number };
+type StampRow = Pick<SessionRow, 'id' | 'identity_id' | 'active' | 'expires_at' | 'authenticated_at' | 'aal' | 'authentication_methods' | 'updated_at'> & { i_version: number };
 
 /** The session check's point lookup: every session column whoami shows that can change, and the identity's version. */
 export function compileSessionStampQuery(db: Kysely<Tables>): CompiledQuery<StampRow> {
@@ -213,7 +213,7 @@ export function compileSessionStampQuery(db: Kysely<Tables>): CompiledQuery<Stam
     .selectFrom('sessions as s')
     .innerJoin('identities as i', 'i.id', 's.identity_id')
     .where('s.token_hash', '=', '')
-    .select(['s.id', 's.active', 's.expires_at', 's.authenticated_at', 's.aal', 's.authentication_methods', 's.updated_at', 'i.version as i_version'])
+    .select(['s.id', 's.identity_id', 's.active', 's.expires_at', 's.authenticated_at', 's.aal', 's.authentication_methods', 's.updated_at', 'i.version as i_version'])
     .compile();
   return compiled as CompiledQuery<StampRow>;
 }

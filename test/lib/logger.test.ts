@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLogger, logRedactor } from '../../src/lib/logger.js';
+
+test('the redactor replaces named fields at the top and one level down, and credential headers of a logged request', () => {
+  const redact = logRedactor(['password', 'identifier', 'query'], 'X');
+  const entry = {
+    msg: 'x',
+    identifier: 'a@example.com',
+    query: 'code=123456',
+    flow: { id: 'f', identifier: 'b@example.com', deeper: { identifier: 'kept two levels down' } },
+    req: { method: 'GET', headers: { authorization: 'Bearer t', cookie: 'c=1', 'x-session-token': 's', accept: '*/*' } },
+    list: [{ password: 'arrays are not walked' }],
+    absent: undefined,
+  };
+  const before = structuredClone(entry);
+  const out = redact(entry);
+  assert.deepEqual(out, {
+    msg: 'x',
+    identifier: 'X',
+    query: 'X',
+    flow: { id: 'f', identifier: 'X', deeper: { identifier: 'kept two levels down' } },
+    req: { method: 'GET', headers: { authorization: 'X', cookie: 'X', 'x-session-token': 'X', accept: '*/*' } },
+    list: [{ password: 'arrays are not walked' }],
+    absent: undefined,
+  });
+  assert.deepEqual(entry, before, "the caller's objects are left as they were");
+  const clean = { msg: 'nothing to hide', status: 200, nested: { ms: 1 } };
+  assert.equal(redact(clean), clean, 'an entry without sensitive fields is passed through without a copy');
+});
+
+test('the logger writes redacted lines; leak_sensitive_values keeps personal data but never passwords', () => {
+  const lines: string[] = [];
+  const destination = { write: (l: string) => void lines.push(l) };
+  createLogger({ level: 'info', format: 'json', leakSensitiveValues: false, redactionText: '', destination }).info({ identifier: 'a@example.com', password: 'p', flow: { traits: { email: 'a@example.com' } } }, 'hello');
+  createLogger({ level: 'info', format: 'json', leakSensitiveValues: true, redactionText: '<r>', destination }).info({ identifier: 'a@example.com', password: 'p' }, 'hello');
+  const [redacted, leaked] = lines.map((l) => JSON.parse(l) as Record<string, any>);
+  assert.match(redacted!.identifier, /^\[sensitive value redacted/);
+  assert.match(redacted!.password, /^\[sensitive value redacted/);
+  assert.match(redacted!.flow.traits, /^\[sensitive value redacted/);
+  assert.equal(redacted!.msg, 'hello');
+  assert.equal(leaked!.identifier, 'a@example.com');
+  assert.equal(leaked!.password, '<r>');
+});
