@@ -87,7 +87,8 @@ export function summariseCpuProfile(file: string, top = 20): ProfileSummary {
       if (f.functionName === '(root)') break;
       const cat = categoryOf(f);
       cats.add(cat);
-      if (cat.startsWith('src/')) fns.add(frameKey(f));
+      // Tessera's own code: the sources under tsx, the bundle (with the libraries it holds) when built.
+      if (cat.startsWith('src/') || /\/dist\//.test(f.url)) fns.add(frameKey(f));
     }
     for (const c of cats) add(inclCat, c, ms);
     for (const f of fns) add(inclSrcFn, f, ms);
