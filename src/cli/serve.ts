@@ -5,7 +5,7 @@ import { redactDsn } from '../persistence/dsn.js';
 import { loadOrExit, withConfigOption } from './config-option.js';
 import { startCourier } from './courier.js';
 import { ensureDatabaseSchema } from './database-schema.js';
-import { requireUsableSchemasAndTemplates } from './startup-checks.js';
+import { requireUsableSchemasAndTemplates, warnAboutSmsTraitsWithoutChannel } from './startup-checks.js';
 import { TlsSettingsError, tlsMaterial } from '../http/tls.js';
 import { createCourierWorker } from '../courier/setup.js';
 import { createDevMailboxChannel, devMailboxWanted } from '../courier/channels/dev-mailbox.js';
@@ -26,6 +26,7 @@ export function registerServe(program: Command): void {
 
       await requireUsableTls(r);
       await requireUsableSchemasAndTemplates(r);
+      await warnAboutSmsTraitsWithoutChannel(r);
       await ensureDatabaseSchema(r);
 
       const servers = await startServers(r);

@@ -211,6 +211,7 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     }
   }
   const passkey = c.values.selfservice.methods.passkey;
+  let passkeyLogin: PasskeyLoginStrategy | null = null;
   if (c.methodEnabled('passkey') && passkey.config) {
     const rpConfig = passkey.config.rp;
     // Kratos's default origin for passkeys: the public URL's scheme with the RP id as host.
@@ -219,13 +220,13 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     const common = { relyingParty: rp, publicBaseUrl };
     methods.push({
       id: 'passkey',
-      login: new PasskeyLoginStrategy({
+      login: (passkeyLogin = new PasskeyLoginStrategy({
         ...common,
         identities: d.persister.identities,
         uses: d.persister.secondFactorUses,
         defaultSchema,
         loginUiUrl: (flowId) => loginUiUrl(c, flowId),
-      }),
+      })),
       registration: new PasskeyRegistrationStrategy({ ...common, schemas: d.schemas, identities: d.identityManager }),
       settings: new PasskeySettingsStrategy({ ...common, schemas: d.schemas, uses: d.persister.secondFactorUses }),
     });
@@ -250,7 +251,9 @@ export function createSelfService(d: SelfServiceDeps, webHook: HookDeps['webHook
     });
   }
   if (c.values.selfservice.flows.login.style === 'identifier_first') {
-    methods.push({ id: 'identifier_first', login: new IdentifierFirstLoginStrategy({ defaultSchema }) });
+    // The identifier field is identifier-first's; passkey autofill on it is the passkey method's to say.
+    const autofill = passkeyLogin;
+    methods.push({ id: 'identifier_first', login: new IdentifierFirstLoginStrategy({ defaultSchema, webAuthnAutofill: (ctx) => autofill?.offersAutofill(ctx) ?? false }) });
   }
 
   const secretKey = () => c.secretsDefault()[0]!;

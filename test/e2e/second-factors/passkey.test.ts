@@ -23,32 +23,31 @@ for (const factory of testDatabases()) {
   describe(`Passkeys on ${factory.name}`, () => {
     let db: TestDatabase;
     let s: TestServer;
-    const pub = (path: string) => new URL(path.replace(/^\//, ''), s.publicUrl).toString();
+    /** The same methods with `selfservice.flows.login.style: identifier_first`. */
+    let idFirst: TestServer;
+    const pubOf = (server: TestServer, path: string) => new URL(path.replace(/^\//, ''), server.publicUrl).toString();
+    const pub = (path: string) => pubOf(s, path);
 
     before(async () => {
       db = await factory.create();
-      s = await startTestServer({
-        dsn: db.dsn,
-        config: {
-          selfservice: {
-            methods: {
-              password: { config: { haveibeenpwned_enabled: false } },
-              passkey: { enabled: true, config: { rp: { id: RP_ID, display_name: 'Tessera Test', origins: [ORIGIN] } } },
-            },
-            flows: { registration: { after: { password: { hooks: [{ hook: 'session' }] }, passkey: { hooks: [{ hook: 'session' }] } } } },
-          },
-        },
-      });
+      const methods = {
+        password: { config: { haveibeenpwned_enabled: false } },
+        passkey: { enabled: true, config: { rp: { id: RP_ID, display_name: 'Tessera Test', origins: [ORIGIN] } } },
+      };
+      const registration = { after: { password: { hooks: [{ hook: 'session' }] }, passkey: { hooks: [{ hook: 'session' }] } } };
+      s = await startTestServer({ dsn: db.dsn, config: { selfservice: { methods, flows: { registration } } } });
+      idFirst = await startTestServer({ dsn: db.dsn, config: { selfservice: { methods, flows: { registration, login: { style: 'identifier_first' } } } } });
     });
     after(async () => {
       await s?.close();
+      await idFirst?.close();
       await db?.drop();
     });
 
     /** A browser (SPA) sign-up with a new passkey; returns the browser (signed in), the key and its user handle. */
-    async function signUp(prefix: string, alg: SoftAlgorithm = 'ES256') {
+    async function signUp(prefix: string, alg: SoftAlgorithm = 'ES256', server = s) {
       const b = new TestBrowser({ spa: true });
-      const flow = (await b.get(pub('/self-service/registration/browser'))).body as FlowJson;
+      const flow = (await b.get(pubOf(server, '/self-service/registration/browser'))).body as FlowJson;
       const data = JSON.parse(String(nodeValue(flow, 'passkey_create_data'))) as CreateData;
       const key = new SoftAuthenticator(alg, RP_ID, ORIGIN);
       const addr = email(prefix);
@@ -57,14 +56,15 @@ for (const factory of testDatabases()) {
       return { b, key, addr, id: res.body.identity.id as string, handle: Buffer.from(data.credentialOptions.publicKey.user.id, 'base64url'), session: res.body.session };
     }
 
-    async function loginFlow(b = new TestBrowser({ spa: true })) {
-      const flow = (await b.get(pub('/self-service/login/browser'))).body as FlowJson;
+    async function loginFlow(b = new TestBrowser({ spa: true }), server = s) {
+      const flow = (await b.get(pubOf(server, '/self-service/login/browser'))).body as FlowJson;
       const options = JSON.parse(String(nodeValue(flow, 'passkey_challenge'))) as { publicKey: Record<string, any> & { challenge: string } };
       return { b, flow, options };
     }
 
-    async function signIn(key: SoftAuthenticator, handle: Buffer | undefined, t: Tamper = {}) {
-      const { b, flow, options } = await loginFlow();
+    /** Signs in with a passkey from a new login form: the one-step form, or identifier-first's first screen on `idFirst`. */
+    async function signIn(key: SoftAuthenticator, handle: Buffer | undefined, t: Tamper = {}, server = s) {
+      const { b, flow, options } = await loginFlow(new TestBrowser({ spa: true }), server);
       const assertion = key.assert(options, { ...t, ...(handle ? { userHandle: handle } : {}) });
       const res = await b.postJson(flow.ui.action, { csrf_token: csrf(flow), passkey_login: JSON.stringify(assertion) });
       return { b, flow, res, assertion };
@@ -230,6 +230,103 @@ for (const factory of testDatabases()) {
       assert.equal(gone.res.status, 400);
       assert.deepEqual(messageIds(gone.res.body), [WRONG_VERIFIER]);
       assert.equal((await signIn(second, u.handle)).res.status, 200);
+    });
+
+    test('identifier-first: the first screen offers the passkey sign-in to browsers (autofill, trigger, script); API flows get none', async () => {
+      const b = new TestBrowser({ spa: true });
+      const first = (await b.get(pubOf(idFirst, '/self-service/login/browser'))).body as FlowJson;
+      assert.deepEqual(groupNames(first, 'identifier_first'), ['identifier', 'method']);
+      assert.deepEqual(groupNames(first, 'passkey').sort(), ['passkey_challenge', 'passkey_login', 'passkey_login_trigger']);
+      assert.deepEqual(groupNames(first, 'password'), [], 'the password field waits for the next screen');
+      const identifier = node(first, 'identifier')!;
+      assert.equal(identifier.group, 'identifier_first');
+      assert.equal(identifier.attributes.type, 'text');
+      assert.equal(identifier.attributes.autocomplete, 'username webauthn', 'conditional UI: passkeys offered in the field');
+      assert.equal(first.ui.nodes.filter((n) => n.attributes.name === 'identifier').length, 1);
+      assert.ok(first.ui.nodes.some((n) => n.type === 'script' && n.group === 'webauthn' && n.attributes.id === 'webauthn_script'));
+      assert.equal(node(first, 'passkey_login')!.attributes.onloadTrigger, 'oryPasskeyLoginAutocompleteInit');
+      const trigger = node(first, 'passkey_login_trigger')!;
+      assert.equal(trigger.attributes.type, 'button');
+      assert.equal(trigger.attributes.onclickTrigger, 'oryPasskeyLogin');
+      assert.equal(trigger.meta.label?.id, 1010021);
+      const request = JSON.parse(String(nodeValue(first, 'passkey_challenge'))).publicKey;
+      assert.equal(request.userVerification, 'required');
+      assert.deepEqual(request.allowCredentials ?? [], [], 'a discoverable credential: no key is named');
+
+      // The one-step form's passkey nodes, the same way (only the identifier field is identifier-first's).
+      const oneStep = (await new TestBrowser({ spa: true }).get(pub('/self-service/login/browser'))).body as FlowJson;
+      // Each form has its own challenge and script nonce, and the two servers their own port.
+      const shape = (f: FlowJson) =>
+        f.ui.nodes
+          .filter((n) => n.group === 'passkey' || n.group === 'webauthn')
+          .map((n) => ({ ...n, attributes: n.type === 'script' ? { ...n.attributes, src: new URL(n.attributes.src).pathname, nonce: '<nonce>' } : { ...n.attributes, value: n.attributes.name === 'passkey_challenge' ? '<options>' : n.attributes.value } }));
+      assert.deepEqual(shape(first), shape(oneStep));
+
+      // API flows: passkeys are a browser method, on this screen as on the one-step form.
+      const api = await idFirst.publicApi.get('/self-service/login/api');
+      assert.equal(api.status, 200);
+      assert.deepEqual(groupNames(api.body, 'passkey'), []);
+      assert.ok(!api.body.ui.nodes.some((n: Node) => n.type === 'script'));
+      assert.deepEqual(groupNames(api.body, 'identifier_first'), ['identifier', 'method']);
+      assert.equal(node(api.body, 'identifier')!.attributes.autocomplete, undefined);
+    });
+
+    test('identifier-first: a passkey signs in from the first screen (aal1, method passkey), and still from the next one', async () => {
+      const u = await signUp('idfirst', 'ES256', idFirst);
+      const { res, b, flow } = await signIn(u.key, u.handle, {}, idFirst);
+      assert.ok(node(flow, 'method'), 'signed in from the identification screen');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.session.identity.id, u.id);
+      assert.equal(res.body.session.authenticator_assurance_level, 'aal1');
+      assert.deepEqual(res.body.session.authentication_methods.map((m: { method: string; aal: string }) => [m.method, m.aal]), [['passkey', 'aal1']]);
+      const who = await b.get(pubOf(idFirst, '/sessions/whoami'));
+      assert.equal(who.status, 200);
+      assert.equal(who.body.identity.id, u.id);
+
+      // A browser posting the form itself gets the redirect of a finished sign-in.
+      const html = new TestBrowser();
+      const page = await loginFlow(new TestBrowser({ spa: true }), idFirst);
+      for (const [k, v] of page.b.cookies) html.cookies.set(k, v);
+      const posted = await html.postForm(page.flow.ui.action, { csrf_token: csrf(page.flow), method: 'passkey', passkey_login: JSON.stringify(u.key.assert(page.options, { userHandle: u.handle })) });
+      assert.equal(posted.status, 303);
+      assert.equal((await html.get(pubOf(idFirst, '/sessions/whoami'))).body.identity.id, u.id);
+
+      // Named first: the next screen keeps the same passkey sign-in.
+      const next = await loginFlow(new TestBrowser({ spa: true }), idFirst);
+      const second = await next.b.postJson(next.flow.ui.action, { csrf_token: csrf(next.flow), method: 'identifier_first', identifier: u.addr });
+      assert.equal(second.status, 400);
+      assert.equal(node(second.body, 'identifier')!.attributes.type, 'hidden');
+      assert.deepEqual(groupNames(second.body, 'passkey').sort(), ['passkey_challenge', 'passkey_login', 'passkey_login_trigger']);
+      const options = JSON.parse(String(nodeValue(second.body, 'passkey_challenge')));
+      const fromNext = await next.b.postJson(second.body.ui.action, { csrf_token: csrf(second.body), identifier: u.addr, passkey_login: JSON.stringify(u.key.assert(options, { userHandle: u.handle })) });
+      assert.equal(fromNext.status, 200, JSON.stringify(fromNext.body));
+      assert.deepEqual(fromNext.body.session.authentication_methods.map((m: { method: string }) => m.method), ['passkey']);
+    });
+
+    test('identifier-first: an unknown or foreign passkey is refused on the first screen as on the one-step form', async () => {
+      const u = await signUp('idf-owner', 'ES256', idFirst);
+      const other = await signUp('idf-other', 'ES256', idFirst);
+      const stranger = new SoftAuthenticator('ES256', RP_ID, ORIGIN);
+      const cases: Array<[string, SoftAuthenticator, Buffer | undefined]> = [
+        ['a key this account never registered', stranger, u.handle],
+        ["another account's key naming this account", other.key, u.handle],
+        ['a user handle nobody has', stranger, Buffer.from('y'.repeat(64))],
+        ['no user handle', stranger, undefined],
+      ];
+      for (const [name, key, handle] of cases) {
+        const oneStep = await signIn(key, handle);
+        const first = await signIn(key, handle, {}, idFirst);
+        assert.equal(first.res.status, 400, name);
+        assert.equal(first.res.status, oneStep.res.status, name);
+        assert.deepEqual(messageIds(first.res.body), messageIds(oneStep.res.body), name);
+        assert.deepEqual(messageIds(first.res.body), [handle === u.handle ? WRONG_VERIFIER : NO_SUCH_USER], name);
+        assert.equal(first.res.body.session, undefined, name);
+        assert.equal(node(first.res.body, 'passkey_login')?.attributes.value ?? '', '', `${name}: the result input is emptied`);
+        assert.ok(node(first.res.body, 'method'), `${name}: the first screen is shown again`);
+        assert.equal((await first.b.get(pubOf(idFirst, '/sessions/whoami'))).status, 401, name);
+      }
+      // The owner's own key still signs in from the first screen.
+      assert.equal((await signIn(u.key, u.handle, {}, idFirst)).res.status, 200);
     });
   });
 }

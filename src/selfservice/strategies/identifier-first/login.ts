@@ -1,5 +1,5 @@
 import { infoNodeLabelContinue, validationMinLength } from '../../../text/index.js';
-import { inputNode, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
+import { inputNode, UiNodeAutocomplete, UiNodeGroup, UiNodeInputType } from '../../../ui/node.js';
 import { methodNode } from '../../../ui/password-nodes.js';
 import { identifierLabelFromSchema } from '../../../ui/schema-nodes.js';
 import { stringField } from '../../flow/body.js';
@@ -10,6 +10,11 @@ import { names, notResponsible, type LoginFormContext, type LoginMethod, type Me
 export interface IdentifierFirstLoginDeps {
   /** The default identity schema, whose identifier trait names the identifier field. */
   defaultSchema: () => Promise<unknown>;
+  /**
+   * Whether another method runs a passkey ceremony on this first screen (the passkey method's
+   * sign-in without an identifier): the identifier field then offers passkeys through autofill.
+   */
+  webAuthnAutofill?: (ctx: LoginFormContext) => boolean;
 }
 
 /**
@@ -31,7 +36,11 @@ export class IdentifierFirstLoginStrategy implements LoginMethod {
   async identificationNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     if (ctx.requestedAal !== 'aal1' || ctx.refresh) return [];
     return [
-      inputNode(UiNodeGroup.IdentifierFirst, 'identifier', '', UiNodeInputType.Text, { required: true, label: identifierLabelFromSchema(await this.deps.defaultSchema()) }),
+      inputNode(UiNodeGroup.IdentifierFirst, 'identifier', '', UiNodeInputType.Text, {
+        required: true,
+        ...(this.deps.webAuthnAutofill?.(ctx) ? { autocomplete: UiNodeAutocomplete.UsernameWebAuthn } : {}),
+        label: identifierLabelFromSchema(await this.deps.defaultSchema()),
+      }),
       methodNode(UiNodeGroup.IdentifierFirst, 'identifier_first', infoNodeLabelContinue()),
     ].map(toJson);
   }

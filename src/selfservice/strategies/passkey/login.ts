@@ -69,6 +69,23 @@ export class PasskeyLoginStrategy implements LoginMethod {
     ].map(toJson);
   }
 
+  /**
+   * Identifier-first, first screen: the one-step form's passkey sign-in (autofill on the identifier
+   * field, the challenge, the script, the trigger), so nobody has to type an identifier first. The
+   * submission is the one-step form's: the assertion signs in from whichever screen is on show.
+   */
+  async identificationNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
+    return this.offersAutofill(ctx) ? this.nodes(ctx) : [];
+  }
+
+  /**
+   * Whether a form for `ctx` runs the discoverable ceremony, so its identifier field should offer
+   * passkeys through autofill (`autocomplete="username webauthn"`): a first sign-in in a browser.
+   */
+  offersAutofill(ctx: LoginFormContext): boolean {
+    return ctx.flowType === 'browser' && ctx.requestedAal === 'aal1' && !ctx.refresh;
+  }
+
   /** A refresh of a signed-in user with passkeys: their keys are named, the identifier is fixed. */
   private async refreshNodes(ctx: LoginFormContext): Promise<UiNodeJson[]> {
     if (!ctx.session) return [];
