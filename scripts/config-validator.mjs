@@ -17,11 +17,16 @@ import { pathToFileURL } from 'node:url';
 export const RUNTIME_HELPERS = ['ucs2length', 'equal', 'uri'];
 
 /** The schema, formats and Ajv options from the TypeScript sources, through a throwaway bundle. */
-async function loadSources(root, esbuild) {
+function loadSources(root, esbuild) {
+  return loadModule(root, esbuild, 'src/config', "export { configSchema } from './schema.ts'; export { configFormats } from './formats.ts'; export { CONFIG_AJV_OPTIONS } from './validate.ts';");
+}
+
+/** What `contents` (TypeScript, resolved from `dir`) exports, through a throwaway bundle. */
+async function loadModule(root, esbuild, dir, contents) {
   const { outputFiles } = await esbuild.build({
     stdin: {
-      contents: "export { configSchema } from './schema.ts'; export { configFormats } from './formats.ts'; export { CONFIG_AJV_OPTIONS } from './validate.ts';",
-      resolveDir: join(root, 'src/config'),
+      contents,
+      resolveDir: join(root, dir),
       loader: 'ts',
     },
     bundle: true,
@@ -35,7 +40,7 @@ async function loadSources(root, esbuild) {
   });
   const tmp = join(root, 'node_modules', '.cache', 'tessera-build');
   mkdirSync(tmp, { recursive: true });
-  const file = join(tmp, `config-schema-${process.pid}.mjs`);
+  const file = join(tmp, `sources-${process.pid}-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(file, outputFiles[0].text);
   try {
     return await import(pathToFileURL(file).href);
@@ -49,22 +54,47 @@ export async function configValidatorSource(root, esbuild) {
   const require = createRequire(join(root, 'package.json'));
   const { configSchema, configFormats, CONFIG_AJV_OPTIONS } = await loadSources(root, esbuild);
   const { Ajv, _ } = require('ajv');
-  const standaloneCode = require('ajv/dist/standalone').default;
   const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS, code: { source: true, formats: _`__formats` } });
   for (const [name, format] of Object.entries(configFormats)) ajv.addFormat(name, format);
-  let code = standaloneCode(ajv, ajv.compile(configSchema));
+  return functionExpression(require, esbuild, ajv, ajv.compile(configSchema), 'config validator', 'src/config/schema.ts');
+}
+
+/**
+ * JSON Schema draft-07's meta-schema validator, as identity schemas are checked against it
+ * (src/schema/identity-schema.ts: the same Ajv options, the formats passed in at run time), so a
+ * server does not compile the meta-schema at every start. Same shape as the configuration's.
+ */
+export async function draft07MetaValidatorSource(root, esbuild) {
+  const require = createRequire(join(root, 'package.json'));
+  const { IDENTITY_SCHEMA_AJV_OPTIONS, DRAFT_07_META_URI, addIdentityFormats } = await loadModule(
+    root,
+    esbuild,
+    'src/schema',
+    "export { IDENTITY_SCHEMA_AJV_OPTIONS, DRAFT_07_META_URI } from './ajv-options.ts'; export { addIdentityFormats } from './formats.ts';",
+  );
+  const { Ajv, _ } = require('ajv');
+  const ajv = new Ajv({ ...IDENTITY_SCHEMA_AJV_OPTIONS, code: { source: true, formats: _`__formats` } });
+  // The formats of the run-time instance, whose definitions (function, pattern, object) the code is
+  // generated for; the instance's own are handed in when it runs.
+  addIdentityFormats(ajv);
+  return functionExpression(require, esbuild, ajv, ajv.getSchema(DRAFT_07_META_URI), 'draft-07 meta-schema validator', "JSON Schema draft-07's meta-schema");
+}
+
+async function functionExpression(require, esbuild, ajv, validate, what, from) {
+  const standaloneCode = require('ajv/dist/standalone').default;
+  let code = standaloneCode(ajv, validate);
   const exported = /^"use strict";\s*module\.exports = (\w+);\s*module\.exports\.default = \1;/.exec(code);
-  if (!exported) throw new Error('config validator: unexpected shape of Ajv standalone code');
+  if (!exported) throw new Error(`${what}: unexpected shape of Ajv standalone code`);
   code = code.slice(exported[0].length);
   code = code.replace(/require\("ajv\/dist\/runtime\/(\w+)"\)\.default/g, (_m, name) => {
-    if (!RUNTIME_HELPERS.includes(name)) throw new Error(`config validator: Ajv helper ${name} is not passed in (RUNTIME_HELPERS, precompiled-validator.ts)`);
+    if (!RUNTIME_HELPERS.includes(name)) throw new Error(`${what}: Ajv helper ${name} is not passed in (RUNTIME_HELPERS, precompiled-validator.ts)`);
     return `__runtime.${name}`;
   });
-  if (/\brequire\(/.test(code.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) throw new Error('config validator: unexpected require() left in the standalone code');
+  if (/\brequire\(/.test(code.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) throw new Error(`${what}: unexpected require() left in the standalone code`);
   // Minified (the text is parsed at every start), as a function expression.
   const source = `export default function (__formats, __runtime) {\n"use strict";\n${code}\nreturn ${exported[1]};\n}\n`;
   const minified = (await esbuild.transform(source, { minify: true, loader: 'js', format: 'esm', charset: 'ascii', target: 'node20' })).code;
   const fn = /^(function\s*\w*\s*\([\s\S]*\})\s*export\s*\{\s*\w+ as default\s*\};?\s*$/.exec(minified);
-  if (!fn) throw new Error(`config validator: unexpected shape of the minified code: ${minified.slice(0, 80)} ... ${minified.slice(-80)}`);
-  return `// Generated by scripts/config-validator.mjs from src/config/schema.ts: do not edit.\n(${fn[1]})\n`;
+  if (!fn) throw new Error(`${what}: unexpected shape of the minified code: ${minified.slice(0, 80)} ... ${minified.slice(-80)}`);
+  return `// Generated by scripts/config-validator.mjs from ${from}: do not edit.\n(${fn[1]})\n`;
 }
