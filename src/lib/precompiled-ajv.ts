@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runInThisContext } from 'node:vm';
+import { Script } from 'node:vm';
 import type { ValidateFunction } from 'ajv';
 import equal from 'ajv/dist/runtime/equal.js';
 import ucs2length from 'ajv/dist/runtime/ucs2length.js';
@@ -14,10 +14,22 @@ const RUNTIME = { equal: interop(equal), ucs2length: interop(ucs2length), uri: i
  * Turns a validator the build generated (scripts/config-validator.mjs: a function expression of the
  * formats and Ajv's run-time helpers) into the validate function.
  */
-export function validatorFromSource(source: string, filename: string, formats: Record<string, unknown>): ValidateFunction {
-  const factory = runInThisContext(source, { filename }) as (formats: Record<string, unknown>, runtime: typeof RUNTIME) => ValidateFunction;
+export function validatorFromSource(source: string, filename: string, formats: Record<string, unknown>, cachedData?: Buffer): ValidateFunction {
+  return validatorFromScript(new Script(source, { filename, cachedData }), formats);
+}
+
+/** The validate function a generated validator's script makes. */
+export function validatorFromScript(script: Script, formats: Record<string, unknown>): ValidateFunction {
+  const factory = script.runInThisContext() as (formats: Record<string, unknown>, runtime: typeof RUNTIME) => ValidateFunction;
   return factory(formats, RUNTIME);
 }
+
+/**
+ * V8's code cache for a generated validator, beside it (`<file>.cache`): the build writes it after
+ * a warm-up run, so the functions a validation calls are compiled already. V8 uses it only when it
+ * was made by the same V8 with the same flags, and compiles the source as usual otherwise.
+ */
+export const codeCacheFile = (file: string) => `${file}.cache`;
 
 /**
  * Where the build wrote a generated validator, `dist/<dir>/<name>`, seen from the bundled module
@@ -31,5 +43,6 @@ export function precompiledFile(moduleUrl: string, dir: string, name: string): s
 /** The generated validator in `file`, or undefined when there is no such file. */
 export function loadPrecompiledValidator(file: string | undefined, formats: Record<string, unknown>): ValidateFunction | undefined {
   if (file === undefined) return undefined;
-  return validatorFromSource(readFileSync(file, 'utf8'), file, formats);
+  const cache = codeCacheFile(file);
+  return validatorFromSource(readFileSync(file, 'utf8'), file, formats, existsSync(cache) ? readFileSync(cache) : undefined);
 }

@@ -138,17 +138,22 @@ export async function compileIdentitySchema(opts: CompileOptions): Promise<Ident
   const checkAgainstMeta = (schema: AnySchemaObject): AnySchemaObject => {
     if (!precompiledMeta) return schema;
     const meta = dialectOf(schema) === 'draft-07' ? draft07MetaValidator(ajv) : undefined;
-    if (meta === undefined) ajv.validateSchema(schema, true);
-    else if (!meta(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(meta.errors)}`);
-    return schema;
+    if (meta === undefined) {
+      ajv.validateSchema(schema, true);
+      return schema;
+    }
+    if (!meta(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(meta.errors)}`);
+    // Ajv would compile the meta-schema a `$schema` names even with its own check off; draft-07 is
+    // this instance's default dialect, so the schema means the same without it.
+    const { $schema: _, ...rest } = schema;
+    return rest;
   };
   const compiled = aliasExtensionKeyword(opts.json) as Record<string, unknown>;
   if (compiled['$id'] === undefined && opts.baseId !== undefined) compiled['$id'] = opts.baseId;
   if (compiled['$schema'] !== undefined) compiled['$schema'] = META_URI[dialect];
   let validate: ValidateFunction;
   try {
-    checkAgainstMeta(compiled);
-    validate = await ajv.compileAsync(compiled);
+    validate = await ajv.compileAsync(checkAgainstMeta(compiled));
   } catch (err) {
     throw new Error(compileErrorMessage(err), { cause: err });
   }
