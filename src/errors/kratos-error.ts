@@ -109,3 +109,6 @@ export const unavailable = (reason?: string, init: Omit<KratosErrorInit, 'reason
 export function isKratosError(e: unknown): e is KratosError {
   return e instanceof KratosError;
 }
+
+/** A failure of a service Tessera called (a social sign-in provider), not of Tessera itself. */
+export const isUpstreamFailure = (k: KratosError): boolean => k.code === 502 || k.code === 504;

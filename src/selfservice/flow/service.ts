@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
-import { KratosError, notFound } from '../../errors/kratos-error.js';
+import { isUpstreamFailure, KratosError, notFound } from '../../errors/kratos-error.js';
 import { toKratosError } from '../../http/kit/errors.js';
 import type { Csrf } from '../../http/kit/csrf.js';
 import { isUuid, newId } from '../../lib/ids.js';
@@ -215,11 +215,14 @@ export class FlowService {
 
   /**
    * Errors on browser navigations are stored and shown by the error UI (`flows.error.ui_url?id=`);
-   * SPA and API clients get the envelope.
+   * SPA and API clients get the envelope. Of the server errors, only an upstream's (502, 504: a
+   * social sign-in provider that is down or answers nonsense) goes to the error UI: Tessera's own
+   * failures (500, and 503 while the database is away, where the error could not even be stored)
+   * stay the envelope.
    */
   async respondError(req: FastifyRequest, reply: FastifyReply, err: unknown, mode: ClientMode): Promise<FastifyReply> {
     const k = toKratosError(err);
-    if (mode !== 'browser' || k.code >= 500) throw k;
+    if (mode !== 'browser' || (k.code >= 500 && !isUpstreamFailure(k))) throw k;
     return this.showOnErrorPage(reply, k);
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { KratosError } from '../../../errors/kratos-error.js';
+import { isUpstreamFailure, KratosError } from '../../../errors/kratos-error.js';
 import type { TesseraOidcProviderOptions } from '../../../config/types.js';
 import type { Identity } from '../../../identity/identity.js';
 import type { MappedIdentity } from './claims-mapper.js';
@@ -119,7 +119,7 @@ export class OidcCallback {
       this.deps.logger.info({ flow_id: flow?.id, reason: err instanceof KratosError ? err.reason : (err as Error).message }, 'social sign-in callback refused');
       // A provider that fails or answers nonsense (502, 504) is no fault of the browser's nor of
       // Tessera's: the browser that came back from it sees the error page, as Kratos forwards it there.
-      if (err instanceof KratosError && (err.code === 502 || err.code === 504) && flow?.type !== 'api' && browserResponseMode(req) === 'browser') {
+      if (err instanceof KratosError && isUpstreamFailure(err) && flow?.type !== 'api' && browserResponseMode(req) === 'browser') {
         return this.deps.showOnErrorPage(reply, err);
       }
       return (flow?.kind === 'registration' ? flows.registration : flow?.kind === 'settings' ? flows.settings : flows.login).fail(req, reply, flow, err);
