@@ -59,7 +59,7 @@ export function retryDelay(attempt: number, retries: number, windowMs: number): 
  * claims give each message to one of them. Failed attempts are retried with exponential backoff
  * (with jitter) spread over the retry window until the attempts run out, then the message is
  * abandoned with its last error. A channel that cannot be reached at all is paused: the messages
- * for it wait, one probes it now and then, and only the probes spend attempts.
+ * for it wait, one probes it now and then, and none is abandoned because of the outage.
  */
 export class CourierWorker {
   readonly id = `${hostname()}-${process.pid}-${randomAlnum(6)}`;
@@ -196,16 +196,19 @@ export class CourierWorker {
       this.channelAnswered(m.channel);
       return { id: m.id, sent: true, rendered };
     } catch (err) {
+      let channelBackAt: number | null = null;
       if (err instanceof DeliveryError && err.unreachable) {
-        const until = this.channelUnreachable(m.channel);
-        log.warn({ until: new Date(until).toISOString() }, 'courier: channel unreachable, paused');
+        channelBackAt = this.channelUnreachable(m.channel);
+        log.warn({ until: new Date(channelBackAt).toISOString() }, 'courier: channel unreachable, paused');
       } else if (err instanceof DeliveryError) {
         // Any answer, even a refusal of this message, shows the channel is back.
         this.channelAnswered(m.channel);
       } else this.releaseProbe(m.channel);
       const permanent = err instanceof TemplateError || (err instanceof DeliveryError && err.permanent);
-      const exhausted = attempt >= this.opts.maxAttempts;
-      const retryAt = permanent || exhausted ? null : new Date(this.now().getTime() + this.backoff(attempt));
+      // A probe of a channel that cannot be reached says nothing about the message: it waits for
+      // the channel however long the outage lasts, and probes again when the pause ends.
+      const exhausted = attempt >= this.opts.maxAttempts && channelBackAt === null;
+      const retryAt = permanent || exhausted ? null : new Date(channelBackAt ?? this.now().getTime() + this.backoff(attempt));
       const reason = err instanceof Error ? err.message : String(err);
       const error = { message: reason.slice(0, EXCERPT), kind: err instanceof TemplateError ? 'template' : err instanceof DeliveryError ? 'delivery' : 'internal' };
       return { id: m.id, sent: false, error, retryAt, rendered };

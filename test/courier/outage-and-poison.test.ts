@@ -66,6 +66,27 @@ for (const factory of testDatabases()) {
       assert.equal(mailbox.received.filter((r) => r.to === 'poison@example.com').length, 1);
     });
 
+    test('a lone message through an outage longer than its retries: probed again and again, never abandoned, delivered once', async () => {
+      await mailbox.stop();
+      const recipient = `lone-${factory.name}@example.com`;
+      const { id } = await s.registry.courier.queueEmail(recipient, 'stub', { Subject: 'alone in the queue', Body: recipient });
+      // The only message is the probe every time the pause ends: with five retries over three
+      // seconds, eight seconds are more probes than it has attempts.
+      const outageEnds = Date.now() + 8_000;
+      while (Date.now() < outageEnds) {
+        const m = await s.registry.persister.courier.getMessage(id);
+        assert.notEqual(m?.status, 'abandoned', `probe ${m?.send_count}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const probed = (await s.registry.persister.courier.getMessage(id))!.send_count;
+      assert.ok(probed > 6, `probes during the outage: ${probed}`);
+      mailbox = await new TestMailbox().start(mailbox.port);
+      await mailbox.waitFor(recipient, () => true, 30_000);
+      await until('the message to be recorded as sent', async () => (await s.registry.persister.courier.getMessage(id))?.status === 'sent');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(mailbox.received.filter((x) => x.to === recipient).length, 1);
+    });
+
     test('an SMTP outage three times the retry window: everything is delivered afterwards, exactly once', async () => {
       await mailbox.stop();
       const recipients = Array.from({ length: 6 }, (_, i) => `outage-${i}-${factory.name}@example.com`);
