@@ -15,12 +15,7 @@ const RUNTIME = { equal: interop(equal), ucs2length: interop(ucs2length), uri: i
  * formats and Ajv's run-time helpers) into the validate function.
  */
 export function validatorFromSource(source: string, filename: string, formats: Record<string, unknown>, cachedData?: Buffer): ValidateFunction {
-  return validatorFromScript(new Script(source, { filename, cachedData }), formats);
-}
-
-/** The validate function a generated validator's script makes. */
-export function validatorFromScript(script: Script, formats: Record<string, unknown>): ValidateFunction {
-  const factory = script.runInThisContext() as (formats: Record<string, unknown>, runtime: typeof RUNTIME) => ValidateFunction;
+  const factory = new Script(source, { filename, cachedData }).runInThisContext() as (formats: Record<string, unknown>, runtime: typeof RUNTIME) => ValidateFunction;
   return factory(formats, RUNTIME);
 }
 
@@ -29,7 +24,7 @@ export function validatorFromScript(script: Script, formats: Record<string, unkn
  * a warm-up run, so the functions a validation calls are compiled already. V8 uses it only when it
  * was made by the same V8 with the same flags, and compiles the source as usual otherwise.
  */
-export const codeCacheFile = (file: string) => `${file}.cache`;
+const codeCacheFile = (file: string) => `${file}.cache`;
 
 /**
  * Where the build wrote a generated validator, `dist/<dir>/<name>`, seen from the bundled module

@@ -78,9 +78,7 @@ export class SqlSessionPersister implements SessionPool {
   async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
     // Built and compiled once: on the hot path only the parameter changes.
     this.byTokenQuery ??= compileSessionByTokenQuery(this.db, this.dialect);
-    const row = this.dialect.fastRead
-      ? ((await this.dialect.fastRead(this.byTokenQuery.sql, [tokenHash]))[0] as ByTokenRow | undefined)
-      : (await this.db.executeQuery<ByTokenRow>({ ...this.byTokenQuery, parameters: [tokenHash] })).rows[0];
+    const row = await this.firstRow(this.byTokenQuery, tokenHash);
     if (!row) return null;
     return this.sessionWithIdentity(row);
   }
@@ -89,9 +87,7 @@ export class SqlSessionPersister implements SessionPool {
 
   async getSessionStamp(tokenHash: string): Promise<SessionStamp | null> {
     this.stampQuery ??= compileSessionStampQuery(this.db);
-    const row = this.dialect.fastRead
-      ? ((await this.dialect.fastRead(this.stampQuery.sql, [tokenHash]))[0] as StampRow | undefined)
-      : (await this.db.executeQuery<StampRow>({ ...this.stampQuery, parameters: [tokenHash] })).rows[0];
+    const row = await this.firstRow(this.stampQuery, tokenHash);
     if (!row) return null;
     // Drivers hand timestamps over as text, numbers or Dates; any of them changes when the value does.
     const part = (v: unknown) => (v instanceof Date ? v.getTime() : String(v));
@@ -100,6 +96,12 @@ export class SqlSessionPersister implements SessionPool {
   }
 
   private stampQuery?: CompiledQuery<StampRow>;
+
+  /** The first row of a statement compiled once, run with its one parameter outside Kysely where the dialect can. */
+  private async firstRow<R>(query: CompiledQuery<R>, parameter: string): Promise<R | undefined> {
+    if (this.dialect.fastRead) return (await this.dialect.fastRead(query.sql, [parameter]))[0] as R | undefined;
+    return (await this.db.executeQuery<R>({ ...query, parameters: [parameter] })).rows[0];
+  }
 
   private sessionWithIdentity(row: ByTokenRow): Session {
     const identity = identityFromRow({

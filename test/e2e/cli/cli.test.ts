@@ -1,12 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
-import { fixture, freePort, waitForUrl } from '../../testkit/server.js';
+import { fixture, freePort } from '../../testkit/server.js';
+import { startServeProcess } from '../../testkit/serve-process.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin/tessera.js');
@@ -86,13 +87,10 @@ describe('tessera CLI', () => {
   });
 
   test('serve runs, the identities commands talk to it, and SIGTERM shuts it down cleanly', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '-c', configFile], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    const serve = await startServeProcess(configFile, `http://127.0.0.1:${ports.admin}/health/ready`);
     try {
-      await waitForUrl(`http://127.0.0.1:${ports.admin}/health/ready`, 120_000);
-      assert.match(stdout, new RegExp(`Public API listening on http://127.0.0.1:${ports.public}/`));
-      assert.match(stdout, new RegExp(`Admin API listening on http://127.0.0.1:${ports.admin}/`));
+      assert.match(serve.output(), new RegExp(`Public API listening on http://127.0.0.1:${ports.public}/`));
+      assert.match(serve.output(), new RegExp(`Admin API listening on http://127.0.0.1:${ports.admin}/`));
       const endpoint = `http://127.0.0.1:${ports.admin}`;
 
       const file = join(dir, 'people.json');
@@ -123,9 +121,7 @@ describe('tessera CLI', () => {
       assert.notEqual(gone.code, 0);
       assert.match(gone.stderr, /404/);
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      assert.equal(await serve.stop(), 0, serve.output());
     }
   });
 });

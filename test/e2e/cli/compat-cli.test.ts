@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { sqliteDatabase, type TestDatabase } from '../../testkit/databases.js';
 import { assertFetchMatchesApi } from '../../testkit/openapi.js';
 import { fixture, freePort } from '../../testkit/server.js';
+import { startServeProcess } from '../../testkit/serve-process.js';
 
 // What a Kratos user migrating tries first: a quickstart config with `dsn: memory`, `migrate sql -e`
 // against a config file, a text log, and a broken identity schema that must stop start-up.
@@ -18,21 +19,6 @@ const bin = join(root, 'bin/tessera.js');
 function run(args: string[], env: Record<string, string> = {}) {
   const res = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-// Generous: on a busy machine a cold start (compiling the TypeScript sources) can take a while.
-async function waitFor(url: string, ms = 120_000): Promise<Response> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(url, { headers: { accept: 'application/json' } });
-      if (res.ok) return res;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('Kratos-style start-up', () => {
@@ -61,15 +47,8 @@ describe('Kratos-style start-up', () => {
   test('dsn: memory migrates itself at start and serves; log.format text writes text lines', async () => {
     const ports = { public: await freePort(), admin: await freePort() };
     const file = config('memory.yml', ['dsn: memory', ...common(ports), 'log: { level: info, format: text }']);
-    const child = spawn(process.execPath, [bin, 'serve', '-c', file], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let ready = false;
+    const serve = await startServeProcess(file, `http://127.0.0.1:${ports.admin}/health/ready`);
     try {
-      await waitFor(`http://127.0.0.1:${ports.admin}/health/ready`);
-      ready = true;
       const created = await fetch(`http://127.0.0.1:${ports.admin}/admin/identities`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -77,14 +56,12 @@ describe('Kratos-style start-up', () => {
       });
       assert.equal(created.status, 201);
       await assertFetchMatchesApi('POST', created, 'admin');
+      const out = serve.output();
       assert.match(out, /level=info msg="the DSN is an in-memory SQLite database/);
       assert.match(out, /level=info msg="applied database migrations" applied=/);
       assert.doesNotMatch(out, /^\{"level"/m, 'no JSON lines in text format');
     } finally {
-      child.kill('SIGTERM');
-      const code = await exited;
-      // Before its signal handlers are installed the process dies of the signal; that is not a shutdown failure.
-      if (ready) assert.equal(code, 0, out);
+      assert.equal(await serve.stop(), 0, serve.output());
     }
   });
 

@@ -1,17 +1,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, waitForUrl } from '../../testkit/server.js';
+import { freePort } from '../../testkit/server.js';
+import { startServeProcess } from '../../testkit/serve-process.js';
 
 // `tessera serve` with identity schemas whose traits get codes by SMS: one start-up warning when no
 // SMS channel is configured, none when one is (courier.channels or the legacy courier.sms).
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/tessera.js');
 const KRATOS = 'ory.sh/kratos';
 const WARNING = 'SMS addresses without an SMS channel';
 
@@ -71,25 +68,10 @@ describe('start-up warning for SMS addresses without an SMS channel', () => {
         ...courier,
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [bin, 'serve', '-c', file], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let ready = false;
-    try {
-      // A process that stops at start (a refused configuration) fails the test at once, with its output.
-      await Promise.race([
-        waitForUrl(`http://127.0.0.1:${ports.admin}/health/ready`, 120_000),
-        exited.then((code) => Promise.reject(new Error(`serve exited with ${code}:\n${out}`))),
-      ]);
-      ready = true;
-      return out;
-    } finally {
-      child.kill('SIGTERM');
-      const code = await exited;
-      if (ready) assert.equal(code, 0, out);
-    }
+    const serve = await startServeProcess(file, `http://127.0.0.1:${ports.admin}/health/ready`);
+    const code = await serve.stop();
+    assert.equal(code, 0, serve.output());
+    return serve.output();
   }
 
   const warnings = (out: string) => out.split('\n').filter((l) => l.includes(WARNING)).map((l) => JSON.parse(l) as { level: number; msg: string; sms_traits: Record<string, string[]> });

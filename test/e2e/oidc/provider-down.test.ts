@@ -4,21 +4,11 @@
 // created and the flow can still be used with another method.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { testDatabases, type TestDatabase } from '../../testkit/databases.js';
-import { startTestServer, type TestServer } from '../../testkit/server.js';
+import { freePort, startTestServer, type TestServer } from '../../testkit/server.js';
 import { TestBrowser, nodeValue } from '../../testkit/browser.js';
 
 const UI = 'http://127.0.0.1:4455';
-
-/** A loopback port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 for (const factory of testDatabases()) {
   describe(`a social sign-in provider that is down, on ${factory.name}`, () => {
@@ -43,7 +33,8 @@ for (const factory of testDatabases()) {
                       provider: 'generic',
                       client_id: 'client',
                       client_secret: 'secret',
-                      issuer_url: `http://127.0.0.1:${await closedPort()}/`,
+                      // A loopback port found free and left closed: nothing answers there.
+                      issuer_url: `http://127.0.0.1:${await freePort()}/`,
                       mapper_url: `base64://${Buffer.from("{ identity: { traits: { email: std.extVar('claims').email } } }").toString('base64')}`,
                     },
                   ],
