@@ -18,7 +18,11 @@
 //   npm run bench -- sessions --profile=login   the same for password logins
 // BENCH_SECONDS (default 10) sets the length of each measured run. BENCH_TESSERA_NODE_ARGS adds
 // Node flags to the Tessera process (space-separated, e.g. `--import /path/to/experiment.mjs`), to
-// try a change's effect without editing the sources.
+// try a change's effect without editing the sources. BENCH_HOLD=<file> seeds the SQLite deployment,
+// starts the baseline, writes both (URLs, pids, config file, session tokens) to <file> as JSON and
+// keeps them running until SIGINT, for measurements by hand (e.g. CPU per request at a fixed rate).
+// Each row shows the CPU time the measured server process used per request (from /proc), which is
+// steadier than the rate on a shared machine.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -31,7 +35,7 @@ import { createRegistry } from '../src/registry/registry.js';
 import { testDatabases, type TestDatabase } from '../test/testkit/databases.js';
 import { renderProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { updateDocsSection } from './lib/docs-section.js';
-import { concurrentLoop, figuresOf, httpLoad, interleaved, type Figures, type Sample } from './lib/load.js';
+import { concurrentLoop, figuresOf, httpLoad, interleaved, type CpuTime, type Figures, type Sample } from './lib/load.js';
 import { cleanEnv, freePort, repoRoot, runNode, startNode, waitForHttp, type NodeChild } from './lib/processes.js';
 
 const args = process.argv.slice(2);
@@ -217,7 +221,7 @@ async function startBaseline(d: Deployment, paths: string[]): Promise<{ url: str
 // Measurements.
 
 /** GET `path` on `url` for `seconds`, each request presenting the next session token in turn. */
-function rotatingTokenLoad(url: string, path: string, tokens: string[], connections: number, seconds: number): Promise<Sample> {
+function rotatingTokenLoad(url: string, path: string, tokens: string[], connections: number, seconds: number, serverPid?: number): Promise<Sample> {
   let i = 0;
   return httpLoad({
     url,
@@ -234,7 +238,7 @@ function rotatingTokenLoad(url: string, path: string, tokens: string[], connecti
         },
       },
     ],
-  });
+  }, serverPid);
 }
 
 let lastFlowError: string | null = null;
@@ -282,6 +286,7 @@ function noFailures(name: string, f: Figures, detail = ''): void {
 const fmtRate = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const fmtMs = (n: number | null) => (n === null ? '–' : n >= 100 ? `${Math.round(n)} ms` : `${n.toFixed(n < 10 ? 2 : 1)} ms`);
 const fmtRatio = (r: number) => `${r.toFixed(2)}×`;
+const fmtCpu = (c: CpuTime | undefined) => (c ? `${Math.round(c.user + c.system)} µs (${Math.round(c.user)}+${Math.round(c.system)})` : '–');
 
 interface Row {
   name: string;
@@ -299,8 +304,8 @@ interface Ratio {
 }
 
 function table(rows: Row[]): string {
-  const head = ['measurement', 'rate', 'p50', 'p99', 'completed', 'failed'];
-  const body = rows.map((r) => [r.name, `${fmtRate(r.f.rate)} ${r.unit}/s`, fmtMs(r.f.p50), fmtMs(r.f.p99), String(r.f.count), String(r.f.failed)]);
+  const head = ['measurement', 'rate', 'p50', 'p99', 'completed', 'failed', 'server CPU/op (user+sys)', 'load gen. CPU/op'];
+  const body = rows.map((r) => [r.name, `${fmtRate(r.f.rate)} ${r.unit}/s`, fmtMs(r.f.p50), fmtMs(r.f.p99), String(r.f.count), String(r.f.failed), fmtCpu(r.f.serverCpuUs), fmtCpu(r.f.clientCpuUs)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -308,9 +313,9 @@ function table(rows: Row[]): string {
 
 function markdownTable(rows: Row[]): string {
   return [
-    '| measurement | rate | p50 | p99 |',
-    '|---|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.name} | ${fmtRate(r.f.rate)} ${r.unit}/s | ${fmtMs(r.f.p50)} | ${fmtMs(r.f.p99)} |`),
+    '| measurement | rate | p50 | p99 | server CPU per request (user+system) |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${fmtRate(r.f.rate)} ${r.unit}/s | ${fmtMs(r.f.p50)} | ${fmtMs(r.f.p99)} | ${fmtCpu(r.f.serverCpuUs)} |`),
   ].join('\n');
 }
 
@@ -359,9 +364,9 @@ async function measureWhoami(d: Deployment): Promise<void> {
     await rotatingTokenLoad(baselineUrl, barePath, d.tokens, connections, WARMUP_SECONDS);
     await rotatingTokenLoad(baselineUrl, diagPath, d.tokens, connections, WARMUP_SECONDS);
     const { whoami, bare, diag } = await interleaved(ROUNDS, {
-      whoami: () => rotatingTokenLoad(d.publicUrl, '/sessions/whoami', d.tokens, connections, slice),
-      bare: () => rotatingTokenLoad(baselineUrl, barePath, d.tokens, connections, slice),
-      diag: () => rotatingTokenLoad(baselineUrl, diagPath, d.tokens, connections, slice),
+      whoami: () => rotatingTokenLoad(d.publicUrl, '/sessions/whoami', d.tokens, connections, slice, d.tessera.proc.pid),
+      bare: () => rotatingTokenLoad(baselineUrl, barePath, d.tokens, connections, slice, baseline.proc.pid),
+      diag: () => rotatingTokenLoad(baselineUrl, diagPath, d.tokens, connections, slice, baseline.proc.pid),
     });
     noFailures('whoami', whoami);
     noFailures('baseline', bare);
@@ -425,7 +430,12 @@ async function measureLoginAndRegistration(d: Deployment): Promise<void> {
 
 try {
   const sqlite = await deploy('sqlite', `sqlite://${join(dir, 'tessera.sqlite')}`);
-  if (PROFILE) {
+  if (process.env.BENCH_HOLD) {
+    const { url, child } = await startBaseline(sqlite, ['/better-sqlite3']);
+    writeFileSync(process.env.BENCH_HOLD, JSON.stringify({ configFile: sqlite.configFile, publicUrl: sqlite.publicUrl, tesseraPid: sqlite.tessera.proc.pid, baselineUrl: url, baselinePid: child.proc.pid, tokens: sqlite.tokens }));
+    log(`holding; deployment in ${process.env.BENCH_HOLD}; stop with SIGINT`);
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  } else if (PROFILE) {
     // Restart under the profiler so seeding is not in the profile.
     await sqlite.tessera.stop();
     rmSync(profileDir, { recursive: true, force: true });

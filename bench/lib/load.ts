@@ -1,4 +1,5 @@
 // Load generation and the figures every benchmark reports: rate, p50 and p99 latency.
+import { readFileSync } from 'node:fs';
 import autocannon, { type AutocannonOptions } from 'autocannon';
 
 /** What one measured run produced. */
@@ -10,6 +11,15 @@ export interface Sample {
   seconds: number;
   /** Latency of each completed operation, milliseconds. */
   latencies: number[];
+  /** CPU time the measured server process used meanwhile, milliseconds (when its pid was given). */
+  serverCpu?: CpuTime;
+  /** CPU time this process (the load generator) used meanwhile, milliseconds. */
+  clientCpu?: CpuTime;
+}
+
+export interface CpuTime {
+  user: number;
+  system: number;
 }
 
 export interface Figures {
@@ -21,7 +31,33 @@ export interface Figures {
   count: number;
   failed: number;
   seconds: number;
+  /** CPU microseconds per completed operation, of the server and of the load generator (when measured). */
+  serverCpuUs?: CpuTime;
+  clientCpuUs?: CpuTime;
 }
+
+/** A process's CPU time so far, from /proc (Linux); null elsewhere or once it is gone. */
+export function processCpu(pid: number): CpuTime | null {
+  try {
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const tick = 1000 / CLOCK_TICKS_PER_SECOND;
+    return { user: Number(fields[11]) * tick, system: Number(fields[12]) * tick };
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ, which Linux fixes at 100 for /proc on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+const cpuSince = (a: CpuTime | null, b: CpuTime | null): CpuTime | undefined => (a && b ? { user: b.user - a.user, system: b.system - a.system } : undefined);
+
+const selfCpu = (): CpuTime => {
+  const u = process.cpuUsage();
+  return { user: u.user / 1000, system: u.system / 1000 };
+};
 
 /** The value below which `p` (0..100) percent of the sorted samples fall (nearest rank). */
 export function percentile(sorted: ArrayLike<number>, p: number): number | null {
@@ -41,21 +77,39 @@ export function figuresOf(samples: Sample[]): Figures {
     at += s.latencies.length;
   }
   all.sort();
-  return { rate: count / seconds, p50: percentile(all, 50), p99: percentile(all, 99), count, failed: samples.reduce((n, s) => n + s.failed, 0), seconds };
+  const perOp = (pick: (s: Sample) => CpuTime | undefined): CpuTime | undefined => {
+    if (count === 0 || samples.some((s) => !pick(s))) return undefined;
+    const sum = (k: keyof CpuTime) => (samples.reduce((n, s) => n + pick(s)![k], 0) * 1000) / count;
+    return { user: sum('user'), system: sum('system') };
+  };
+  return {
+    rate: count / seconds,
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    count,
+    failed: samples.reduce((n, s) => n + s.failed, 0),
+    seconds,
+    serverCpuUs: perOp((s) => s.serverCpu),
+    clientCpuUs: perOp((s) => s.clientCpu),
+  };
 }
 
 /**
  * Runs autocannon once. Latencies are each 2xx response's own time in fractional milliseconds
  * (autocannon's histogram rounds to whole milliseconds, too coarse for sub-millisecond routes).
  */
-export async function httpLoad(opts: AutocannonOptions): Promise<Sample> {
+export async function httpLoad(opts: AutocannonOptions, serverPid?: number): Promise<Sample> {
   const latencies: number[] = [];
+  const server0 = serverPid === undefined ? null : processCpu(serverPid);
+  const client0 = selfCpu();
   const instance = autocannon(opts);
   instance.on('response', (_client, status, _bytes, ms) => {
     if (status >= 200 && status <= 299) latencies.push(ms);
   });
   const raw = await instance;
-  return { count: raw['2xx'], failed: raw.non2xx + raw.errors + raw.timeouts, seconds: raw.duration, latencies };
+  const clientCpu = cpuSince(client0, selfCpu());
+  const serverCpu = serverPid === undefined ? undefined : cpuSince(server0, processCpu(serverPid));
+  return { count: raw['2xx'], failed: raw.non2xx + raw.errors + raw.timeouts, seconds: raw.duration, latencies, serverCpu, clientCpu };
 }
 
 /**

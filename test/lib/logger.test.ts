@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, logRedactor } from '../../src/lib/logger.js';
+import { spawnSync } from 'node:child_process';
+import { createLogger, logRedactor, TurnBatchedLines } from '../../src/lib/logger.js';
 
 test('the redactor replaces named fields at the top and one level down, and credential headers of a logged request', () => {
   const redact = logRedactor(['password', 'identifier', 'query'], 'X');
@@ -41,4 +42,36 @@ test('the logger writes redacted lines; leak_sensitive_values keeps personal dat
   assert.equal(redacted!.msg, 'hello');
   assert.equal(leaked!.identifier, 'a@example.com');
   assert.equal(leaked!.password, '<r>');
+});
+
+test('lines logged in one event-loop turn go out in one write, in order, at the end of the turn', async () => {
+  const writes: string[] = [];
+  const lines = new TurnBatchedLines({ write: (t: string) => void writes.push(t) });
+  lines.write('a\n');
+  lines.write('b\n');
+  lines.write('c\n');
+  assert.deepEqual(writes, [], 'nothing is written during the turn');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, ['a\nb\nc\n']);
+  lines.write('d\n');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, ['a\nb\nc\n', 'd\n'], 'a later turn writes its own lines');
+  lines.write('e\n');
+  lines.flushSync();
+  assert.deepEqual(writes.at(-1), 'e\n', 'flushSync writes what is pending at once');
+});
+
+test('the process logger loses no line when the process exits or crashes in the turn it logged them', () => {
+  const logger = new URL('../../src/lib/logger.ts', import.meta.url).href;
+  const run = (tail: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from '${logger}'; const log = createLogger({ level: 'info', format: 'json', leakSensitiveValues: false, redactionText: '' }); for (let i = 0; i < 3; i++) log.info({ n: i }, 'line'); ${tail}`], { encoding: 'utf8' });
+  for (const [how, tail, status] of [
+    ['process.exit', 'process.exit(3);', 3],
+    ['an uncaught exception', "throw new Error('boom');", 1],
+  ] as const) {
+    const out = run(tail);
+    assert.equal(out.status, status, out.stderr);
+    const logged = out.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n);
+    assert.deepEqual(logged, [0, 1, 2], `after ${how}`);
+  }
 });
