@@ -21,9 +21,12 @@ import { SqlCourierPersister } from '../src/persistence/courier-persister.js';
 import { testDatabases, type TestDatabase } from '../test/testkit/databases.js';
 import { renderProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { repoRoot, runNode, startNode, type NodeChild } from './lib/processes.js';
+import { processCpu, type CpuTime } from './lib/load.js';
 import { updateDocsSection } from './lib/docs-section.js';
 
 const MESSAGES = Number(process.env.BENCH_COURIER_MESSAGES ?? 2000);
+/** Node flags for the worker processes (space-separated), e.g. `--perf-basic-prof` for Linux perf. */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const PROFILE = process.argv.includes('--profile');
 const writeDocs = !PROFILE && !process.argv.includes('--no-docs');
 const GOALS: Record<string, Record<number, number>> = { sqlite: { 1: 0.5 }, postgres: { 2: 0.7 }, mysql: { 2: 0.7 } };
@@ -54,8 +57,19 @@ async function sink(): Promise<Sink> {
   return { port: (server.server.address() as { port: number }).port, count: () => n, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+/** CPU microseconds per message: total of the listed processes between two readings. */
+function cpuPerMessage(before: Array<CpuTime | null>, after: Array<CpuTime | null>): number {
+  let ms = 0;
+  before.forEach((b, i) => {
+    const a = after[i];
+    if (a && b) ms += a.user + a.system - b.user - b.system;
+  });
+  return (ms * 1000) / MESSAGES;
+}
+
 async function direct(port: number): Promise<number> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: 5 });
+  const cpu0 = processCpu(process.pid);
   const started = Date.now();
   let next = 0;
   await Promise.all(
@@ -66,8 +80,10 @@ async function direct(port: number): Promise<number> {
       }
     }),
   );
+  const rate = MESSAGES / ((Date.now() - started) / 1000);
+  log(`direct SMTP: ${rate.toFixed(0)} messages/s, ${cpuPerMessage([cpu0], [processCpu(process.pid)]).toFixed(0)} µs CPU per message (sender and sink, one process)`);
   transport.close();
-  return MESSAGES / ((Date.now() - started) / 1000);
+  return rate;
 }
 
 async function waitFor(s: Sink, target: number, what: string, workers: NodeChild[]): Promise<void> {
@@ -91,7 +107,7 @@ async function drain(dsn: string, config: string, workers: number, s: Sink): Pro
   const courier = new Courier({ queue, logger: pino({ level: 'silent' }), abuseLimit: { maxPerWindow: 0, windowMs: 0 }, renderer: createTemplateRenderer({}), now: () => later });
   for (let i = 0; i < MESSAGES; i++) await courier.queueEmail(`w${workers}-${i}@example.com`, 'stub', { Subject: 'bench', Body: 'hello' });
   const profileDir = join(dir, `profile-${workers}-${Date.now()}`);
-  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...WORKER_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const children = Array.from({ length: workers }, (_, i) => startNode(`courier-${i}`, ['bin/tessera.js', 'courier', 'watch', '-c', config], { nodeArgs }));
   try {
     const probes = new Courier({ queue, logger: pino({ level: 'silent' }), abuseLimit: { maxPerWindow: 0, windowMs: 0 }, renderer: createTemplateRenderer({}) });
@@ -100,10 +116,14 @@ async function drain(dsn: string, config: string, workers: number, s: Sink): Pro
     await waitFor(s, before + 4 * workers, 'warm-up', children);
     await sleep(1500);
     const start = s.count();
+    const pids = [process.pid, ...children.map((c) => c.proc.pid!)];
+    const cpu0 = pids.map(processCpu);
     const started = Date.now();
     await db.db.updateTable('courier_messages').set({ next_attempt_at: db.dialect.toTime(new Date()) as never }).where('status', '=', 'queued').execute();
     await waitFor(s, start + MESSAGES, `${workers} worker(s)`, children);
     const rate = MESSAGES / ((Date.now() - started) / 1000);
+    const cpu1 = pids.map(processCpu);
+    log(`${workers} worker(s): ${rate.toFixed(0)} messages/s; CPU per message: workers ${cpuPerMessage(cpu0.slice(1), cpu1.slice(1)).toFixed(0)} µs, sink (this process) ${cpuPerMessage(cpu0.slice(0, 1), cpu1.slice(0, 1)).toFixed(0)} µs`);
     const sent = await db.db.selectFrom('courier_messages').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow();
     // Exactly once: the sink got MESSAGES (checked above) and the queue records each as sent once.
     await sleep(200);

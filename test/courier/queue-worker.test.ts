@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { CompiledQuery } from 'kysely';
 import { testDatabases, type TestDatabase } from '../testkit/databases.js';
 import { Database } from '../../src/persistence/database.js';
 import { SqlCourierPersister } from '../../src/persistence/courier-persister.js';
@@ -74,6 +75,41 @@ for (const factory of testDatabases()) {
         { pullCount: 50, pullWaitMs: 20, concurrency: 8, maxAttempts: 3, retryWindowMs: 10, ...overrides },
       );
     }
+
+    test('a claim takes messages whose lease ran out first, then due ones oldest first, reading the index in order whatever the backlog', async () => {
+      const statements: string[] = [];
+      const db = new Database(tdb.dsn, { log: (e) => void statements.push(e.query.sql) });
+      databases.push(db);
+      const queue = new SqlCourierPersister(db.db, db.dialect);
+      await db.db.deleteFrom('courier_message_dispatches').execute();
+      await db.db.deleteFrom('courier_messages').execute();
+      const courier = new Courier({ queue, logger, abuseLimit: { maxPerWindow: 0, windowMs: 0 } });
+      const queued = [];
+      for (let i = 0; i < 6; i++) queued.push(await courier.queueEmail(`backlog-${i}@example.com`, 'stub', { Subject: 's', Body: 'b' }));
+      const t = db.dialect.toTime;
+      const now = new Date();
+      // Due at different times, so "oldest first" is tested, and one left by a worker that died.
+      for (const [i, m] of queued.entries()) await db.db.updateTable('courier_messages').set({ next_attempt_at: t(new Date(now.getTime() - 60_000 + i * 1000)) as never }).where('id', '=', m.id).execute();
+      const orphan = queued[5]!;
+      await db.db.updateTable('courier_messages').set({ status: 'processing', leased_by: 'dead-worker', lease_until: t(new Date(now.getTime() - 1000)) as never }).where('id', '=', orphan.id).execute();
+
+      statements.length = 0;
+      const claimed = await queue.claim('w1', 3, 60_000, now);
+      assert.deepEqual(new Set(claimed.map((m) => m.id)), new Set([orphan.id, queued[0]!.id, queued[1]!.id]), 'the orphan, then the two oldest due');
+      assert.deepEqual((await queue.claim('w2', 10, 60_000, now)).map((m) => m.id), queued.slice(2, 5).map((m) => m.id));
+      assert.deepEqual(await queue.claim('w3', 10, 60_000, now), []);
+
+      if (db.dialect.name === 'sqlite') {
+        // A claim must not sort the waiting messages: with a backlog of millions that is each claim's whole cost.
+        const claims = statements.filter((s) => /^update/i.test(s));
+        assert.ok(claims.length > 0);
+        for (const s of claims) {
+          const plan = (await db.db.executeQuery(CompiledQuery.raw(`explain query plan ${s}`, s.split('?').slice(1).map(() => 'x')))).rows.map((r) => (r as { detail: string }).detail);
+          assert.ok(!plan.some((d) => /TEMP B-TREE/.test(d)), `a claim sorts the queue: ${plan.join(' | ')}`);
+          assert.ok(plan.some((d) => /USING INDEX courier_messages_status_next_idx/.test(d)), plan.join(' | '));
+        }
+      }
+    });
 
     test('a message is rendered, delivered once and recorded with its dispatch', async () => {
       const db = open();
