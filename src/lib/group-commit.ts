@@ -1,7 +1,8 @@
 /**
  * Group commit: items handed in while a commit is under way are committed together by the next
  * one, so N writers need far fewer than N round trips, yet each item is written as soon as the
- * database is free (no timer, no batch to fill). `add` resolves once its item's commit finished;
+ * database is free, at the latest at the end of the event-loop turn it came in (no timer, no batch
+ * to fill). `add` resolves once its item's commit finished;
  * a failed commit is reported with its items and `add` still resolves (the caller's data stays as
  * it was, e.g. a leased message that is claimed again later).
  */
@@ -23,6 +24,10 @@ export class GroupCommit<T> {
 
   private async run(): Promise<void> {
     this.committing = true;
+    // Items that arrive in this turn of the event loop join the first commit. An in-process
+    // database (SQLite) commits before the next I/O event, so without this every group would hold
+    // one item: results that arrive together (replies read in one poll) are written together.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
       const group = this.waiting;
       this.waiting = [];
