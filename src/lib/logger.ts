@@ -9,7 +9,7 @@ export interface LoggerOptions {
   leakSensitiveValues: boolean;
   /** What replaces a sensitive value; empty for the default text. */
   redactionText: string;
-  /** Where lines go (default: standard output). */
+  /** Where lines go (default: standard output, written at the end of each event-loop turn and at exit). */
   destination?: { write(line: string): unknown };
 }
 
@@ -123,9 +123,9 @@ export function createLogger(opts: LoggerOptions): Logger {
   // A formatter instead of pino's path-based redaction: that one costs a walk per path (two dozen
   // wildcard paths) on every line, which was a tenth of a session check's time.
   const options: pino.LoggerOptions = { level, formatters: { log: redact } };
-  const out = opts.destination ?? process.stdout;
+  const out = opts.destination ?? batchedStdout();
   if (opts.format === 'text') return pino(options, textDestination(out));
-  return opts.destination ? pino(options, { write: (l: string) => void out.write(l) }) : pino(options, batchedStdout());
+  return pino(options, opts.destination ? { write: (l: string) => void out.write(l) } : batchedStdout());
 }
 
 /**

@@ -63,15 +63,17 @@ test('lines logged in one event-loop turn go out in one write, in order, at the 
 
 test('the process logger loses no line when the process exits or crashes in the turn it logged them', () => {
   const logger = new URL('../../src/lib/logger.ts', import.meta.url).href;
-  const run = (tail: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from '${logger}'; const log = createLogger({ level: 'info', format: 'json', leakSensitiveValues: false, redactionText: '' }); for (let i = 0; i < 3; i++) log.info({ n: i }, 'line'); ${tail}`], { encoding: 'utf8' });
+  const run = (format: string, tail: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from '${logger}'; const log = createLogger({ level: 'info', format: '${format}', leakSensitiveValues: false, redactionText: '' }); for (let i = 0; i < 3; i++) log.info({ n: i }, 'line'); ${tail}`], { encoding: 'utf8' });
   for (const [how, tail, status] of [
     ['process.exit', 'process.exit(3);', 3],
     ['an uncaught exception', "throw new Error('boom');", 1],
   ] as const) {
-    const out = run(tail);
-    assert.equal(out.status, status, out.stderr);
-    const logged = out.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n);
-    assert.deepEqual(logged, [0, 1, 2], `after ${how}`);
+    const json = run('json', tail);
+    assert.equal(json.status, status, json.stderr);
+    assert.deepEqual(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n), [0, 1, 2], `JSON lines after ${how}`);
+    const text = run('text', tail);
+    assert.equal(text.status, status, text.stderr);
+    assert.deepEqual(text.stdout.trim().split('\n').map((l) => /\bn=(\d)/.exec(l)?.[1]), ['0', '1', '2'], `text lines after ${how}`);
   }
 });
