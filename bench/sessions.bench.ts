@@ -343,7 +343,9 @@ both alike; the ratios are what the goals are about:
 The machine is shared and has 2 cores: the load generator and the server compete for them, and other
 work on the machine slows whole runs down, so the ratios mean more than the absolute figures. \`--profile\`
 (whoami) and \`--profile=login\` run Tessera under \`--cpu-prof\` and print where its time goes;
-\`BENCH_TESSERA_NODE_ARGS\` passes Node flags to the Tessera process.`;
+\`BENCH_TESSERA_NODE_ARGS\` passes Node flags to the Tessera process. The last column is the CPU time the
+measured server process used per request (user + system, from /proc), which machine load moves less
+than the rate.`;
 
 // ---------------------------------------------------------------------------------------------
 
