@@ -14,6 +14,8 @@ import { newId } from '../lib/ids.js';
 import { fromNullableTime, fromTime, type SqlDialect } from './dialects/sql-dialect.js';
 import type { Tables } from './tables.js';
 
+type Eb = ExpressionBuilder<Tables, 'web_hook_deliveries'>;
+
 type Row = Tables['web_hook_deliveries'];
 
 export class SqlWebHookDeliveryPersister implements WebHookDeliveryQueue {
@@ -47,25 +49,28 @@ export class SqlWebHookDeliveryPersister implements WebHookDeliveryQueue {
   }
 
   /**
-   * Due deliveries: queued ones whose time has come, and processing ones whose worker let the lease
-   * run out. PostgreSQL and MySQL lock the candidates with SKIP LOCKED so concurrent workers take
-   * disjoint sets; on SQLite (one writer) each claim is a conditional update only one worker wins.
+   * Due deliveries: processing ones whose worker let the lease run out, then queued ones whose time
+   * has come, oldest first. PostgreSQL and MySQL lock the candidates with SKIP LOCKED so concurrent
+   * workers take disjoint sets; on SQLite (one writer) each claim is a conditional update only one
+   * worker wins.
    */
   async claim(workerId: string, limit: number, leaseMs: number, now: Date): Promise<WebHookDelivery[]> {
     const t = this.dialect.toTime;
     const nowDb = t(now) as never;
-    const due = (eb: ExpressionBuilder<Tables, 'web_hook_deliveries'>) =>
-      eb.or([eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowDb)]), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', nowDb)])]);
+    const leaseRanOut = (eb: Eb) => eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', nowDb)]);
+    const dueNow = (eb: Eb) => eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowDb)]);
+    const due = (eb: Eb) => eb.or([leaseRanOut(eb), dueNow(eb)]);
     return inTransaction(this.db, async (trx) => {
-      let q = trx
-        .selectFrom('web_hook_deliveries')
-        .select('id')
-        .where(due)
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(limit);
-      if (this.dialect.supportsSkipLocked) q = q.forUpdate().skipLocked();
-      const candidates = (await q.execute()).map((r) => r.id);
+      // Each kind is a range of the (status, next_attempt_at) index read in order: a claim never
+      // sorts the whole backlog (as ORing both kinds in one query made the databases do).
+      const candidates: string[] = [];
+      for (const kind of [leaseRanOut, dueNow]) {
+        const n = limit - candidates.length;
+        if (n <= 0) break;
+        let q = trx.selectFrom('web_hook_deliveries').select('id').where(kind).orderBy('next_attempt_at').limit(n);
+        if (this.dialect.supportsSkipLocked) q = q.forUpdate().skipLocked();
+        candidates.push(...(await q.execute()).map((r) => r.id));
+      }
       const claimed: string[] = [];
       for (const id of candidates) {
         const res = await trx

@@ -77,6 +77,23 @@ for (const factory of testDatabases()) {
     });
     const ctx = () => hookContext({ identity: { id: '0d4b1d44-52e7-4c28-a3f2-0b7f39b8a8a4', traits: { email: 'ada@example.com' } } });
 
+    test('a claim takes deliveries whose lease ran out first, then due ones oldest first, within its limit', async () => {
+      const d = open();
+      const queue = queueOf(d);
+      await d.db.deleteFrom('web_hook_delivery_attempts').execute();
+      await d.db.deleteFrom('web_hook_deliveries').execute();
+      const now = new Date();
+      const t = d.dialect.toTime;
+      const made = [];
+      for (let i = 0; i < 5; i++) made.push(await queue.enqueue({ hookRef: 'id:order', hookId: 'order', url: 'http://127.0.0.1/', method: 'POST', body: '{}' }, new Date(now.getTime() - 60_000 + i * 1000)));
+      const orphan = made[4]!;
+      await d.db.updateTable('web_hook_deliveries').set({ status: 'processing', leased_by: 'dead-worker', lease_until: t(new Date(now.getTime() - 1000)) as never }).where('id', '=', orphan.id).execute();
+      const first = await queue.claim('w1', 3, 60_000, now);
+      assert.deepEqual(new Set(first.map((x) => x.id)), new Set([orphan.id, made[0]!.id, made[1]!.id]));
+      assert.deepEqual(new Set((await queue.claim('w2', 10, 60_000, now)).map((x) => x.id)), new Set([made[2]!.id, made[3]!.id]));
+      assert.deepEqual(await queue.claim('w3', 10, 60_000, now), []);
+    });
+
     test('a background hook whose peer is down for a while is delivered exactly once when it comes back', async () => {
       const db = open();
       const queue = queueOf(db);
