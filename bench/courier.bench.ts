@@ -2,8 +2,8 @@
 // processes, next to a baseline measured right before and right after each run: the same sink fed
 // directly by a pooled nodemailer transport (what SMTP on this machine allows, with no queue at all).
 // The sink runs in a process of its own, so the workers and the baseline both talk to it across
-// processes (a sender in the sink's own process answers itself within one event loop, at about half
-// the CPU per message).
+// processes (a sender in the sink's own process would have its commands answered within its own
+// event loop, which the workers cannot have).
 // One and two workers on SQLite, and on PostgreSQL and MySQL when TEST_POSTGRES_DSN / TEST_MYSQL_DSN
 // name servers on which the benchmark may create (and then drop) a database, as the tests do.
 //   npm run bench -- courier             every database available
