@@ -50,6 +50,7 @@ async function sink(): Promise<Sink> {
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the SMTP sink exited with ${code}`)));
+    setTimeout(() => reject(new Error('the SMTP sink did not start listening within 30 s')), 30_000).unref();
     child.on('message', (m: { port?: number; received?: number }) => {
       if (m.port !== undefined) resolve(m.port);
       if (m.received !== undefined) received = m.received;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroupCommit } from '../../src/lib/group-commit.js';
 
-test('items handed in during one event-loop turn are committed together, later ones by the next commit', async () => {
+test('items handed in during one event-loop turn are committed together, later ones by the next commit', { timeout: 10_000 }, async () => {
   const groups: number[][] = [];
   let release: (() => void) | null = null;
   const gc = new GroupCommit<number>(
@@ -27,7 +27,7 @@ test('items handed in during one event-loop turn are committed together, later o
   assert.deepEqual(groups, [[1, 2, 3, 4, 5], [6], [7, 8]]);
 });
 
-test('a failed commit is reported with its items, and their add calls still resolve', async () => {
+test('a failed commit is reported with its items, and their add calls still resolve', { timeout: 10_000 }, async () => {
   const reported: number[][] = [];
   const gc = new GroupCommit<number>(
     async () => {

@@ -64,7 +64,7 @@ test('lines logged in one event-loop turn go out in one write, in order, at the 
 test('the process logger loses no line when the process exits or crashes in the turn it logged them', () => {
   const logger = new URL('../../src/lib/logger.ts', import.meta.url).href;
   const run = (format: string, tail: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from '${logger}'; const log = createLogger({ level: 'info', format: '${format}', leakSensitiveValues: false, redactionText: '' }); for (let i = 0; i < 3; i++) log.info({ n: i }, 'line'); ${tail}`], { encoding: 'utf8' });
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from '${logger}'; const log = createLogger({ level: 'info', format: '${format}', leakSensitiveValues: false, redactionText: '' }); for (let i = 0; i < 3; i++) log.info({ n: i }, 'line'); ${tail}`], { encoding: 'utf8', timeout: 60_000 });
   for (const [how, tail, status] of [
     ['process.exit', 'process.exit(3);', 3],
     ['an uncaught exception', "throw new Error('boom');", 1],

@@ -10,7 +10,7 @@ const bin = join(root, 'bin/tessera.js');
 export interface ServeProcess {
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
-  /** Sends SIGTERM and answers its exit code. */
+  /** Sends SIGTERM (SIGKILL after 10 s) and answers its exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -25,9 +25,15 @@ export async function startServeProcess(configFile: string, readyUrl: string, ms
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const stop = () => {
+  const stop = async () => {
     child.kill('SIGTERM');
-    return exited;
+    // A server that does not finish its shutdown must not hold the test run forever.
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(kill);
+    }
   };
   try {
     await Promise.race([waitForUrl(readyUrl, ms), exited.then((code) => Promise.reject(new Error(`serve exited with ${code}:\n${out}`)))]);
