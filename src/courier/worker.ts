@@ -68,6 +68,8 @@ export class CourierWorker {
   private readonly opts: Required<WorkerOptions>;
   /** Channels found unreachable: no message is tried on them before `until`, and then one at a time. */
   private readonly paused = new Map<string, { until: number; failures: number; probing: boolean }>();
+  /** Messages in hand: being attempted, or waiting for their attempt to be recorded. */
+  private readonly inHand = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -78,7 +80,7 @@ export class CourierWorker {
     // While the database is away the worker pauses, polling less often the longer it lasts, and says
     // so once; nothing is lost: messages stay queued, and leased ones return when their lease ends.
     this.loop = new PollLoop(
-      () => this.drainOnce(),
+      () => this.claimAndStart(),
       this.opts.pullWaitMs,
       (err) => this.deps.logger.error({ err }, 'courier: could not claim messages; pausing until the database answers'),
       (failedRounds) => this.deps.logger.info({ failed_rounds: failedRounds }, 'courier: the queue is reachable again, resuming'),
@@ -90,25 +92,45 @@ export class CourierWorker {
   }
 
   /** Stops claiming; resolves once the messages in hand are finished. */
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.settled();
   }
 
   /** One round: claim, deliver and record up to pullCount messages. Returns how many were handled. */
   async drainOnce(): Promise<number> {
+    const claimed = await this.claimAndStart();
+    await this.settled();
+    return claimed;
+  }
+
+  /**
+   * Claims up to pullCount messages and starts each as soon as one of the `concurrency` slots is
+   * free; returns once the last of them has started. The running loop claims again at once, so the
+   * next batch is in hand while the last ones of this batch are still being sent: no slot waits for
+   * the slowest message of a batch and then for a claim.
+   */
+  private async claimAndStart(): Promise<number> {
     const batch = await this.deps.queue.claim(this.id, this.opts.pullCount, this.opts.leaseMs, this.now());
-    let next = 0;
-    // Each lane waits for its attempt to be recorded before sending the next message: a crash can
-    // then repeat at most one sent-but-unrecorded message per lane, besides those being sent.
-    const lanes = Array.from({ length: Math.min(this.opts.concurrency, batch.length) }, async () => {
-      while (next < batch.length) {
-        const m = batch[next++]!;
-        const outcome = await this.attempt(m);
-        if (outcome) await this.recorder.add({ m, outcome });
-      }
-    });
-    await Promise.all(lanes);
+    for (const m of batch) {
+      while (this.inHand.size >= this.opts.concurrency) await Promise.race(this.inHand);
+      const delivery: Promise<void> = this.deliver(m).finally(() => this.inHand.delete(delivery));
+      this.inHand.add(delivery);
+    }
     return batch.length;
+  }
+
+  private async settled(): Promise<void> {
+    while (this.inHand.size > 0) await Promise.all(this.inHand);
+  }
+
+  /**
+   * A slot is freed only once the attempt is recorded: a crash can then repeat at most one
+   * sent-but-unrecorded message per slot, besides those being sent.
+   */
+  private async deliver(m: QueuedMessage): Promise<void> {
+    const outcome = await this.attempt(m);
+    if (outcome) await this.recorder.add({ m, outcome });
   }
 
   /** Attempts finished while the previous group was being written are written together. */

@@ -152,9 +152,33 @@ export class SqlCourierPersister implements CourierQueue {
     const t = this.dialect.toTime;
     const done = { send_count: sql<number>`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) };
     const rendering = (o: AttemptOutcome) => (o.rendered ? { subject: storableText(o.rendered.subject), body: storableText(o.rendered.body), body_html: storableText(o.rendered.html) } : {});
+    const dispatches = outcomes.map((o) => ({
+      id: newId(),
+      message_id: o.id,
+      status: o.sent ? 'success' : 'failed',
+      error: o.sent ? null : storableText(JSON.stringify(o.error)),
+      created_at: t(now),
+      updated_at: t(now),
+    }));
+    const plainSent = outcomes.filter((o) => o.sent && !o.rendered).map((o) => o.id);
+    if (plainSent.length === outcomes.length && outcomes.length <= CHUNK) {
+      // The common case, a group all sent with the rendering stored at enqueue, is written from SQL
+      // templates: with the query builder, building the two statements cost about as much CPU as
+      // sending them and reading the answer (on PostgreSQL half the CPU per group of three). On
+      // PostgreSQL the two are one statement, one round trip instead of four: a data-modifying WITH
+      // runs to completion with the statement it belongs to, so both writes commit or fail together.
+      const markSent = sql`update courier_messages set status = 'sent', send_count = send_count + 1, lease_until = null, leased_by = null, updated_at = ${t(now)} where id in (${sql.join(plainSent)})`;
+      const addDispatches = sql`insert into courier_message_dispatches (id, message_id, status, created_at, updated_at) values ${sql.join(dispatches.map((d) => sql`(${d.id}, ${d.message_id}, 'success', ${d.created_at}, ${d.updated_at})`))}`;
+      if (this.dialect.name === 'postgres') await sql`with sent as (${markSent}) ${addDispatches}`.execute(this.db);
+      else
+        await inTransaction(this.db, async (trx) => {
+          await markSent.execute(trx);
+          await addDispatches.execute(trx);
+        });
+      return;
+    }
     await inTransaction(this.db, async (trx) => {
-      // The common case, sent with the rendering stored at enqueue, is one statement for the batch.
-      const plainSent = outcomes.filter((o) => o.sent && !o.rendered).map((o) => o.id);
+      // Those sent with the rendering stored at enqueue are one statement.
       for (const ids of chunks(plainSent, CHUNK)) await trx.updateTable('courier_messages').set({ ...done, status: 'sent' }).where('id', 'in', ids).execute();
       for (const o of outcomes) {
         if (o.sent && !o.rendered) continue;
@@ -166,14 +190,6 @@ export class SqlCourierPersister implements CourierQueue {
           .where('id', '=', o.id)
           .execute();
       }
-      const dispatches = outcomes.map((o) => ({
-        id: newId(),
-        message_id: o.id,
-        status: o.sent ? 'success' : 'failed',
-        error: o.sent ? null : storableText(JSON.stringify(o.error)),
-        created_at: t(now),
-        updated_at: t(now),
-      }));
       for (const rows of chunks(dispatches, CHUNK)) await trx.insertInto('courier_message_dispatches').values(rows).execute();
     });
   }

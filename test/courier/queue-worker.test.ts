@@ -111,6 +111,32 @@ for (const factory of testDatabases()) {
       }
     });
 
+    test('a group of attempts is recorded whole or not at all; on PostgreSQL a group all sent is one statement', async () => {
+      const statements: string[] = [];
+      const db = new Database(tdb.dsn, { log: (e) => void statements.push(e.query.sql) });
+      databases.push(db);
+      const queue = new SqlCourierPersister(db.db, db.dialect);
+      const enqueue = (to: string) => queue.enqueue({ type: 'email', channel: 'email', recipient: to, template_type: 'stub', template_data: { To: to }, rendered: { subject: 's', body: 'b', html: '<p>b</p>' } }, new Date());
+      const [a, b] = [await enqueue('group-a@example.com'), await enqueue('group-b@example.com')];
+      await queue.claim('w-group', 50, 60_000, new Date());
+
+      // A dispatch for a message that does not exist breaks the group: neither message may be marked sent.
+      const missing = '00000000-0000-4000-8000-000000000000';
+      await assert.rejects(queue.recordAttempts([{ id: a.id, sent: true, rendered: null }, { id: missing, sent: true, rendered: null }], new Date()));
+      assert.equal((await queue.getMessage(a.id))?.status, 'processing');
+      assert.deepEqual((await queue.getMessage(a.id))?.dispatches, []);
+
+      statements.length = 0;
+      await queue.recordAttempts([{ id: a.id, sent: true, rendered: null }, { id: b.id, sent: true, rendered: null }], new Date());
+      if (db.dialect.name === 'postgres') assert.equal(statements.length, 1, statements.join('\n'));
+      for (const m of [a, b]) {
+        const stored = await queue.getMessage(m.id);
+        assert.equal(stored?.status, 'sent');
+        assert.equal(stored?.send_count, 1);
+        assert.deepEqual(stored?.dispatches.map((d) => d.status), ['success']);
+      }
+    });
+
     test('a message is rendered, delivered once and recorded with its dispatch', async () => {
       const db = open();
       const queue = new SqlCourierPersister(db.db, db.dialect);
@@ -244,6 +270,46 @@ for (const factory of testDatabases()) {
       const suppressed = await queue.getMessage(results[4]!.id);
       assert.equal(suppressed?.dispatches[0]?.error?.suppressed, true);
       assert.equal((await courier.queueEmail('someone-else@example.com', 'recovery_code_valid', {})).status, 'queued');
+    });
+
+    test('a running worker claims again while the last messages of a batch are still being sent, and stop() waits for those in hand', async () => {
+      const db = open();
+      const queue = new SqlCourierPersister(db.db, db.dialect);
+      await db.db.deleteFrom('courier_message_dispatches').execute();
+      await db.db.deleteFrom('courier_messages').execute();
+      const now = new Date(Date.now() - 60_000);
+      const slow = await queue.enqueue({ type: 'email', channel: 'email', recipient: 'slow@example.com', template_type: 'stub', template_data: { To: 'slow@example.com' } }, now);
+      const rest = [];
+      for (let i = 0; i < 3; i++) rest.push(await queue.enqueue({ type: 'email', channel: 'email', recipient: `after-slow-${i}@example.com`, template_type: 'stub', template_data: { To: `after-slow-${i}@example.com` } }, new Date(now.getTime() + 1000 + i)));
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const channel = new RecordingChannel();
+      const slowChannel: Channel = {
+        id: 'email',
+        type: 'email',
+        send: async (m) => {
+          if (m.id === slow.id) await released;
+          await channel.send(m);
+        },
+        close: async () => {},
+      };
+      // Batches of two, two at a time: the slow message and one other fill the first batch.
+      const w = worker(db, slowChannel, { pullCount: 2, concurrency: 2 });
+      w.start();
+      try {
+        const deadline = Date.now() + 10_000;
+        while (channel.delivered.length < rest.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        // The free slot went on to the next batches instead of waiting for the slow message.
+        assert.deepEqual(new Set(channel.delivered.map((d) => d.id)), new Set(rest.map((m) => m.id)));
+        assert.equal((await queue.getMessage(slow.id))?.status, 'processing');
+      } finally {
+        const stopped = w.stop();
+        await new Promise((r) => setTimeout(r, 50));
+        release();
+        await stopped;
+      }
+      // stop() resolved only after the slow message was sent and recorded.
+      assert.equal((await queue.getMessage(slow.id))?.status, 'sent');
     });
 
     for (const workers of [2, 4]) {
