@@ -125,8 +125,8 @@ export class CourierWorker {
   }
 
   /**
-   * A slot is freed only once the attempt is recorded: a crash can then repeat at most one
-   * sent-but-unrecorded message per slot, besides those being sent.
+   * A slot is freed only once the attempt is recorded: a crash can then repeat at most one message
+   * per slot (being sent, or sent and not yet recorded).
    */
   private async deliver(m: QueuedMessage): Promise<void> {
     const outcome = await this.attempt(m);
