@@ -118,7 +118,11 @@ export class SqlCourierPersister implements CourierQueue {
       } else if (this.dialect.name === 'postgres') {
         // The candidates are picked once, in a materialized CTE: as `WHERE id IN (SELECT … LIMIT n FOR
         // UPDATE SKIP LOCKED)` PostgreSQL may run the subquery again for each row it updates, and each
-        // run locks the next n rows, so one claim took every due message.
+        // run locks the next n rows, so one claim took every due message. The update joins the picked
+        // rows by primary key alone: FOR UPDATE checked the condition again on each row's latest
+        // version as it locked it, and no other claim can change a locked row before this statement
+        // ends. (Repeating the condition here let the planner read the whole due range of the index
+        // for every picked row: 22 ms for a claim of 50 with 2,000 due.)
         rows.push(
           ...(await this.db
             .with((cte) => cte('picked').materialized(), (db) => candidates(db, kind, n))
@@ -126,8 +130,6 @@ export class SqlCourierPersister implements CourierQueue {
             .set(lease)
             .from('picked')
             .whereRef('courier_messages.id', '=', 'picked.id')
-            // Checked again on the row itself: PostgreSQL re-reads a row another claim changed meanwhile.
-            .where(kind)
             .returningAll('courier_messages')
             .execute()),
         );
