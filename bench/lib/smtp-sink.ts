@@ -1,7 +1,7 @@
 // An SMTP server that accepts and discards every message, in a process of its own so that whatever
 // sends to it (Tessera's workers, or the direct baseline) talks to it across processes alike. It
 // tells its parent its port once listening, then the number of messages received whenever it changes.
-// Usage: forked with an IPC channel (see `startSmtpSink` in courier.bench.ts).
+// Usage: forked with an IPC channel (see `sink()` in courier.bench.ts).
 import { SMTPServer } from 'smtp-server';
 
 let received = 0;

@@ -123,9 +123,9 @@ export function createLogger(opts: LoggerOptions): Logger {
   // A formatter instead of pino's path-based redaction: that one costs a walk per path (two dozen
   // wildcard paths) on every line, which was a tenth of a session check's time.
   const options: pino.LoggerOptions = { level, formatters: { log: redact } };
-  const out = opts.destination ?? batchedStdout();
-  if (opts.format === 'text') return pino(options, textDestination(out));
-  return pino(options, opts.destination ? { write: (l: string) => void out.write(l) } : batchedStdout());
+  const given = opts.destination;
+  if (opts.format === 'text') return pino(options, textDestination(given ?? batchedStdout()));
+  return pino(options, given ? { write: (l: string) => void given.write(l) } : batchedStdout());
 }
 
 /**

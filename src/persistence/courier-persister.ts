@@ -152,8 +152,6 @@ export class SqlCourierPersister implements CourierQueue {
   async recordAttempts(outcomes: readonly AttemptOutcome[], now: Date): Promise<void> {
     if (outcomes.length === 0) return;
     const t = this.dialect.toTime;
-    const done = { send_count: sql<number>`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) };
-    const rendering = (o: AttemptOutcome) => (o.rendered ? { subject: storableText(o.rendered.subject), body: storableText(o.rendered.body), body_html: storableText(o.rendered.html) } : {});
     const dispatches = outcomes.map((o) => ({
       id: newId(),
       message_id: o.id,
@@ -179,6 +177,8 @@ export class SqlCourierPersister implements CourierQueue {
         });
       return;
     }
+    const done = { send_count: sql<number>`send_count + 1`, lease_until: null, leased_by: null, updated_at: t(now) };
+    const rendering = (o: AttemptOutcome) => (o.rendered ? { subject: storableText(o.rendered.subject), body: storableText(o.rendered.body), body_html: storableText(o.rendered.html) } : {});
     await inTransaction(this.db, async (trx) => {
       // Those sent with the rendering stored at enqueue are one statement.
       for (const ids of chunks(plainSent, CHUNK)) await trx.updateTable('courier_messages').set({ ...done, status: 'sent' }).where('id', 'in', ids).execute();

@@ -68,6 +68,19 @@ for (const factory of testDatabases()) {
       await tdb?.drop();
     });
 
+    /** A connection whose statements are recorded, to check what a call sends to the database. */
+    const openRecording = () => {
+      const statements: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+      const db = new Database(tdb.dsn, { log: (e) => void statements.push({ sql: e.query.sql, parameters: e.query.parameters }) });
+      databases.push(db);
+      return { db, statements };
+    };
+    /** Tests that count or order messages start from an empty queue. */
+    const emptyQueue = async (db: Database) => {
+      await db.db.deleteFrom('courier_message_dispatches').execute();
+      await db.db.deleteFrom('courier_messages').execute();
+    };
+
     function worker(db: Database, channel: Channel | Channel[], overrides: Partial<ConstructorParameters<typeof CourierWorker>[1]> = {}, withRenderer: TemplateRenderer = renderer) {
       const queue = new SqlCourierPersister(db.db, db.dialect);
       return new CourierWorker(
@@ -77,12 +90,9 @@ for (const factory of testDatabases()) {
     }
 
     test('a claim takes messages whose lease ran out first, then due ones oldest first, reading the index in order whatever the backlog', async () => {
-      const statements: string[] = [];
-      const db = new Database(tdb.dsn, { log: (e) => void statements.push(e.query.sql) });
-      databases.push(db);
+      const { db, statements } = openRecording();
       const queue = new SqlCourierPersister(db.db, db.dialect);
-      await db.db.deleteFrom('courier_message_dispatches').execute();
-      await db.db.deleteFrom('courier_messages').execute();
+      await emptyQueue(db);
       const courier = new Courier({ queue, logger, abuseLimit: { maxPerWindow: 0, windowMs: 0 } });
       const queued = [];
       for (let i = 0; i < 6; i++) queued.push(await courier.queueEmail(`backlog-${i}@example.com`, 'stub', { Subject: 's', Body: 'b' }));
@@ -101,7 +111,7 @@ for (const factory of testDatabases()) {
 
       if (db.dialect.name === 'sqlite') {
         // A claim must not sort the waiting messages: with a backlog of millions that is each claim's whole cost.
-        const claims = statements.filter((s) => /^update/i.test(s));
+        const claims = statements.map((s) => s.sql).filter((s) => /^update/i.test(s));
         assert.ok(claims.length > 0);
         for (const s of claims) {
           const plan = (await db.db.executeQuery(CompiledQuery.raw(`explain query plan ${s}`, s.split('?').slice(1).map(() => 'x')))).rows.map((r) => (r as { detail: string }).detail);
@@ -113,12 +123,9 @@ for (const factory of testDatabases()) {
 
     // The plan only PostgreSQL can get wrong: the other databases claim by a list of ids.
     if (factory.name === 'postgres') test('on PostgreSQL a claim updates the rows it picked by primary key, not by reading the due range again', async () => {
-      const statements: Array<{ sql: string; parameters: readonly unknown[] }> = [];
-      const db = new Database(tdb.dsn, { log: (e) => void statements.push({ sql: e.query.sql, parameters: e.query.parameters }) });
-      databases.push(db);
+      const { db, statements } = openRecording();
       const queue = new SqlCourierPersister(db.db, db.dialect);
-      await db.db.deleteFrom('courier_message_dispatches').execute();
-      await db.db.deleteFrom('courier_messages').execute();
+      await emptyQueue(db);
       const due = new Date(Date.now() - 60_000);
       for (let i = 0; i < 2000; i++) await queue.enqueue({ type: 'email', channel: 'email', recipient: `range-${i}@example.com`, template_type: 'stub', template_data: { To: `range-${i}@example.com` } }, due);
       try {
@@ -134,14 +141,12 @@ for (const factory of testDatabases()) {
         }
       } finally {
         // The backlog would be claimed by the tests that follow.
-        await db.db.deleteFrom('courier_messages').execute();
+        await emptyQueue(db);
       }
     });
 
     test('a group of attempts is recorded whole or not at all; on PostgreSQL a group all sent is one statement', async () => {
-      const statements: string[] = [];
-      const db = new Database(tdb.dsn, { log: (e) => void statements.push(e.query.sql) });
-      databases.push(db);
+      const { db, statements } = openRecording();
       const queue = new SqlCourierPersister(db.db, db.dialect);
       const enqueue = (to: string) => queue.enqueue({ type: 'email', channel: 'email', recipient: to, template_type: 'stub', template_data: { To: to }, rendered: { subject: 's', body: 'b', html: '<p>b</p>' } }, new Date());
       const [a, b] = [await enqueue('group-a@example.com'), await enqueue('group-b@example.com')];
@@ -155,7 +160,7 @@ for (const factory of testDatabases()) {
 
       statements.length = 0;
       await queue.recordAttempts([{ id: a.id, sent: true, rendered: null }, { id: b.id, sent: true, rendered: null }], new Date());
-      if (db.dialect.name === 'postgres') assert.equal(statements.length, 1, statements.join('\n'));
+      if (db.dialect.name === 'postgres') assert.equal(statements.length, 1, statements.map((s) => s.sql).join('\n'));
       for (const m of [a, b]) {
         const stored = await queue.getMessage(m.id);
         assert.equal(stored?.status, 'sent');
@@ -299,11 +304,10 @@ for (const factory of testDatabases()) {
       assert.equal((await courier.queueEmail('someone-else@example.com', 'recovery_code_valid', {})).status, 'queued');
     });
 
-    test('a running worker claims again while the last messages of a batch are still being sent, and stop() waits for those in hand', async () => {
+    test('a running worker claims again while the last messages of a batch are still being sent, and stop() waits for those in hand', { timeout: 60_000 }, async () => {
       const db = open();
       const queue = new SqlCourierPersister(db.db, db.dialect);
-      await db.db.deleteFrom('courier_message_dispatches').execute();
-      await db.db.deleteFrom('courier_messages').execute();
+      await emptyQueue(db);
       const now = new Date(Date.now() - 60_000);
       const slow = await queue.enqueue({ type: 'email', channel: 'email', recipient: 'slow@example.com', template_type: 'stub', template_data: { To: 'slow@example.com' } }, now);
       const rest = [];
