@@ -14,6 +14,7 @@
 //   npm run bench -- sessions               run everything, print a table, update docs/benchmarks.md
 //   npm run bench -- sessions --no-docs     same, without touching the docs
 //   npm run bench -- sessions --only=whoami whoami rows only (SQLite, and PostgreSQL when set), no docs
+//   npm run bench -- sessions --only=login  login and registration rows only (SQLite), no docs
 //   npm run bench -- sessions --profile     whoami only, with Tessera under --cpu-prof; prints where its time goes
 //   npm run bench -- sessions --profile=login   the same for password logins
 // BENCH_SECONDS (default 10) sets the length of each measured run. BENCH_TESSERA_NODE_ARGS adds
@@ -35,7 +36,7 @@ import { createRegistry } from '../src/registry/registry.js';
 import { testDatabases, type TestDatabase } from '../test/testkit/databases.js';
 import { renderProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { updateDocsSection } from './lib/docs-section.js';
-import { concurrentLoop, figuresOf, httpLoad, interleaved, type CpuTime, type Figures, type Sample } from './lib/load.js';
+import { concurrentLoop, figuresOf, httpLoad, interleaved, JsonClient, type CpuTime, type Figures, type Sample } from './lib/load.js';
 import { cleanEnv, freePort, repoRoot, runNode, startNode, waitForHttp, type NodeChild } from './lib/processes.js';
 
 const args = process.argv.slice(2);
@@ -43,7 +44,8 @@ const profileArg = args.find((a) => a === '--profile' || a.startsWith('--profile
 const PROFILE = profileArg === undefined ? null : profileArg === '--profile' ? 'whoami' : profileArg.slice('--profile='.length);
 if (PROFILE !== null && PROFILE !== 'whoami' && PROFILE !== 'login') throw new Error('--profile takes whoami (the default) or login');
 const ONLY_WHOAMI = args.includes('--only=whoami');
-const WRITE_DOCS = !PROFILE && !ONLY_WHOAMI && !args.includes('--no-docs');
+const ONLY_LOGIN = args.includes('--only=login');
+const WRITE_DOCS = !PROFILE && !ONLY_WHOAMI && !ONLY_LOGIN && !args.includes('--no-docs');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TESSERA_NODE_ARGS = (process.env.BENCH_TESSERA_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const WARMUP_SECONDS = 2;
@@ -73,6 +75,7 @@ writeFileSync(schemaFile, JSON.stringify(DEV_IDENTITY_SCHEMA));
 const children: NodeChild[] = [];
 const dropLater: TestDatabase[] = [];
 async function cleanup(): Promise<void> {
+  flowClient.close();
   await Promise.all(children.map((c) => c.stop()));
   for (const d of dropLater) await d.drop().catch(() => {});
   rmSync(dir, { recursive: true, force: true });
@@ -245,34 +248,31 @@ let lastFlowError: string | null = null;
 let nextLogin = 0;
 let nextRegistration = 0;
 
+/** The load generator's client for flows (login, registration); see JsonClient. */
+const flowClient = new JsonClient();
+
 /** One complete API login: GET /self-service/login/api, then POST the password to the flow. */
 async function loginOnce(d: Deployment): Promise<void> {
-  const init = await fetch(`${d.publicUrl}/self-service/login/api`, { headers: { accept: 'application/json' } });
-  const flow = await json(init);
-  if (init.status !== 200) throw new Error((lastFlowError = `login flow init answered ${init.status}: ${JSON.stringify(flow).slice(0, 500)}`));
-  const res = await fetch(`${d.publicUrl}/self-service/login?flow=${encodeURIComponent(flow.id)}`, {
+  const init = await flowClient.request(`${d.publicUrl}/self-service/login/api`);
+  if (init.status !== 200) throw new Error((lastFlowError = `login flow init answered ${init.status}: ${JSON.stringify(init.body).slice(0, 500)}`));
+  const res = await flowClient.request(`${d.publicUrl}/self-service/login?flow=${encodeURIComponent(init.body.id)}`, {
     method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/json' },
-    body: JSON.stringify({ method: 'password', identifier: d.loginIdentifiers[nextLogin++ % d.loginIdentifiers.length], password: PASSWORD }),
+    body: { method: 'password', identifier: d.loginIdentifiers[nextLogin++ % d.loginIdentifiers.length], password: PASSWORD },
   });
-  const out = await json(res);
-  if (res.status !== 200 || typeof out.session_token !== 'string') throw new Error((lastFlowError = `login submit answered ${res.status}: ${JSON.stringify(out).slice(0, 500)}`));
+  if (res.status !== 200 || typeof res.body.session_token !== 'string') throw new Error((lastFlowError = `login submit answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`));
 }
 
 const runId = randomBytes(4).toString('hex');
 
 /** One complete API registration: GET /self-service/registration/api, then POST traits and password. */
 async function registerOnce(d: Deployment): Promise<void> {
-  const init = await fetch(`${d.publicUrl}/self-service/registration/api`, { headers: { accept: 'application/json' } });
-  const flow = await json(init);
-  if (init.status !== 200) throw new Error((lastFlowError = `registration flow init answered ${init.status}: ${JSON.stringify(flow).slice(0, 500)}`));
-  const res = await fetch(`${d.publicUrl}/self-service/registration?flow=${encodeURIComponent(flow.id)}`, {
+  const init = await flowClient.request(`${d.publicUrl}/self-service/registration/api`);
+  if (init.status !== 200) throw new Error((lastFlowError = `registration flow init answered ${init.status}: ${JSON.stringify(init.body).slice(0, 500)}`));
+  const res = await flowClient.request(`${d.publicUrl}/self-service/registration?flow=${encodeURIComponent(init.body.id)}`, {
     method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/json' },
-    body: JSON.stringify({ method: 'password', traits: { email: `new-${runId}-${nextRegistration++}@example.com` }, password: `${PASSWORD}-${nextRegistration}` }),
+    body: { method: 'password', traits: { email: `new-${runId}-${nextRegistration++}@example.com` }, password: `${PASSWORD}-${nextRegistration}` },
   });
-  const out = await json(res);
-  if (res.status !== 200) throw new Error((lastFlowError = `registration submit answered ${res.status}: ${JSON.stringify(out).slice(0, 500)}`));
+  if (res.status !== 200) throw new Error((lastFlowError = `registration submit answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`));
 }
 
 /** Fails the run when a measurement had failures: its figures would not mean what they say. */
@@ -459,17 +459,17 @@ try {
     process.stdout.write(`\n${table([row])}\n\n`);
     process.stdout.write(`${renderProfileSummary(summariseCpuProfile(join(profileDir, file), 25))}\n`);
   } else {
-    await measureWhoami(sqlite);
+    if (!ONLY_LOGIN) await measureWhoami(sqlite);
     if (!ONLY_WHOAMI) await measureLoginAndRegistration(sqlite);
     await sqlite.tessera.stop();
-    const pgFactory = testDatabases().find((f) => f.name === 'postgres');
+    const pgFactory = ONLY_LOGIN ? undefined : testDatabases().find((f) => f.name === 'postgres');
     if (pgFactory) {
       const pgDb = await pgFactory.create();
       dropLater.push(pgDb);
       const postgres = await deploy('postgres', pgDb.dsn);
       await measureWhoami(postgres);
       await postgres.tessera.stop();
-    } else {
+    } else if (!ONLY_LOGIN) {
       notes.push('PostgreSQL rows skipped: TEST_POSTGRES_DSN is not set');
     }
 

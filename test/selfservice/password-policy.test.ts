@@ -12,6 +12,7 @@ import {
   DEFAULT_PASSWORD_POLICY_CONFIG,
   PasswordPolicy,
   passwordPolicyFromConfig,
+  PWNED_RANGE_RETRY_AFTER_MS,
   type PasswordPolicyConfig,
   type PasswordPolicyOptions,
 } from '../../src/selfservice/strategies/password/policy.js';
@@ -34,7 +35,7 @@ function padding(count: number): string[] {
 }
 
 type Behaviour =
-  | { kind: 'body'; body: string; delayMs?: number }
+  | { kind: 'body'; body: string; delayMs?: number; after?: Promise<unknown> }
   | { kind: 'status'; status: number }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'cut'; head: string }
@@ -89,7 +90,8 @@ class RangeServer {
     switch (behaviour.kind) {
       case 'body': {
         const send = () => res.writeHead(200, { 'content-type': 'text/plain' }).end(behaviour.body);
-        if (behaviour.delayMs) this.#later(behaviour.delayMs, send);
+        if (behaviour.after) void behaviour.after.then(send);
+        else if (behaviour.delayMs) this.#later(behaviour.delayMs, send);
         else send();
         return;
       }
@@ -421,6 +423,81 @@ describe('range API failures', () => {
     const huge = 'tessera-huge-body';
     server.routes.set(sha1(huge).prefix, { kind: 'huge', bytes: 2 * 1024 * 1024 });
     assert.deepEqual(await policy({ ignore_network_errors: false }).validate([], huge), generic(networkReason));
+  });
+});
+
+describe('a range service that does not answer', () => {
+  it('is not asked again for a while: passwords are judged as when a lookup fails, without waiting; then it is asked again', async () => {
+    let clock = 1_000_000;
+    const errors: Error[] = [];
+    const opts = { timeoutMs: 150, now: () => clock, onLookupError: (e: Error) => errors.push(e) };
+    const lenient = policy({}, opts);
+    const strict = policy({ ignore_network_errors: false }, opts);
+    const silent = 'tessera-no-answer';
+    server.routes.set(sha1(silent).prefix, { kind: 'slow', delayMs: 3000 });
+    assert.equal(await lenient.validate([], silent), null);
+    assert.equal((await strict.validate([], silent))?.id, 4000005);
+    assert.equal(errors.length, 2, 'each policy asked once and logged its failure');
+
+    const other = 'tessera-asked-later-4e1b';
+    const start = performance.now();
+    assert.equal(await lenient.validate([], other), null);
+    assert.equal((await lenient.validate([], 'password'))?.id, 4000005, 'the bundled list of common passwords still applies');
+    assert.equal((await strict.validate([], other))?.context?.reason, 'unable to check if password has been leaked because an unexpected network error occurred');
+    assert.ok(performance.now() - start < 100, 'nothing waited for the service');
+    assert.equal(server.hits(sha1(other).prefix), 0);
+    assert.equal(server.hits(sha1('password').prefix), 0);
+    assert.equal(errors.length, 2, 'skipped lookups are not logged as failures');
+
+    clock += PWNED_RANGE_RETRY_AFTER_MS;
+    assert.equal(await lenient.validate([], other), null);
+    assert.equal(server.hits(sha1(other).prefix), 1, 'asked again once the pause is over');
+  });
+});
+
+describe('validateWhile (the hash runs during the lookup)', () => {
+  it('starts the work before the range lookup has its answer', async () => {
+    const pw = 'tessera-overlap-breached';
+    const { prefix, suffix } = sha1(pw);
+    let started!: () => void;
+    const workStarted = new Promise<void>((resolve) => (started = resolve));
+    // The range answers only once the work has begun: run one after the other, the lookup would time out.
+    server.routes.set(prefix, { kind: 'body', body: [`${suffix}:7`, ...padding(3)].join('\n'), after: workStarted });
+    let runs = 0;
+    const out = await policy({}, { timeoutMs: 1000 }).validateWhile([], pw, async () => {
+      runs++;
+      started();
+      return 'hashed';
+    });
+    assert.equal(runs, 1);
+    assert.deepEqual(out, { violation: { id: 4000034, text: 'The password has been found in data breaches and must no longer be used.', type: 'error', context: { breaches: 7 } } });
+  });
+
+  it("gives the work's result when the policy accepts, and its failure as its own", async () => {
+    assert.deepEqual(await policy().validateWhile([], 'tessera-overlap-accepted', async () => 'hashed'), { value: 'hashed' });
+    await assert.rejects(
+      policy().validateWhile([], 'tessera-overlap-failing', async () => {
+        throw new Error('hash failed');
+      }),
+      /hash failed/,
+    );
+  });
+
+  it("reports the violation, not the work's failure, when the policy refuses", async () => {
+    const pw = 'tessera-overlap-refused';
+    server.routes.set(sha1(pw).prefix, { kind: 'body', body: `${sha1(pw).suffix}:2` });
+    const out = await policy().validateWhile([], pw, async () => {
+      throw new Error('hash failed');
+    });
+    assert.equal('violation' in out && out.violation.id, 4000034);
+  });
+
+  it('never starts the work for a password refused by length or similarity', async () => {
+    let runs = 0;
+    const work = async () => ++runs;
+    assert.equal('violation' in (await policy().validateWhile([], 'short', work)), true);
+    assert.equal('violation' in (await policy().validateWhile(['someone@example.com'], 'someone@example.com', work)), true);
+    assert.equal(runs, 0);
   });
 });
 

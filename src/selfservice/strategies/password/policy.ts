@@ -100,6 +100,12 @@ export interface PasswordPolicyOptions {
 }
 
 export const PASSWORD_POLICY_DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * After a lookup got no answer (no connection, a failed name lookup, a timeout), lookups are skipped
+ * for this long and the password is judged as when a lookup fails: a deployment that cannot reach
+ * the service would otherwise make every registration wait for the same failure (up to the timeout).
+ */
+export const PWNED_RANGE_RETRY_AFTER_MS = 30_000;
 const DEFAULT_CACHE_SIZE = 256;
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -131,6 +137,9 @@ export class PasswordPolicy {
   readonly #userAgent = `Tessera/${VERSION} (password policy)`;
   readonly #cache: TtlLruCache<string, PwnedRange>;
   readonly #inFlight = new Map<string, Promise<PwnedRange>>();
+  readonly #now: () => number;
+  /** Until when lookups are skipped after one got no answer (see PWNED_RANGE_RETRY_AFTER_MS). */
+  #unreachableUntil = 0;
 
   constructor(config: PasswordPolicyConfig, opts: PasswordPolicyOptions = {}) {
     if (!Number.isInteger(config.min_password_length) || config.min_password_length < 0) {
@@ -158,7 +167,8 @@ export class PasswordPolicy {
     this.#bcrypt = opts.bcrypt ?? false;
     this.#maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RANGE_RESPONSE_BYTES;
     this.#onLookupError = opts.onLookupError;
-    this.#cache = new TtlLruCache(opts.cacheSize ?? DEFAULT_CACHE_SIZE, opts.cacheTtlMs ?? HOUR_MS, opts.now);
+    this.#now = opts.now ?? Date.now;
+    this.#cache = new TtlLruCache(opts.cacheSize ?? DEFAULT_CACHE_SIZE, opts.cacheTtlMs ?? HOUR_MS, this.#now);
   }
 
   get config(): Readonly<PasswordPolicyConfig> {
@@ -193,6 +203,29 @@ export class PasswordPolicy {
     return null;
   }
 
+  /**
+   * validate(), with `work` (the hash of the new password) running meanwhile, so that the range
+   * lookup's round trip overlaps the hash instead of coming before it. `work` starts only once the
+   * checks that need no lookup (length, similarity) have passed; its result is used only when the
+   * policy accepts the password, and its failure is reported only then, as if it had run after.
+   */
+  async validateWhile<T>(identifiers: readonly string[], password: string, work: () => Promise<T>): Promise<{ violation: PolicyViolation } | { value: T }> {
+    const working = this.#violationWithoutLookup(identifiers, password) ? null : work();
+    // Observed now: when the policy refuses the password, nobody awaits it.
+    working?.catch(() => undefined);
+    const violation = await this.validate(identifiers, password);
+    if (violation) return { violation };
+    return { value: await (working ?? work()) };
+  }
+
+  /** Whether the checks that need no range lookup already refuse the password. */
+  #violationWithoutLookup(identifiers: readonly string[], password: string): boolean {
+    const config = this.#config;
+    if (Buffer.byteLength(password, 'utf8') < config.min_password_length) return true;
+    if (!config.identifier_similarity_check_enabled) return false;
+    return (identifiers.length > 0 ? identifiers : ['']).some((identifier) => tooSimilarToIdentifier(identifier, password));
+  }
+
   async #checkBreaches(password: string): Promise<PolicyViolation | null> {
     const digest = createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase();
     const prefix = digest.slice(0, 5);
@@ -202,7 +235,7 @@ export class PasswordPolicy {
       range = await this.#range(prefix);
     } catch (err) {
       if (!(err instanceof PwnedRangeUnavailableError)) throw err;
-      this.#onLookupError?.(err);
+      if (!err.skipped) this.#onLookupError?.(err);
       if (!this.#config.ignore_network_errors) return violation(errorPasswordPolicyViolation(lookupFailureReason(err)));
       // Without the range service, the bundled list of common passwords still refuses the worst ones.
       return (await isCommonPassword(password)) ? violation(errorPasswordPolicyViolation(COMMON_PASSWORD_REASON)) : null;
@@ -216,6 +249,9 @@ export class PasswordPolicy {
     if (cached) return Promise.resolve(cached);
     const pending = this.#inFlight.get(prefix);
     if (pending) return pending;
+    if (this.#now() < this.#unreachableUntil) {
+      return Promise.reject(new PwnedRangeUnavailableError('leaked password check: skipped, a recent lookup got no answer', { skipped: true }));
+    }
     const request = fetchPwnedRange({
       baseUrl: this.#baseUrl as string,
       prefix,
@@ -224,10 +260,17 @@ export class PasswordPolicy {
       userAgent: this.#userAgent,
       maxResponseBytes: this.#maxResponseBytes,
     })
-      .then((range) => {
-        this.#cache.set(prefix, range);
-        return range;
-      })
+      .then(
+        (range) => {
+          this.#cache.set(prefix, range);
+          return range;
+        },
+        (err: unknown) => {
+          // No answer at all (a status is an answer: the next lookup may well get through).
+          if (err instanceof PwnedRangeUnavailableError && err.status === undefined) this.#unreachableUntil = this.#now() + PWNED_RANGE_RETRY_AFTER_MS;
+          throw err;
+        },
+      )
       .finally(() => {
         this.#inFlight.delete(prefix);
       });

@@ -48,9 +48,11 @@ export class PasswordRegistrationStrategy implements RegistrationMethod {
     if (password === '') problems.push({ message: validationRequired('password'), node: 'password' });
     if (problems.length > 0) throw new FlowValidationError(problems, { traits });
 
-    const violation = await this.deps.policy.validate(result.ok ? result.credentials.password.identifiers : [], password);
-    if (violation) throw new FlowValidationError([{ message: violation, node: 'password' }], { traits });
-
-    return this.deps.identities.build({ schema_id: schemaId, traits, state: 'active', credentials: { password: { config: { password } } } });
+    // Building the identity hashes the password: it runs while the policy asks the range API.
+    const checked = await this.deps.policy.validateWhile(result.ok ? result.credentials.password.identifiers : [], password, () =>
+      this.deps.identities.build({ schema_id: schemaId, traits, state: 'active', credentials: { password: { config: { password } } } }),
+    );
+    if ('violation' in checked) throw new FlowValidationError([{ message: checked.violation, node: 'password' }], { traits });
+    return checked.value;
   }
 }

@@ -43,10 +43,9 @@ export class PasswordSettingsStrategy implements SettingsMethod {
     if (typeof current === 'string' && current !== '' && (await verifyPassword(password, current).catch(() => false))) {
       throw new FlowValidationError([{ message: errorPasswordNewSameAsOld(), node: 'password' }]);
     }
-    const violation = await this.deps.policy.validate(identity.credentials.password?.identifiers ?? [], password);
-    if (violation) throw new FlowValidationError([{ message: violation, node: 'password' }]);
-    const hashed = await this.deps.hasher.hash(password);
-    return this.change(hashed);
+    const checked = await this.deps.policy.validateWhile(identity.credentials.password?.identifiers ?? [], password, () => this.deps.hasher.hash(password));
+    if ('violation' in checked) throw new FlowValidationError([{ message: checked.violation, node: 'password' }]);
+    return this.change(checked.value);
   }
 
   async resume(_identity: Identity, pending: Record<string, unknown>): Promise<MethodOutcome> {

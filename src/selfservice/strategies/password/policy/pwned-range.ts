@@ -115,11 +115,14 @@ export function parsePwnedRange(body: string): PwnedRange {
 /** The range API could not be asked: no connection, a timeout, a cut body or a non-200 status. */
 export class PwnedRangeUnavailableError extends Error {
   readonly status: number | undefined;
+  /** The service was not asked: a recent lookup got no answer. */
+  readonly skipped: boolean;
 
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { status?: number; cause?: unknown; skipped?: boolean } = {}) {
     super(message, { cause: options.cause });
     this.name = 'PwnedRangeUnavailableError';
     this.status = options.status;
+    this.skipped = options.skipped ?? false;
   }
 }
 
