@@ -9,7 +9,8 @@
 //   npm run bench -- courier             every database available
 //   npm run bench -- courier --no-docs   without updating docs/benchmarks.md
 //   npm run bench -- courier --profile   workers under --cpu-prof; prints where the first worker's time goes
-// BENCH_COURIER_MESSAGES (default 2000) sets the messages per run; BENCH_COURIER_DATABASES (e.g.
+// BENCH_PROFILE_TOP (default 20) sets how many rows each part of the profile lists.
+// BENCH_COURIER_MESSAGES (default 6000) sets the messages per run; BENCH_COURIER_DATABASES (e.g.
 // `postgres,mysql`) limits the databases.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ import { repoRoot, runNode, startNode, type NodeChild } from './lib/processes.js
 import { processCpu, type CpuTime } from './lib/load.js';
 import { updateDocsSection } from './lib/docs-section.js';
 
-const MESSAGES = Number(process.env.BENCH_COURIER_MESSAGES ?? 2000);
+const MESSAGES = Number(process.env.BENCH_COURIER_MESSAGES ?? 6000);
 /**
  * Messages each worker delivers before the clock starts, so that it is measured with its code
  * optimised, as a worker that has been running for a while is (the baseline's warm-up is a whole run).
@@ -36,6 +37,8 @@ const WARM_UP = Math.min(500, MESSAGES);
 /** Node flags for the worker processes (space-separated), e.g. `--perf-basic-prof` for Linux perf. */
 const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const PROFILE = process.argv.includes('--profile');
+/** How many functions and categories each part of the profile lists (BENCH_PROFILE_TOP). */
+const PROFILE_TOP = Number(process.env.BENCH_PROFILE_TOP ?? 20);
 const writeDocs = !PROFILE && !process.argv.includes('--no-docs');
 const GOALS: Record<string, Record<number, number>> = { sqlite: { 1: 0.5 }, postgres: { 2: 0.7 }, mysql: { 2: 0.7 } };
 const log = (msg: string) => process.stderr.write(`[courier bench] ${msg}\n`);
@@ -153,7 +156,7 @@ async function drain(dsn: string, config: string, workers: number, s: Sink): Pro
     await db.close();
     if (PROFILE) {
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) process.stdout.write(`\n${dsn.split(':')[0]}, ${workers} worker(s), one worker's profile (whole process life, start-up included):\n${renderProfileSummary(summariseCpuProfile(join(profileDir, file), 20))}\n`);
+      if (file) process.stdout.write(`\n${dsn.split(':')[0]}, ${workers} worker(s), one worker's profile (whole process life, start-up included):\n${renderProfileSummary(summariseCpuProfile(join(profileDir, file), PROFILE_TOP))}\n`);
     }
   }
 }

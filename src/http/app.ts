@@ -50,7 +50,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     if (!app.server.listening) return done();
     setTimeout(done, CLOSE_GRACE_MS).unref();
   });
-  if (opts.telemetry) installHttpTelemetry(app, opts.telemetry);
+  const observe = opts.telemetry ? installHttpTelemetry(app, opts.telemetry) : undefined;
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: opts.bodyLimit });
   installStorableInputCheck(app);
@@ -59,7 +59,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     if (req.method === 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
     done(null, payload);
   });
+  // One hook for the request line and the telemetry: every hook costs every request a turn of the runner.
   app.addHook('onResponse', (req, reply, done) => {
+    observe?.(req, reply);
     // The query string can carry tokens and codes: logged under `query`, which the logger redacts unless log.leak_sensitive_values.
     const q = req.url.indexOf('?');
     const path = q === -1 ? req.url : req.url.slice(0, q);

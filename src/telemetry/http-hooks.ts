@@ -23,14 +23,16 @@ export function approximateRequestSize(raw: IncomingMessage): number {
 const sessionCheckResult = (status: number): SessionCheckResult => (status === 200 ? 'active' : status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'error');
 
 /**
- * Metrics for every request (one `onResponse` hook, no promise, label children cached per route and
- * status) and, when tracing is configured, a server span per request: started on arrival (continuing
- * the caller's `traceparent`), made current for the handler so SQL and outbound calls become its
- * children, ended with the status.
+ * Metrics for every request (label children cached per route and status) and, when tracing is
+ * configured, a server span per request: started on arrival (continuing the caller's
+ * `traceparent`), made current for the handler so SQL and outbound calls become its children, ended
+ * with the status. Installs the span hooks and returns what to run when a response is finished:
+ * the app calls it from the one `onResponse` hook it runs for every request (each hook costs every
+ * request a turn of Fastify's hook runner).
  */
-export function installHttpTelemetry(app: FastifyInstance, t: HttpTelemetry): void {
+export function installHttpTelemetry(app: FastifyInstance, t: HttpTelemetry): (req: FastifyRequest, reply: FastifyReply) => void {
   const { metrics, tracing } = t;
-  app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
+  const finished = (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url;
     const status = reply.statusCode;
     metrics.http.observe({
@@ -50,9 +52,8 @@ export function installHttpTelemetry(app: FastifyInstance, t: HttpTelemetry): vo
         span.end();
       }
     }
-    done();
-  });
-  if (!tracing.wanted) return;
+  };
+  if (!tracing.wanted) return finished;
 
   app.addHook('onRequest', (req, _reply, done) => {
     const route = req.routeOptions.url;
@@ -74,4 +75,5 @@ export function installHttpTelemetry(app: FastifyInstance, t: HttpTelemetry): vo
     tracing.spanFor(req)?.recordException(err);
     done();
   });
+  return finished;
 }

@@ -342,6 +342,35 @@ describe('SMTP channel', () => {
     }
   });
 
+  test('the debug line of an accepted message carries the server reply without the password, and is not built when debug is off', async () => {
+    // A server that echoes the password in its reply to DATA.
+    const server = await startServer({
+      authMethods: ['PLAIN'],
+      onData(stream, _session, cb) {
+        stream.on('data', () => {});
+        stream.on('end', () => cb(null, `queued; you said ${PASSWORD}`));
+      },
+    });
+    try {
+      const lines: Array<Record<string, unknown>> = [];
+      const logger = (debug: boolean) => ({
+        debug: (obj: object) => lines.push(obj as Record<string, unknown>),
+        warn: () => {},
+        isLevelEnabled: (level: string) => debug && level === 'debug',
+      });
+      const uri = `smtp://${CREDS}@127.0.0.1:${server.port}/?disable_starttls=true`;
+      await withChannel({ connection_uri: uri }, (ch) => ch.send(message()), { logger: logger(true) });
+      assert.equal(lines.length, 1);
+      const reply = String(lines[0].smtp_response);
+      assert.match(reply, /queued; you said/);
+      assert.ok(!reply.includes(PASSWORD) && !reply.includes(encodeURIComponent(PASSWORD)), reply);
+      await withChannel({ connection_uri: uri }, (ch) => ch.send(message()), { logger: logger(false) });
+      assert.equal(lines.length, 1, 'no debug line with debug off');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a refused login is retryable and its error holds no password', async () => {
     const server = await startServer({ authMethods: ['PLAIN'] });
     try {

@@ -50,6 +50,8 @@ export interface SmtpTimeouts {
 export interface SmtpChannelLogger {
   debug(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  /** pino's: whether lines of `level` are written. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface SmtpChannelOptions {
@@ -303,7 +305,8 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
       if (info.rejected?.length) {
         logger?.warn({ message_id: message.id, rejected: info.rejected.length }, 'courier: smtp server rejected some Cc/Bcc recipients');
       }
-      logger?.debug({ message_id: message.id, smtp_response: scrub(String(info.response ?? ''), secrets) }, 'courier: smtp server accepted the message');
+      // Scrubbing the reply costs more than the rest of a send's bookkeeping: only for a line that is written.
+      if (logger && (logger.isLevelEnabled?.('debug') ?? true)) logger.debug({ message_id: message.id, smtp_response: scrub(String(info.response ?? ''), secrets) }, 'courier: smtp server accepted the message');
     },
 
     async verify(): Promise<void> {

@@ -82,7 +82,8 @@ export function installStorableInputCheck(app: FastifyInstance): void {
   app.addHook('preValidation', (req: FastifyRequest, _reply, done) => {
     const q = req.url.indexOf('?');
     if (q !== -1 && !percentEncodingIsUtf8(req.url.slice(q + 1))) return done(refuse('query string', 'is not valid UTF-8'));
-    const found = findUnstorable(req.query, 'query') ?? findUnstorable(req.params, 'path') ?? findUnstorable(req.body, 'body');
+    // Without a query string or a body (most GETs, every session check) only path parameters are left.
+    const found = (q === -1 ? null : findUnstorable(req.query, 'query')) ?? findUnstorable(req.params, 'path') ?? (req.body === undefined ? null : findUnstorable(req.body, 'body'));
     if (found) return done(refuse(`field ${found.where}`, found.reason));
     done();
   });
