@@ -323,7 +323,8 @@ const verdictOf = (r: Ratio) => (r.goal === null ? '' : (r.met ?? r.value >= r.g
 
 const SECTION_INTRO = `\`npm run bench -- sessions\` (\`bench/sessions.bench.ts\`) runs Tessera as users run it — \`tessera migrate sql\`,
 then \`tessera serve -c <config>\` in its own process, with production defaults (info logging, argon2id at
-its default cost) — and generates load with autocannon from a separate process on loopback. Each
+its default cost) — and generates load from a separate process on loopback (autocannon for whoami,
+node:http over kept-alive connections for the flows). Each
 measurement runs in turns with the ceiling it is judged against (A B A B …), so the machine's load hits
 both alike; the ratios are what the goals are about:
 
@@ -343,6 +344,7 @@ both alike; the ratios are what the goals are about:
 The machine is shared and has 2 cores: the load generator and the server compete for them, and other
 work on the machine slows whole runs down, so the ratios mean more than the absolute figures. \`--profile\`
 (whoami) and \`--profile=login\` run Tessera under \`--cpu-prof\` and print where its time goes;
+\`--only=whoami\` and \`--only=login\` run one part (without touching this page);
 \`BENCH_TESSERA_NODE_ARGS\` passes Node flags to the Tessera process. The last column is the CPU time the
 measured server process used per request (user + system, from /proc), which machine load moves less
 than the rate.`;
