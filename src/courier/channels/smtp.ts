@@ -305,7 +305,7 @@ export function createSmtpChannel(config: SmtpChannelConfig, opts: SmtpChannelOp
       if (info.rejected?.length) {
         logger?.warn({ message_id: message.id, rejected: info.rejected.length }, 'courier: smtp server rejected some Cc/Bcc recipients');
       }
-      // Scrubbing the reply costs more than the rest of a send's bookkeeping: only for a line that is written.
+      // Scrubbing the reply is work done for every message: only for a line that is written.
       if (logger && (logger.isLevelEnabled?.('debug') ?? true)) logger.debug({ message_id: message.id, smtp_response: scrub(String(info.response ?? ''), secrets) }, 'courier: smtp server accepted the message');
     },
 
