@@ -114,7 +114,11 @@ export class CourierWorker {
     const batch = await this.deps.queue.claim(this.id, this.opts.pullCount, this.opts.leaseMs, this.now());
     for (const m of batch) {
       while (this.inHand.size >= this.opts.concurrency) await Promise.race(this.inHand);
-      const delivery: Promise<void> = this.deliver(m).finally(() => this.inHand.delete(delivery));
+      // attempt() turns every failure into an outcome; should anything still throw, it is logged
+      // here: a rejection nobody awaits would end the process, and the lease brings the message back.
+      const delivery: Promise<void> = this.deliver(m)
+        .catch((err: unknown) => this.deps.logger.error({ err, message_id: m.id }, 'courier: a delivery attempt failed unexpectedly'))
+        .finally(() => this.inHand.delete(delivery));
       this.inHand.add(delivery);
     }
     return batch.length;
