@@ -69,6 +69,44 @@ for (const factory of testDatabases()) {
       assert.equal(await pool.findByCredentialsIdentifier('password', 'nobody@example.com'), null);
     });
 
+    test('one identity read in one statement equals the same identity read by the list, children and all', async () => {
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const later = new Date(now.getTime() + 1500);
+      const i = makeIdentity('caro@example.com', {
+        external_id: 'ext-carol',
+        credentials: {
+          password: { id: newId(), type: 'password', identifiers: ['caro@example.com', 'caro'], config: { hashed_password: '$2a$04$xyz', nested: { a: [1, 'two'] } }, version: 1, created_at: now, updated_at: later },
+          totp: { id: newId(), type: 'totp', identifiers: ['totp-id'], config: { totp_url: 'otpauth://totp/x?secret=ABC' }, version: 0, created_at: now, updated_at: now },
+        },
+        verifiable_addresses: [
+          { id: newId(), value: 'caro@example.com', via: 'email', verified: true, verified_at: later, status: 'completed', created_at: now, updated_at: later },
+          { id: newId(), value: 'carol.work@example.net', via: 'email', verified: false, verified_at: null, status: 'pending', created_at: now, updated_at: now },
+          { id: newId(), value: '+15550100', via: 'sms', verified: false, verified_at: null, status: 'sent', created_at: now, updated_at: now },
+        ],
+        recovery_addresses: [
+          { id: newId(), value: 'caro@example.com', via: 'email', created_at: now, updated_at: now },
+          { id: newId(), value: 'carol.work@example.net', via: 'email', created_at: now, updated_at: later },
+        ],
+      });
+      await pool.createIdentity(i);
+      const listed = (await pool.listIdentities({ ids: [i.id], limit: 10, withCredentials: true })).identities[0];
+      assert.ok(listed);
+      assert.equal(listed.verifiable_addresses.length, 3);
+      assert.deepEqual(listed.credentials.password?.identifiers, ['caro', 'caro@example.com']);
+      assert.equal(listed.verifiable_addresses.find((a) => a.verified)?.verified_at?.toISOString(), later.toISOString());
+      assert.deepEqual(listed.credentials.password?.config, { hashed_password: '$2a$04$xyz', nested: { a: [1, 'two'] } });
+      assert.deepEqual(await pool.getIdentity(i.id, { withCredentials: true }), listed);
+      assert.deepEqual(await pool.getIdentityByExternalId('ext-carol', { withCredentials: true }), listed);
+      assert.deepEqual(await pool.findByCredentialsIdentifier('password', 'caro'), listed);
+      assert.deepEqual(await pool.findByAnyCredentialsIdentifier('totp-id'), listed);
+      const { credentials: _, ...withoutCredentials } = listed;
+      assert.deepEqual(await pool.getIdentity(i.id), { ...withoutCredentials, credentials: {} });
+      assert.deepEqual((await pool.listIdentities({ ids: [i.id], limit: 10, withCredentials: false })).identities[0], { ...withoutCredentials, credentials: {} });
+      assert.equal(await pool.findByCredentialsIdentifier('totp', 'caro'), null);
+      assert.equal(await pool.findByAnyCredentialsIdentifier('nobody@example.com'), null);
+      assert.equal(await pool.getIdentity(newId()), null);
+    });
+
     test('a duplicate identifier fails as a unique violation and writes nothing', async () => {
       await pool.createIdentity(makeIdentity('dup@example.com'));
       const before = await pool.countIdentities();
