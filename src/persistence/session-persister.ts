@@ -87,12 +87,15 @@ export class SqlSessionPersister implements SessionPool {
 
   async getSessionStamp(tokenHash: string): Promise<SessionStamp | null> {
     this.stampQuery ??= compileSessionStampQuery(this.db);
-    const row = await this.firstRow(this.stampQuery, tokenHash);
-    if (!row) return null;
+    const values = this.dialect.fastReadFirstValues
+      ? await this.dialect.fastReadFirstValues(this.stampQuery.sql, [tokenHash])
+      : stampValues((await this.db.executeQuery<StampRow>({ ...this.stampQuery, parameters: [tokenHash] })).rows[0]);
+    if (!values) return null;
+    const [id, , active, expiresAt, authenticatedAt, aal, methods, updatedAt, identityVersion] = values;
     // Drivers hand timestamps over as text, numbers or Dates; any of them changes when the value does.
     const part = (v: unknown) => (v instanceof Date ? v.getTime() : String(v));
-    const stamp = [row.active, part(row.expires_at), part(row.authenticated_at), row.aal, row.authentication_methods, part(row.updated_at), row.i_version].join('\u0000');
-    return { id: row.id, stamp };
+    const stamp = [active, part(expiresAt), part(authenticatedAt), aal, methods, part(updatedAt), identityVersion].join('\u0000');
+    return { id: id as string, stamp };
   }
 
   private stampQuery?: CompiledQuery<StampRow>;
@@ -208,6 +211,9 @@ export class SqlSessionPersister implements SessionPool {
 }
 
 type StampRow = Pick<SessionRow, 'id' | 'identity_id' | 'active' | 'expires_at' | 'authenticated_at' | 'aal' | 'authentication_methods' | 'updated_at'> & { i_version: number };
+/** The stamp statement's columns, in its select order (fastReadFirstValues hands them over by position). */
+const STAMP_COLUMNS = ['id', 'identity_id', 'active', 'expires_at', 'authenticated_at', 'aal', 'authentication_methods', 'updated_at', 'i_version'] as const satisfies readonly (keyof StampRow)[];
+const stampValues = (row: StampRow | undefined): unknown[] | undefined => row && STAMP_COLUMNS.map((c) => row[c]);
 
 /** The session check's point lookup: every session column whoami shows that can change, and the identity's version. */
 export function compileSessionStampQuery(db: Kysely<Tables>): CompiledQuery<StampRow> {
@@ -215,7 +221,7 @@ export function compileSessionStampQuery(db: Kysely<Tables>): CompiledQuery<Stam
     .selectFrom('sessions as s')
     .innerJoin('identities as i', 'i.id', 's.identity_id')
     .where('s.token_hash', '=', '')
-    .select(['s.id', 's.identity_id', 's.active', 's.expires_at', 's.authenticated_at', 's.aal', 's.authentication_methods', 's.updated_at', 'i.version as i_version'])
+    .select(STAMP_COLUMNS.map((c) => (c === 'i_version' ? 'i.version as i_version' : (`s.${c}` as const))))
     .compile();
   return compiled as CompiledQuery<StampRow>;
 }

@@ -32,19 +32,22 @@ export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: E
     if (!n) statementNames.set(text, (n = `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 16)}_${generation}`));
     return n;
   };
-  const fastRead = async (text: string, parameters: readonly unknown[], retried = false): Promise<unknown[]> => {
+  const run = async (text: string, parameters: readonly unknown[], rowMode: 'array' | undefined, retried = false): Promise<unknown[]> => {
     try {
-      return (await pool.query({ name: nameOf(text), text, values: parameters as unknown[] })).rows;
+      return (await pool.query({ name: nameOf(text), text, values: parameters as unknown[], ...(rowMode ? { rowMode } : {}) })).rows;
     } catch (err) {
       if (retried || (err as { code?: string } | null)?.code !== '0A000') throw err;
       generation++;
       statementNames.clear();
-      return fastRead(text, parameters, true);
+      return run(text, parameters, rowMode, true);
     }
   };
+  const fastRead = (text: string, parameters: readonly unknown[]) => run(text, parameters, undefined);
+  const fastReadFirstValues = async (text: string, parameters: readonly unknown[]) => (await run(text, parameters, 'array'))[0] as unknown[] | undefined;
   return {
     name: 'postgres',
     fastRead,
+    fastReadFirstValues,
     kysely: new PostgresDialect({ pool }),
     types: { uuid: 'uuid', timestamp: 'timestamptz', boolean: 'boolean', text: 'text' },
     supportsSkipLocked: true,

@@ -37,6 +37,12 @@ export interface SqlDialect {
    * pooled connection). Undefined: use Kysely. Not for statements inside a transaction.
    */
   readonly fastRead?: (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]>;
+  /**
+   * The first row of a fastRead, as its values in the statement's column order: no object is built
+   * for the row (and better-sqlite3 interns no column names), which the session check's stamp,
+   * read on every request, does not need.
+   */
+  readonly fastReadFirstValues?: (sql: string, parameters: readonly unknown[]) => unknown[] | undefined | Promise<unknown[] | undefined>;
   /** Releases what the dialect opened besides Kysely's pool. */
   close?(): void;
   /** Child rows as one JSON array column (each database spells JSON aggregation differently). */

@@ -10,19 +10,33 @@ export function createSqliteDialect(dsn: ParsedDsn): SqlDialect {
   const file = dsn.file ?? ':memory:';
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   let reader: Database.Database | null = null;
+  const openReader = (): Database.Database => {
+    if (!reader) {
+      reader = withStatementCache(new Database(file, { readonly: true, fileMustExist: true }));
+      reader.pragma('busy_timeout = 5000');
+    }
+    return reader;
+  };
   const fastRead =
+    file === ':memory:' ? undefined : (source: string, parameters: readonly unknown[]): unknown[] => openReader().prepare(source).all(...(parameters as unknown[]));
+  // Statements in raw mode, apart from the cache above, whose statements hand out objects.
+  const rawStatements = new Map<string, Database.Statement>();
+  const fastReadFirstValues =
     file === ':memory:'
       ? undefined
-      : (source: string, parameters: readonly unknown[]): unknown[] => {
-          if (!reader) {
-            reader = withStatementCache(new Database(file, { readonly: true, fileMustExist: true }));
-            reader.pragma('busy_timeout = 5000');
+      : (source: string, parameters: readonly unknown[]): unknown[] | undefined => {
+          let stmt = rawStatements.get(source);
+          if (!stmt) {
+            if (rawStatements.size >= STATEMENT_CACHE_SIZE) rawStatements.clear();
+            rawStatements.set(source, (stmt = Database.prototype.prepare.call(openReader(), source).raw(true)));
           }
-          return reader.prepare(source).all(...(parameters as unknown[]));
+          return stmt.get(...(parameters as unknown[])) as unknown[] | undefined;
         };
   return {
     fastRead,
+    fastReadFirstValues,
     close: () => {
+      rawStatements.clear();
       reader?.close();
       reader = null;
     },
