@@ -270,7 +270,7 @@ function run(factoryName: string, setup: () => Promise<{ s: TestServer; drop: ()
 
       const fiveXX = [...statuses].filter(([st]) => st >= 500).reduce((n, [, c]) => n + c, 0);
       console.log(`fuzz (${factoryName}): ${requests} requests (random and sweep) in ${((Date.now() - started) / 1000).toFixed(1)} s, 5xx = ${fiveXX}, by status ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
-      assert.equal(fiveXX, 0, failures.join('\n'));
+      assert.equal(fiveXX, 0, `${failures.join('\n')}\nserver errors:\n${errors.join('\n')}`);
       assert.ok(requests >= Math.min(RUNS, 100), `only ${requests} requests ran`);
       assert.equal((await fetch(`${s.publicUrl}health/alive`)).status, 200, 'the server still serves');
       assert.deepEqual(await count(), before, 'no identity, credential, session or message was written by a refused request');
