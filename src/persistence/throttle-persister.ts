@@ -9,22 +9,30 @@ type Row = Tables['tessera_throttle'];
 
 /**
  * Takes the row of `key` (creating it at zero) under an exclusive lock held until the transaction
- * ends. The insert comes first: on SQLite it takes the database's write lock at once (so a second
- * process waits instead of failing to upgrade a read lock); on MySQL it locks the row exclusively;
- * PostgreSQL locks it with the SELECT ... FOR UPDATE that follows.
+ * ends. The write comes first: on SQLite it takes the database's write lock at once (so a second
+ * process waits instead of failing to upgrade a read lock). On SQLite and PostgreSQL one statement
+ * does it all: an insert whose conflict updates the row (which on PostgreSQL locks it, waiting for a
+ * transaction that holds it, and inserts afresh if that one deleted it) and returns it. On MySQL,
+ * whose inserts return no rows, the insert locks the row exclusively and a SELECT ... FOR UPDATE
+ * reads it.
  */
 export async function lockThrottleRow(trx: Transaction<Tables>, dialect: SqlDialect, key: string, scope: string, now: Date): Promise<Row> {
   const t = dialect.toTime;
   const row: Row = { key, scope, failures: 0, window_start: t(now), last_failure_at: null, blocked_until: null, updated_at: t(now) };
+  if (dialect.insertIgnore === 'on-conflict') {
+    return trx
+      .insertInto('tessera_throttle')
+      .values(row)
+      .onConflict((oc) => oc.column('key').doUpdateSet({ scope: (eb) => eb.ref('excluded.scope') }))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
   // A concurrent transaction (another instance) may delete the row between our insert, which found it
   // and did nothing, and our lock, which then finds nothing: insert again. Each round means another
   // transaction finished with the row, so this ends.
   for (let round = 0; ; round++) {
-    const insert = trx.insertInto('tessera_throttle').values(row);
-    await (dialect.insertIgnore === 'on-duplicate-key' ? insert.onDuplicateKeyUpdate({ scope }) : insert.onConflict((oc) => oc.column('key').doNothing())).execute();
-    let q = trx.selectFrom('tessera_throttle').selectAll().where('key', '=', key);
-    if (dialect.supportsRowLocks) q = q.forUpdate();
-    const locked = await q.executeTakeFirst();
+    await trx.insertInto('tessera_throttle').values(row).onDuplicateKeyUpdate({ scope }).execute();
+    const locked = await trx.selectFrom('tessera_throttle').selectAll().where('key', '=', key).forUpdate().executeTakeFirst();
     if (locked) return locked;
     if (round >= 10) throw new Error(`the throttle row ${key} kept vanishing under concurrent updates`);
   }

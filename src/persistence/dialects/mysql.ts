@@ -34,7 +34,6 @@ export function createMysqlDialect(dsn: ParsedDsn, onConnectionError: (err: Erro
     kysely: new MysqlDialect({ pool }),
     types: { uuid: 'char(36)', timestamp: sql`datetime(3)`, boolean: 'boolean', text: sql`mediumtext` },
     supportsSkipLocked: true,
-    supportsRowLocks: true,
     insertIgnore: 'on-duplicate-key',
     toTime: (d) => d,
     toBool: (b) => b,

@@ -51,7 +51,6 @@ export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: E
     kysely: new PostgresDialect({ pool }),
     types: { uuid: 'uuid', timestamp: 'timestamptz', boolean: 'boolean', text: 'text' },
     supportsSkipLocked: true,
-    supportsRowLocks: true,
     insertIgnore: 'on-conflict',
     toTime: (d) => d,
     toBool: (b) => b,

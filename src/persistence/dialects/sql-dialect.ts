@@ -19,12 +19,11 @@ export interface SqlDialect {
   };
   /** Whether `SELECT ... FOR UPDATE SKIP LOCKED` is available for queue claims. */
   readonly supportsSkipLocked: boolean;
-  /** Whether `SELECT ... FOR UPDATE` locks rows (SQLite has one writer and locks the whole file). */
-  readonly supportsRowLocks: boolean;
   /**
-   * How an insert that must not fail on an existing key is spelled: `ON CONFLICT DO NOTHING`, or
-   * MySQL's `ON DUPLICATE KEY UPDATE` (which locks the existing row exclusively at once; `INSERT
-   * IGNORE` would take a shared lock, and two such holders deadlock when both upgrade it).
+   * How an insert meets an existing key: `ON CONFLICT`, which can update and return the row, or
+   * MySQL's `ON DUPLICATE KEY UPDATE`, which returns no rows (it locks the existing row exclusively
+   * at once; `INSERT IGNORE` would take a shared lock, and two such holders deadlock when both
+   * upgrade it).
    */
   readonly insertIgnore: 'on-conflict' | 'on-duplicate-key';
   toTime(d: Date): unknown;

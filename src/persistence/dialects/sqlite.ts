@@ -53,7 +53,6 @@ export function createSqliteDialect(dsn: ParsedDsn): SqlDialect {
     }),
     types: { uuid: 'text', timestamp: 'text', boolean: 'integer', text: 'text' },
     supportsSkipLocked: false,
-    supportsRowLocks: false,
     insertIgnore: 'on-conflict',
     // ISO-8601 UTC strings of fixed width sort and compare correctly as text.
     toTime: (d) => d.toISOString(),
