@@ -116,24 +116,32 @@ export class BruteForceLimiter {
     const now = this.now();
     this.pruneNowAndThen(now);
     const addressKey = s.clientAddress.max > 0 && clientAddress !== '' ? digestKey(SCOPE.clientAddress, addressBucket(clientAddress)) : null;
-    if (addressKey) {
-      const byAddress = await this.deps.store.update(addressKey, SCOPE.clientAddress, now, (c) => admitWindowAttempt(s.clientAddress, c, now));
-      if (!byAddress.admitted) {
-        const retry = seconds(byAddress.retryAfterMs) ?? 60;
-        this.deps.logger.warn({ scope: SCOPE.clientAddress }, 'brute force: a client address is over its sign-in limit');
-        throw new KratosError(429, {
-          reason: 'Too many failed sign-in attempts came from this client address. Try again later.',
-          headers: { 'retry-after': String(retry) },
-          details: { retry_after_seconds: retry },
-        });
-      }
-    }
     const accountKey = this.accountKey(account);
-    const decision: ThrottleDecision = await this.deps.store.update(accountKey, SCOPE.account, now, (c) => admitAccountAttempt(s.account, c, now));
+    // Both counters change in one transaction, the address's first (see ThrottleStore.transaction).
+    const keys = addressKey ? [addressKey, accountKey] : [accountKey];
+    const outcome = await this.deps.store.transaction(keys, async (tx): Promise<{ addressRefused: ThrottleDecision & { admitted: false } } | { decision: ThrottleDecision }> => {
+      if (addressKey) {
+        const byAddress = await tx.update(addressKey, SCOPE.clientAddress, now, (c) => admitWindowAttempt(s.clientAddress, c, now));
+        if (!byAddress.admitted) return { addressRefused: byAddress };
+      }
+      const decision = await tx.update(accountKey, SCOPE.account, now, (c) => admitAccountAttempt(s.account, c, now));
+      // A refused attempt does not count against the address.
+      if (!decision.admitted && addressKey) await tx.update(addressKey, SCOPE.clientAddress, now, refundWindowAttempt);
+      return { decision };
+    });
+    if ('addressRefused' in outcome) {
+      const retry = seconds(outcome.addressRefused.retryAfterMs) ?? 60;
+      this.deps.logger.warn({ scope: SCOPE.clientAddress }, 'brute force: a client address is over its sign-in limit');
+      throw new KratosError(429, {
+        reason: 'Too many failed sign-in attempts came from this client address. Try again later.',
+        headers: { 'retry-after': String(retry) },
+        details: { retry_after_seconds: retry },
+      });
+    }
+    const { decision } = outcome;
     if (!decision.admitted) {
       // Only a digest of the key is logged: identifiers are personal data.
       this.deps.logger.info({ scope: SCOPE.account, account_key: accountKey.slice(-12), permanent: decision.retryAfterMs === null }, 'brute force: a sign-in attempt was refused');
-      if (addressKey) await this.deps.store.update(addressKey, SCOPE.clientAddress, now, refundWindowAttempt);
       return { admitted: false, retryAfterSeconds: seconds(decision.retryAfterMs), succeeded: async () => {} };
     }
     if (decision.counted === s.account.lockoutAfter || decision.counted === s.account.maxFailures) {
@@ -142,10 +150,12 @@ export class BruteForceLimiter {
     return {
       admitted: true,
       retryAfterSeconds: null,
-      succeeded: async () => {
-        await this.deps.store.delete([accountKey]);
-        if (addressKey) await this.deps.store.update(addressKey, SCOPE.clientAddress, this.now(), refundWindowAttempt);
-      },
+      // The account's failures are cleared and the address's attempt given back, together.
+      succeeded: () =>
+        this.deps.store.transaction(keys, async (tx) => {
+          if (addressKey) await tx.update(addressKey, SCOPE.clientAddress, this.now(), refundWindowAttempt);
+          await tx.remove(accountKey);
+        }),
     };
   }
 

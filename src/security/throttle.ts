@@ -23,12 +23,30 @@ export type ThrottleDecision =
    */
   | { admitted: false; retryAfterMs: number | null };
 
+/** Decides from a counter (null: at zero) its next value (null: back to zero) and a result. */
+export type ThrottleChange<T> = (current: ThrottleCounter | null) => { next: ThrottleCounter | null; result: T };
+
+/** The counters one ThrottleStore.transaction changes. */
+export interface ThrottleTransaction {
+  /** Like ThrottleStore.update, the lock held until the transaction ends. */
+  update<T>(key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T>;
+  /** Sets the counter back to zero (removes its row). */
+  remove(key: string): Promise<void>;
+}
+
 /**
  * Storage of counters. `update` reads the row of `key` under an exclusive lock that holds until the
  * new value is written, so concurrent attempts on one key are decided one after the other.
  */
 export interface ThrottleStore {
-  update<T>(key: string, scope: string, now: Date, change: (current: ThrottleCounter | null) => { next: ThrottleCounter | null; result: T }): Promise<T>;
+  update<T>(key: string, scope: string, now: Date, change: ThrottleChange<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: each counter it changes stays locked until the transaction ends,
+   * and its changes commit together (one commit, not one per key). `keys` names every key `work` may
+   * touch, in the order it takes them; callers that take several keys take them in one order (the
+   * client address before the account), so no two such transactions can wait on each other.
+   */
+  transaction<T>(keys: readonly string[], work: (tx: ThrottleTransaction) => Promise<T>): Promise<T>;
   get(key: string): Promise<ThrottleCounter | null>;
   /** Removes counters; returns how many existed. */
   delete(keys: readonly string[]): Promise<number>;

@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { testDatabases, type TestDatabase } from '../testkit/databases.js';
 import { Database } from '../../src/persistence/database.js';
 import { lockThrottleRow, SqlThrottlePersister } from '../../src/persistence/throttle-persister.js';
-import { admitAccountAttempt, admitWindowAttempt } from '../../src/security/throttle.js';
+import { admitAccountAttempt, admitWindowAttempt, type ThrottleStore } from '../../src/security/throttle.js';
+import { BruteForceLimiter } from '../../src/security/brute-force-limiter.js';
+import type { BruteForceSettings } from '../../src/security/settings.js';
+import { KratosError } from '../../src/errors/kratos-error.js';
+import pino from 'pino';
 import { KeyedSerializer } from '../../src/lib/keyed-serializer.js';
 
 const RULE = { delayAfter: 1000, delayMs: 1, maxDelayMs: 1, lockoutAfter: 1000, lockoutMs: 1, maxFailures: 100, resetAfterMs: 3600_000 };
@@ -75,6 +79,85 @@ for (const factory of testDatabases()) {
       assert.ok(await store.get('fresh-window'));
       assert.ok(await store.get('old-but-blocked'));
       assert.equal((await store.get('acct'))?.failures, 100);
+    });
+
+    test('a transaction over several counters commits all of its changes or none', async () => {
+      const now = new Date();
+      const window = { max: 10, windowMs: 60_000 };
+      await assert.rejects(
+        store.transaction(['tx-a', 'tx-b'], async (tx) => {
+          await tx.update('tx-a', 'login_address', now, (c) => admitWindowAttempt(window, c, now));
+          await tx.update('tx-b', 'login_account', now, (c) => admitAccountAttempt(RULE, c, now));
+          throw new Error('after both');
+        }),
+        /after both/,
+      );
+      assert.equal(await store.get('tx-a'), null);
+      assert.equal(await store.get('tx-b'), null);
+      await store.transaction(['tx-a', 'tx-b'], async (tx) => {
+        await tx.update('tx-a', 'login_address', now, (c) => admitWindowAttempt(window, c, now));
+        await tx.update('tx-b', 'login_account', now, (c) => admitAccountAttempt(RULE, c, now));
+      });
+      assert.equal((await store.get('tx-a'))?.failures, 1);
+      assert.equal((await store.get('tx-b'))?.failures, 1);
+      await store.transaction(['tx-b'], (tx) => tx.remove('tx-b'));
+      assert.equal(await store.get('tx-b'), null);
+      await assert.rejects(
+        store.transaction(['tx-a'], (tx) => tx.remove('tx-b')),
+        /did not name/,
+      );
+    });
+
+    test('a sign-in counts its address and account in one transaction, and a success clears them in one more', async () => {
+      const transactions: string[][] = [];
+      const counting: ThrottleStore = {
+        update: (...a) => store.update(...a),
+        get: (k) => store.get(k),
+        delete: (k) => store.delete(k),
+        prune: (...a) => store.prune(...a),
+        transaction: (keys, work) => {
+          transactions.push([...keys]);
+          return store.transaction(keys, work);
+        },
+      };
+      const settings: BruteForceSettings = {
+        enabled: true,
+        account: { ...RULE, maxFailures: 2 },
+        clientAddress: { max: 3, windowMs: 60_000 },
+        codeChecks: { max: 10, windowMs: 60_000 },
+        maxActiveSecrets: 5,
+        codeSendsPerClient: { max: 0, windowMs: 60_000 },
+      };
+      const limiter = new BruteForceLimiter({ store: counting, settings, logger: pino({ level: 'silent' }) });
+      const addressCount = async () => {
+        const rows = await database.db.selectFrom('tessera_throttle').select('failures').where('scope', '=', 'login_address').execute();
+        return rows.reduce((n, r) => n + Number(r.failures), 0);
+      };
+
+      await database.db.deleteFrom('tessera_throttle').where('scope', '=', 'login_address').execute();
+      const first = await limiter.beginSignIn('alice@example.com', '192.0.2.7');
+      assert.equal(first.admitted, true);
+      assert.equal(transactions.length, 1);
+      assert.equal(transactions[0]!.length, 2, 'the address and the account, in one transaction');
+      assert.equal((await limiter.accountState('alice@example.com')).failures, 1);
+      assert.equal(await addressCount(), 1);
+      await first.succeeded();
+      assert.equal(transactions.length, 2);
+      assert.equal((await limiter.accountState('alice@example.com')).failures, 0);
+      assert.equal(await addressCount(), 0, 'the attempt was given back to the address');
+
+      // Two failures reach the account's cap; the third attempt is refused and not counted against the address.
+      await limiter.beginSignIn('alice@example.com', '192.0.2.7');
+      await limiter.beginSignIn('alice@example.com', '192.0.2.7');
+      const refused = await limiter.beginSignIn('alice@example.com', '192.0.2.7');
+      assert.equal(refused.admitted, false);
+      assert.equal(await addressCount(), 2);
+      // The address's limit (3) answers 429 before the account is looked at.
+      await limiter.beginSignIn('bob@example.com', '192.0.2.7');
+      await assert.rejects(limiter.beginSignIn('carol@example.com', '192.0.2.7'), (err: unknown) => err instanceof KratosError && err.code === 429);
+      assert.equal((await limiter.accountState('carol@example.com')).failures, 0);
+      assert.equal(await store.get(limiter.accountKey('carol@example.com')), null, 'no row for an account the address was refused for');
+      await database.db.deleteFrom('tessera_throttle').where('scope', '=', 'login_address').execute();
     });
 
     if (factory.name !== 'sqlite') {
