@@ -43,6 +43,13 @@ export class SqlFlowPersister implements FlowPool, ErrorPool {
     await q.execute();
   }
 
+  async updateFlowIfState(f: Flow, from: string): Promise<boolean> {
+    const { id, kind, created_at, ...rest } = this.row(f);
+    void created_at;
+    const res = await this.db.updateTable('selfservice_flows').set(rest).where('id', '=', id).where('kind', '=', kind).where('state', '=', from).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async transitionState(id: string, kind: FlowKind, from: string, to: string): Promise<boolean> {
     const res = await this.db
       .updateTable('selfservice_flows')

@@ -36,6 +36,8 @@ export interface FlowPool {
   updateFlow(flow: Flow): Promise<void>;
   /** Compare-and-set of the state; true when this call made the change. */
   transitionState(id: string, kind: FlowKind, from: string, to: string): Promise<boolean>;
+  /** Saves the whole flow if its stored state is still `from` (compare-and-set); true when this call saved it. */
+  updateFlowIfState(flow: Flow, from: string): Promise<boolean>;
 }
 
 export interface StoredError {

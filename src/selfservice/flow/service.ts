@@ -162,6 +162,20 @@ export class FlowService {
     return won;
   }
 
+  /**
+   * Saves a flow as completed in one statement, atomically as `claimCompletion`: of concurrent
+   * submissions exactly one gets true, and only its flow is written. For a submission with nothing
+   * to undo between the claim and the save.
+   */
+  async completeAndSave(flow: Flow): Promise<boolean> {
+    const from = flow.state;
+    flow.state = 'passed_challenge';
+    flow.updated_at = this.now();
+    const won = await this.deps.flows.updateFlowIfState(flow, from);
+    if (!won) flow.state = from;
+    return won;
+  }
+
   /** Gives a claimed flow back, when what followed the claim failed with messages for the user. */
   async releaseCompletion(flow: Flow, state: string): Promise<void> {
     await this.deps.flows.transitionState(flow.id, flow.kind, 'passed_challenge', state);

@@ -135,6 +135,27 @@ for (const factory of testDatabases()) {
       assert.ok(new Date(refreshed.body.session.authenticated_at) > new Date(ok.body.session.authenticated_at));
     });
 
+    test('parallel submissions of one login flow sign in once; the completed flow keeps no password', async () => {
+      const addr = email('parallel');
+      const registered = await register({ email: addr });
+      const sessionsOf = async () => (await s.adminApi.get(`/admin/identities/${registered.body.identity.id}/sessions`)).body.length as number;
+      const before = await sessionsOf();
+      const flow = await s.publicApi.get('/self-service/login/api');
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => s.publicApi.post(`/self-service/login?flow=${flow.body.id}`, { method: 'password', identifier: addr, password: PASSWORD })),
+      );
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.status)));
+      for (const r of results.filter((x) => x.status !== 200)) {
+        assert.equal(r.status, 400);
+        assert.match(r.body.error.reason, /already been completed/);
+      }
+      assert.equal(await sessionsOf(), before + 1);
+      const stored = await s.publicApi.get(`/self-service/login/flows?id=${flow.body.id}`);
+      assert.equal(stored.status, 200);
+      assert.equal(stored.body.state, 'passed_challenge');
+      assert.equal(stored.body.ui.nodes.find((n: { attributes: { name: string } }) => n.attributes.name === 'password').attributes.value, undefined);
+    });
+
     test('a completed flow cannot sign in again; missing fields are node messages', async () => {
       const addr = email('once');
       await register({ email: addr });

@@ -271,10 +271,9 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginHandlerDeps
     }
 
     // One successful submission per flow, even under concurrency: a replayed flow id signs nobody in.
-    if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
-    if (link && linker) await linker(identity, link.credential);
     ui.clearSecrets(flow.ui);
-    await flows.save(flow);
+    if (!(await flows.completeAndSave(flow))) throw flowAlreadyCompleted();
+    if (link && linker) await linker(identity, link.credential);
     if (prepared) await sessions.store(prepared);
     else await sessions.update(session);
     const token = prepared ? prepared.token : (sessions.extractToken(req)?.token ?? null);
