@@ -117,9 +117,11 @@ export async function httpLoad(opts: AutocannonOptions, serverPid?: number): Pro
  * Runs `op` back to back on `concurrency` parallel lanes until `seconds` have passed; operations
  * under way then are finished and counted, and the elapsed time runs until the last one ends.
  */
-export async function concurrentLoop(op: () => Promise<unknown>, concurrency: number, seconds: number): Promise<Sample> {
+export async function concurrentLoop(op: () => Promise<unknown>, concurrency: number, seconds: number, serverPid?: number): Promise<Sample> {
   const latencies: number[] = [];
   let failed = 0;
+  const server0 = serverPid === undefined ? null : processCpu(serverPid);
+  const client0 = selfCpu();
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -135,7 +137,10 @@ export async function concurrentLoop(op: () => Promise<unknown>, concurrency: nu
       }
     }),
   );
-  return { count: latencies.length, failed, seconds: (performance.now() - start) / 1000, latencies };
+  const elapsed = (performance.now() - start) / 1000;
+  const clientCpu = cpuSince(client0, selfCpu());
+  const serverCpu = serverPid === undefined ? undefined : cpuSince(server0, processCpu(serverPid));
+  return { count: latencies.length, failed, seconds: elapsed, latencies, serverCpu, clientCpu };
 }
 
 /**
