@@ -164,8 +164,8 @@ export class FlowService {
 
   /**
    * Saves a flow as completed in one statement, atomically as `claimCompletion`: of concurrent
-   * submissions exactly one gets true, and only its flow is written. For a submission with nothing
-   * to undo between the claim and the save.
+   * submissions exactly one gets true, and only its flow is written (`releaseCompletion` gives it
+   * back).
    */
   async completeAndSave(flow: Flow): Promise<boolean> {
     const from = flow.state;

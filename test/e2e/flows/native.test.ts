@@ -105,6 +105,14 @@ for (const factory of testDatabases()) {
       }
       const found = await s.adminApi.get(`/admin/identities?credentials_identifier=${encodeURIComponent(racing)}`);
       assert.equal(found.body.length, 1);
+      // The winner's flow is stored completed, without the password; the losers' were given back.
+      const passwordValue = (f: { ui: { nodes: { attributes: { name: string; value?: unknown } }[] } }) => f.ui.nodes.find((n) => n.attributes.name === 'password')?.attributes.value;
+      const winner = await s.publicApi.get(`/self-service/registration/flows?id=${flows[results.findIndex((r) => r.status === 200)]!.body.id}`);
+      assert.equal(winner.body.state, 'passed_challenge');
+      assert.equal(passwordValue(winner.body), undefined);
+      const loser = await s.publicApi.get(`/self-service/registration/flows?id=${flows[results.findIndex((r) => r.status !== 200)]!.body.id}`);
+      assert.notEqual(loser.body.state, 'passed_challenge');
+      assert.equal(passwordValue(loser.body), undefined);
     });
 
     test('login: unknown identifier and wrong password get the same answer; success issues a token', async () => {

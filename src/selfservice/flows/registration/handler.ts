@@ -228,9 +228,11 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       return flows.respondShowAgain(req, reply, flow, { status: 400, messages: pre.messages, values }, registrationFlowJson);
     }
 
-    // Claimed before the identity is stored, so concurrent submissions of one flow create one identity.
+    // Claimed (and saved completed) before the identity is stored, so concurrent submissions of one
+    // flow create one identity.
     const previousState = flow.state;
-    if (!(await flows.claimCompletion(flow))) throw flowAlreadyCompleted();
+    ui.clearSecrets(flow.ui);
+    if (!(await flows.completeAndSave(flow))) throw flowAlreadyCompleted();
     let identity: Identity;
     try {
       identity = await deps.identities.insert(outcome.identity);
@@ -240,8 +242,6 @@ export function registerRegistrationRoutes(app: FastifyInstance, deps: Registrat
       if (err instanceof KratosError && err.code === 409) return flows.respondShowAgain(req, reply, flow, { status: 400, messages: [{ message: errorDuplicateCredentials() }], values }, registrationFlowJson);
       throw err;
     }
-    ui.clearSecrets(flow.ui);
-    await flows.save(flow);
     hookCtx.identity = identity;
     await deps.hooks.after('post_persist', hookCtx);
     deps.events.registrationSucceeded({ req, identity, method: flow.active ?? '', flow, session: hookCtx.issued?.session });
