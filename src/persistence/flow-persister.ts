@@ -34,19 +34,22 @@ export class SqlFlowPersister implements FlowPool, ErrorPool {
     await this.db.insertInto('selfservice_flows').values(this.row(f)).execute();
   }
 
-  async updateFlow(f: Flow): Promise<void> {
+  /** The update that writes every column of the flow but its keys and creation time. */
+  private updateOf(f: Flow) {
     const { id, kind, created_at, ...rest } = this.row(f);
     void created_at;
-    let q = this.db.updateTable('selfservice_flows').set(rest).where('id', '=', id).where('kind', '=', kind);
+    return this.db.updateTable('selfservice_flows').set(rest).where('id', '=', id).where('kind', '=', kind);
+  }
+
+  async updateFlow(f: Flow): Promise<void> {
+    let q = this.updateOf(f);
     // A submission that lost the race for completion must not write its stale state over the winner's.
     if (f.state !== 'passed_challenge') q = q.where('state', '!=', 'passed_challenge');
     await q.execute();
   }
 
   async updateFlowIfState(f: Flow, from: string): Promise<boolean> {
-    const { id, kind, created_at, ...rest } = this.row(f);
-    void created_at;
-    const res = await this.db.updateTable('selfservice_flows').set(rest).where('id', '=', id).where('kind', '=', kind).where('state', '=', from).executeTakeFirst();
+    const res = await this.updateOf(f).where('state', '=', from).executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
