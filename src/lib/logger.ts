@@ -9,7 +9,7 @@ export interface LoggerOptions {
   leakSensitiveValues: boolean;
   /** What replaces a sensitive value; empty for the default text. */
   redactionText: string;
-  /** Where lines go (default: standard output, written at the end of each event-loop turn and at exit). */
+  /** Where lines go (default: standard output, written in batches within 10 ms and at exit). */
   destination?: { write(line: string): unknown };
 }
 
@@ -128,33 +128,47 @@ export function createLogger(opts: LoggerOptions): Logger {
   return pino(options, given ? { write: (l: string) => void given.write(l) } : batchedStdout());
 }
 
+/** How long a line may wait to be written together with later ones. */
+export const LINE_BATCH_DELAY_MS = 10;
+/** Pending text that is written at once, without waiting for the delay. */
+const LINE_BATCH_MAX_CHARS = 64 * 1024;
+
 /**
- * Collects lines and writes those of one event-loop turn together, synchronously, at the end of the
- * turn (and at once when the process exits). A busy server answers many requests per turn, so their
- * request lines cost one write between them. pino's default destination costs more under load: it
- * hands each write to the thread pool and, meanwhile, appends every new line to its pending text and
+ * Collects lines and writes them together, synchronously: at most LINE_BATCH_DELAY_MS after the
+ * first of them, at once when 64 KB are pending, and at once when the process exits (an uncaught
+ * exception included). A write costs about as much as building several request lines, and below
+ * saturation a server answers about one request per event-loop turn, so a write per turn cost
+ * nearly as much as a write per line. pino's default destination costs more under load: it hands
+ * each write to the thread pool and, meanwhile, appends every new line to its pending text and
  * measures all of it again (a flatten and a scan of up to 16 KB per line).
  */
-export class TurnBatchedLines implements DestinationStream {
+export class BatchedLines implements DestinationStream {
   private lines: string[] = [];
-  private scheduled = false;
+  private chars = 0;
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly sink: { write(text: string): unknown }) {}
+  constructor(
+    private readonly sink: { write(text: string): unknown },
+    private readonly delayMs = LINE_BATCH_DELAY_MS,
+  ) {}
 
   write(line: string): void {
     this.lines.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushSync);
-    }
+    this.chars += line.length;
+    if (this.chars >= LINE_BATCH_MAX_CHARS) this.flushSync();
+    else if (this.timer === null) this.timer = setTimeout(this.flushSync, this.delayMs).unref();
   }
 
   /** Writes what is pending now. */
   readonly flushSync = (): void => {
-    this.scheduled = false;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (this.lines.length === 0) return;
     const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
     this.lines = [];
+    this.chars = 0;
     this.sink.write(text);
   };
 
@@ -165,12 +179,12 @@ export class TurnBatchedLines implements DestinationStream {
   }
 }
 
-let stdoutLines: TurnBatchedLines | undefined;
+let stdoutLines: BatchedLines | undefined;
 
 /** Standard output for every logger of the process: one batch, written synchronously, flushed at exit. */
-function batchedStdout(): TurnBatchedLines {
+function batchedStdout(): BatchedLines {
   if (!stdoutLines) {
-    const lines = new TurnBatchedLines(pino.destination({ dest: process.stdout.fd ?? 1, sync: true }));
+    const lines = new BatchedLines(pino.destination({ dest: process.stdout.fd ?? 1, sync: true }));
     process.once('exit', lines.flushSync);
     stdoutLines = lines;
   }

@@ -61,11 +61,22 @@ export class AssuranceCheck {
     return u.toString();
   }
 
-  async satisfied(session: Pick<Session, 'aal' | 'identity_id'>, required: RequiredAal): Promise<boolean> {
+  /**
+   * Whether the session's own level decides `satisfied` (true or false) without reading the
+   * identity's credentials, or null when they must be read. A session check asks this first, so
+   * that the usual case (no second factor enabled, or an aal2 session) costs no asynchronous step.
+   */
+  decidedBySession(session: Pick<Session, 'aal'>, required: RequiredAal): boolean | null {
     if (session.aal === 'aal2' || session.aal === 'aal3') return true;
     if (session.aal === 'aal0') return false;
+    if (required === 'aal1' || this.deps.secondFactors.length === 0) return true;
+    return null;
+  }
+
+  async satisfied(session: Pick<Session, 'aal' | 'identity_id'>, required: RequiredAal): Promise<boolean> {
+    const decided = this.decidedBySession(session, required);
+    if (decided !== null) return decided;
     const factors = this.deps.secondFactors;
-    if (required === 'aal1' || factors.length === 0) return true;
     // Read at every check, never cached on the identity: a stale level cannot skip the factor.
     const configs = await this.deps.identities.getCredentialConfigs(session.identity_id, factors.map((f) => f.type));
     if (factors.some((f) => configs[f.type] !== undefined && f.configured(configs[f.type]!))) return false;

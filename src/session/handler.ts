@@ -85,7 +85,11 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     const session = full?.identity ? full : checked?.session;
     if (!session) throw noSessionCredentials();
     // Before anything about the identity is told (Kratos #3671).
-    if (deps.whoamiAssurance) await deps.whoamiAssurance.check.require(session, deps.whoamiAssurance.required());
+    if (deps.whoamiAssurance) {
+      const { check, required } = deps.whoamiAssurance;
+      const level = required();
+      if (check.decidedBySession(session, level) !== true) await check.require(session, level);
+    }
     reply.header('x-kratos-authenticated-identity-id', session.identity_id);
     let json: Record<string, unknown> | undefined;
     if (full) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createLogger, logRedactor, TurnBatchedLines } from '../../src/lib/logger.js';
+import { BatchedLines, createLogger, logRedactor } from '../../src/lib/logger.js';
 
 test('the redactor replaces named fields at the top and one level down, and credential headers of a logged request', () => {
   const redact = logRedactor(['password', 'identifier', 'query'], 'X');
@@ -44,30 +44,40 @@ test('the logger writes redacted lines; leak_sensitive_values keeps personal dat
   assert.equal(leaked!.password, '<r>');
 });
 
-test('lines logged in one event-loop turn go out in one write, in order, at the end of the turn', async () => {
+test('lines go out together in one write, in order, within the delay; a large batch and flushSync write at once', async () => {
   const writes: string[] = [];
-  const lines = new TurnBatchedLines({ write: (t: string) => void writes.push(t) });
+  const lines = new BatchedLines({ write: (t: string) => void writes.push(t) }, 20);
   lines.write('a\n');
+  await new Promise((resolve) => setImmediate(resolve));
   lines.write('b\n');
   lines.write('c\n');
-  assert.deepEqual(writes, [], 'nothing is written during the turn');
-  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, [], 'nothing is written before the delay, even in a later turn');
+  await new Promise((resolve) => setTimeout(resolve, 40));
   assert.deepEqual(writes, ['a\nb\nc\n']);
   lines.write('d\n');
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(writes, ['a\nb\nc\n', 'd\n'], 'a later turn writes its own lines');
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.deepEqual(writes, ['a\nb\nc\n', 'd\n'], 'a later batch is written on its own');
   lines.write('e\n');
   lines.flushSync();
   assert.deepEqual(writes.at(-1), 'e\n', 'flushSync writes what is pending at once');
+  const big = `${'x'.repeat(40 * 1024)}\n`;
+  lines.write(big);
+  assert.equal(writes.length, 3, 'below 64 KB the batch waits');
+  lines.write(big);
+  assert.deepEqual(writes.at(-1), big + big, 'from 64 KB pending the batch is written at once');
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.equal(writes.length, 4, 'and its timer does not write again');
 });
 
-test('the process logger loses no line when the process exits or crashes in the turn it logged them', () => {
+test('the process logger loses no pending line when the process exits, crashes or runs out of work', () => {
   const logger = new URL('../../src/lib/logger.ts', import.meta.url).href;
   const run = (format: string, tail: string) =>
     spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from '${logger}'; const log = createLogger({ level: 'info', format: '${format}', leakSensitiveValues: false, redactionText: '' }); for (let i = 0; i < 3; i++) log.info({ n: i }, 'line'); ${tail}`], { encoding: 'utf8', timeout: 60_000 });
   for (const [how, tail, status] of [
     ['process.exit', 'process.exit(3);', 3],
     ['an uncaught exception', "throw new Error('boom');", 1],
+    ['an uncaught exception in a later turn', "setImmediate(() => { throw new Error('boom'); });", 1],
+    ['the end of its work', '', 0],
   ] as const) {
     const json = run('json', tail);
     assert.equal(json.status, status, json.stderr);

@@ -72,7 +72,7 @@ for (const factory of testDatabases()) {
       await sessions.createSession(session, tokenHash, newId().replaceAll('-', '').padEnd(64, '1'));
       const bodyOf = async (answers: SessionCheckAnswers) => {
         const checked = await answers.check(tokenHash);
-        return checked ? (JSON.parse(checked.body) as Record<string, any>) : null;
+        return checked ? (JSON.parse(checked.body.toString('utf8')) as Record<string, any>) : null;
       };
 
       assert.deepEqual((await bodyOf(instanceA))?.traits, identity.traits);
