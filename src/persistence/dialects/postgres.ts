@@ -8,6 +8,9 @@ import { jsonChildrenWith } from './sql-dialect.js';
 // Loaded when a PostgreSQL DSN is opened, not at every start (a SQLite server never needs it).
 const require = createRequire(import.meta.url);
 
+/** Type parsers that keep every value as the text the server sent. */
+const UNPARSED = { getTypeParser: () => (value: string) => value };
+
 export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: Error) => void = () => {}): SqlDialect {
   const pg = require('pg') as typeof import('pg');
   const pool = new pg.Pool({
@@ -32,18 +35,19 @@ export function createPostgresDialect(dsn: ParsedDsn, onConnectionError: (err: E
     if (!n) statementNames.set(text, (n = `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 16)}_${generation}`));
     return n;
   };
-  const run = async (text: string, parameters: readonly unknown[], rowMode: 'array' | undefined, retried = false): Promise<unknown[]> => {
+  // As values: rows as arrays of the text PostgreSQL sends, parsed into nothing (no Date per timestamp).
+  const run = async (text: string, parameters: readonly unknown[], asValues: boolean, retried = false): Promise<unknown[]> => {
     try {
-      return (await pool.query({ name: nameOf(text), text, values: parameters as unknown[], ...(rowMode ? { rowMode } : {}) })).rows;
+      return (await pool.query({ name: nameOf(text), text, values: parameters as unknown[], ...(asValues ? { rowMode: 'array', types: UNPARSED } : {}) })).rows;
     } catch (err) {
       if (retried || (err as { code?: string } | null)?.code !== '0A000') throw err;
       generation++;
       statementNames.clear();
-      return run(text, parameters, rowMode, true);
+      return run(text, parameters, asValues, true);
     }
   };
-  const fastRead = (text: string, parameters: readonly unknown[]) => run(text, parameters, undefined);
-  const fastReadFirstValues = async (text: string, parameters: readonly unknown[]) => (await run(text, parameters, 'array'))[0] as unknown[] | undefined;
+  const fastRead = (text: string, parameters: readonly unknown[]) => run(text, parameters, false);
+  const fastReadFirstValues = async (text: string, parameters: readonly unknown[]) => (await run(text, parameters, true))[0] as unknown[] | undefined;
   return {
     name: 'postgres',
     fastRead,

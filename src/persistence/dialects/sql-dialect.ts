@@ -37,9 +37,10 @@ export interface SqlDialect {
    */
   readonly fastRead?: (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]>;
   /**
-   * The first row of a fastRead, as its values in the statement's column order: no object is built
-   * for the row (and better-sqlite3 interns no column names), which the session check's stamp,
-   * read on every request, does not need.
+   * The first row of a fastRead, as its values in the statement's column order and as the driver
+   * received them: no object is built for the row (and better-sqlite3 interns no column names), and
+   * nothing is parsed (PostgreSQL's timestamps stay text, no Date is built). For the session check's
+   * stamp, read on every request, which only compares values with their earlier selves.
    */
   readonly fastReadFirstValues?: (sql: string, parameters: readonly unknown[]) => unknown[] | undefined | Promise<unknown[] | undefined>;
   /** Releases what the dialect opened besides Kysely's pool. */
