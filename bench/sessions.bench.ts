@@ -368,8 +368,8 @@ both alike; the ratios are what the goals are about:
   the benchmark creates and drops its own database there). A diagnostic row runs whoami's own statement
   on the bare app. Goals: ≥ 0.8× the bare route; p99 under 5 ms at 50 connections on SQLite. A second
   diagnostic loads whoami and the bare route at the same time at a fixed 2,000 requests a second each
-  (10 connections each) and compares their CPU per request: measured over the same seconds, it moves
-  far less with the machine's load than turns at saturation do.
+  (10 connections each) and compares their CPU per request, measured over the same seconds: a slow
+  spell of the machine then weighs on both alike.
 - **password login**: complete API logins (\`GET /self-service/login/api\`, then \`POST
   /self-service/login?flow=…\`) with 2 and 4 in flight, against argon2id \`verify\` with the same parameters
   at the same concurrency (\`@node-rs/argon2\`). Goal: ≥ 0.9×.
