@@ -22,6 +22,8 @@ export interface AppOptions {
 }
 
 const CLOSE_GRACE_MS = 300;
+/** Kratos's caching header for GET responses that set none of their own. */
+export const NO_STORE = 'private, no-cache, no-store, must-revalidate';
 
 /**
  * The Fastify instance both APIs start from: body limit, JSON and form bodies, cookies, the error
@@ -56,7 +58,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   installStorableInputCheck(app);
   // Callback-style hooks: they run on every request, and avoid a promise per hook per request.
   app.addHook('onSend', (req, reply, payload, done) => {
-    if (req.method === 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
+    if (req.method === 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', NO_STORE);
     done(null, payload);
   });
   // One hook for the request line and the telemetry: every hook costs every request a turn of the runner.

@@ -47,6 +47,7 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     tokenExchange: r.tokenExchange,
     events: r.events,
     whoamiAssurance: { check: r.selfService.assurance, required: () => r.config.values.session.whoami.required_aal },
+    whoamiFront: { metrics: r.metrics, applies: () => !r.config.values.serve.public.cors.enabled && !r.tracing.wanted },
   });
 
   await registerSelfService(app, r);

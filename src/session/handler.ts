@@ -12,6 +12,7 @@ import type { SessionTokenExchanger } from './token-exchange.js';
 import type { SecurityEvents } from '../telemetry/events.js';
 import type { AssuranceCheck } from './aal.js';
 import type { RequiredAal } from '../config/types.js';
+import { installWhoamiFront, type WhoamiFrontDeps } from './whoami-front.js';
 
 export interface SessionHandlerDeps {
   sessions: SessionManager;
@@ -27,6 +28,8 @@ export interface SessionHandlerDeps {
   /** `GET /sessions/token-exchange` (public API only). */
   tokenExchange?: SessionTokenExchanger;
   events: Pick<SecurityEvents, 'sessionChecked' | 'sessionRevoked' | 'sessionsRevoked' | 'sessionExtended'>;
+  /** Answer the usual whoami before Fastify's pipeline (public API only; see whoami-front.ts). */
+  whoamiFront?: Pick<WhoamiFrontDeps, 'metrics' | 'applies'>;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -103,6 +106,7 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     return json ?? reply.type('application/json; charset=utf-8').send(checked!.body);
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/sessions/whoami', handler: whoami });
+  if (deps.whoamiFront) installWhoamiFront(app, { ...deps.whoamiFront, answers, digest: (token) => deps.sessions.digest(token), assurance: deps.whoamiAssurance });
 
   // Native apps whose sign-in finished in a browser fetch their session token with both halves of the code.
   app.get('/sessions/token-exchange', async (req: FastifyRequest<{ Querystring: Query }>) => {
