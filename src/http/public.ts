@@ -14,6 +14,7 @@ import { tlsMaterial } from './tls.js';
 import { registerVerificationRoutes } from '../selfservice/flows/verification/handler.js';
 import { registerCors } from './cors.js';
 import { configuredHosts, registerHostCheck } from './host-check.js';
+import { installWhoamiFront } from './whoami-front.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebUi } from '../webui/routes.js';
 import { registerWebAuthnScriptRoute } from '../selfservice/flow/webauthn/script.js';
@@ -38,7 +39,8 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
   await registerCors(app, r.config.values.serve.public.cors);
   registerHealthRoutes(app, { ping: () => r.database.ping() });
   registerSchemaRoutes(app, r.schemas);
-  registerSessionPublicRoutes(app, {
+  const whoamiAssurance = { check: r.selfService.assurance, required: () => r.config.values.session.whoami.required_aal };
+  const whoamiAnswers = registerSessionPublicRoutes(app, {
     sessions: r.sessions,
     identities: r.persister.identities,
     renderIdentity: r.renderIdentity,
@@ -46,8 +48,14 @@ export async function buildPublicApi(r: Registry): Promise<FastifyInstance> {
     tokenizer: r.tokenizer,
     tokenExchange: r.tokenExchange,
     events: r.events,
-    whoamiAssurance: { check: r.selfService.assurance, required: () => r.config.values.session.whoami.required_aal },
-    whoamiFront: { metrics: r.metrics, applies: () => !r.config.values.serve.public.cors.enabled && !r.tracing.wanted },
+    whoamiAssurance,
+  });
+  installWhoamiFront(app, {
+    answers: whoamiAnswers,
+    digest: (token) => r.sessions.digest(token),
+    assurance: whoamiAssurance,
+    metrics: r.metrics,
+    applies: () => !r.config.values.serve.public.cors.enabled && !r.tracing.wanted,
   });
 
   await registerSelfService(app, r);

@@ -12,7 +12,6 @@ import type { SessionTokenExchanger } from './token-exchange.js';
 import type { SecurityEvents } from '../telemetry/events.js';
 import type { AssuranceCheck } from './aal.js';
 import type { RequiredAal } from '../config/types.js';
-import { installWhoamiFront, type WhoamiFrontDeps } from './whoami-front.js';
 
 export interface SessionHandlerDeps {
   sessions: SessionManager;
@@ -28,8 +27,6 @@ export interface SessionHandlerDeps {
   /** `GET /sessions/token-exchange` (public API only). */
   tokenExchange?: SessionTokenExchanger;
   events: Pick<SecurityEvents, 'sessionChecked' | 'sessionRevoked' | 'sessionsRevoked' | 'sessionExtended'>;
-  /** Answer the usual whoami before Fastify's pipeline (public API only; see whoami-front.ts). */
-  whoamiFront?: Pick<WhoamiFrontDeps, 'metrics' | 'applies'>;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -74,7 +71,8 @@ async function listPage(deps: SessionHandlerDeps, req: FastifyRequest<{ Querystr
   return res.sessions;
 }
 
-export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionHandlerDeps): void {
+/** Registers the public session routes; returns whoami's kept answers (the public API's whoami front reads them too). */
+export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionHandlerDeps): SessionCheckAnswers {
   const render = (s: Session, withIdentity: boolean) => sessionToJson(s, withIdentity && s.identity ? deps.renderIdentity(s.identity, false) : undefined);
 
   const answers = new SessionCheckAnswers(deps.sessions.pool, (s) => render(s, true));
@@ -106,7 +104,6 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     return json ?? reply.type('application/json; charset=utf-8').send(checked!.body);
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/sessions/whoami', handler: whoami });
-  if (deps.whoamiFront) installWhoamiFront(app, { ...deps.whoamiFront, answers, digest: (token) => deps.sessions.digest(token), assurance: deps.whoamiAssurance });
 
   // Native apps whose sign-in finished in a browser fetch their session token with both halves of the code.
   app.get('/sessions/token-exchange', async (req: FastifyRequest<{ Querystring: Query }>) => {
@@ -141,6 +138,7 @@ export function registerSessionPublicRoutes(app: FastifyInstance, deps: SessionH
     deps.events.sessionRevoked({ req, session: { id, identity_id: current.identity_id }, actor: 'self' });
     return reply.code(204).send();
   });
+  return answers;
 }
 
 export function registerSessionAdminRoutes(app: FastifyInstance, deps: SessionHandlerDeps): void {

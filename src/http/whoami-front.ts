@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { RequiredAal } from '../config/types.js';
-import { NO_STORE } from '../http/app.js';
+import { NO_STORE } from './app.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { approximateRequestSize } from '../telemetry/http-hooks.js';
-import type { AssuranceCheck } from './aal.js';
-import type { SessionCheckAnswers } from './check-answers.js';
+import type { AssuranceCheck } from '../session/aal.js';
+import type { SessionCheckAnswers } from '../session/check-answers.js';
 
 export const WHOAMI_PATH = '/sessions/whoami';
 const JSON_TYPE = 'application/json; charset=utf-8';
